@@ -1,0 +1,69 @@
+#pragma once
+// Generic CPU kernels for pointwise ops: an op instantiates them with its scalar functor.
+#include "backend/cpu/Loops.h"
+
+namespace neura::cpu {
+
+// out = f(in); out is contiguous and fresh, in may be any view of the same dtype.
+template <class F>
+void unary(const Tensor& in, const Tensor& out, double p0, double p1) {
+    visit_dtype(in.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const F f{p0, p1};
+        const T* src = in.data<T>();
+        T* dst = out.data<T>();
+        if (in.is_contiguous()) {
+            const std::int64_t n = in.numel();
+            if (n >= kParallelGrain) {
+#pragma omp parallel for simd schedule(static)
+                for (std::int64_t i = 0; i < n; ++i) dst[i] = f(src[i]);
+            } else {
+#pragma omp simd
+                for (std::int64_t i = 0; i < n; ++i) dst[i] = f(src[i]);
+            }
+            return;
+        }
+        for_each_row<2>(in.shape(), {&out.strides(), &in.strides()}, [&](auto off, auto st, std::int64_t n) {
+            T* o = dst + off[0];
+            const T* a = src + off[1];
+            for (std::int64_t i = 0; i < n; ++i) o[i * st[0]] = f(a[i * st[1]]);
+        });
+    });
+}
+
+// out = f(a, b); a and b are views broadcast to out's shape, same dtype T; out has dtype R.
+template <class F, class R = void>
+void binary(const Tensor& a, const Tensor& b, const Tensor& out, double p0) {
+    visit_dtype(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        using O = std::conditional_t<std::is_void_v<R>, T, R>;
+        const F f{p0};
+        const T* pa = a.data<T>();
+        const T* pb = b.data<T>();
+        O* po = out.data<O>();
+        const std::int64_t n = out.numel();
+        if (a.is_contiguous() && b.is_contiguous() && n < kParallelGrain) {
+#pragma omp simd
+            for (std::int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+            return;
+        }
+        for_each_row<3>(out.shape(), {&out.strides(), &a.strides(), &b.strides()},
+                        [&](auto off, auto st, std::int64_t len) {
+                            O* o = po + off[0];
+                            const T* x = pa + off[1];
+                            const T* y = pb + off[2];
+                            if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
+#pragma omp simd
+                                for (std::int64_t i = 0; i < len; ++i) o[i] = f(x[i], y[i]);
+                            } else if (st[0] == 1 && st[1] == 1 && st[2] == 0) {
+                                const T yv = *y;
+#pragma omp simd
+                                for (std::int64_t i = 0; i < len; ++i) o[i] = f(x[i], yv);
+                            } else {
+                                for (std::int64_t i = 0; i < len; ++i) o[i * st[0]] = f(x[i * st[1]], y[i * st[2]]);
+                            }
+                        });
+    });
+}
+
+}  // namespace neura::cpu

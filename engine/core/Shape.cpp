@@ -1,0 +1,54 @@
+#include "neura/core/Shape.h"
+
+#include <algorithm>
+
+#include "neura/core/Error.h"
+
+namespace neura {
+
+std::string shape_str(const Shape& s) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (i) out += ", ";
+        out += std::to_string(s[i]);
+    }
+    return out + "]";
+}
+
+std::int64_t shape_numel(const Shape& s) {
+    std::int64_t n = 1;
+    for (auto d : s) n *= d;
+    return n;
+}
+
+Shape contiguous_strides(const Shape& s) {
+    Shape st(s.size());
+    std::int64_t acc = 1;
+    for (std::size_t i = s.size(); i-- > 0;) {
+        st[i] = acc;
+        acc *= std::max<std::int64_t>(s[i], 1);
+    }
+    return st;
+}
+
+int wrap_dim(std::int64_t dim, std::int64_t rank, const char* op) {
+    const std::int64_t r = std::max<std::int64_t>(rank, 1);  // a 0-d tensor accepts dim 0 and -1
+    NEURA_CHECK(dim >= -r && dim < r, op, ": dimension ", dim, " is out of range for a tensor of ", rank,
+                " dimension", rank == 1 ? "" : "s", " (expected ", -r, " to ", r - 1, ")");
+    return static_cast<int>(dim < 0 ? dim + r : dim);
+}
+
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
+    const std::size_t n = std::max(a.size(), b.size());
+    Shape out(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+        const std::int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+        NEURA_CHECK(da == db || da == 1 || db == 1, op, ": shapes ", shape_str(a), " and ", shape_str(b),
+                    " cannot be broadcast together (dimension ", i, ": ", da, " vs ", db, ")");
+        out[i] = da == 1 ? db : da;
+    }
+    return out;
+}
+
+}  // namespace neura

@@ -1,0 +1,49 @@
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "neura/core/Device.h"
+
+namespace neura {
+
+// Allocates and frees raw memory on one device. CPU memory is 64-byte aligned.
+class Allocator {
+public:
+    virtual ~Allocator() = default;
+    virtual void* allocate(std::size_t nbytes) = 0;
+    virtual void deallocate(void* p, std::size_t nbytes) = 0;
+};
+
+Allocator& cpu_allocator();
+// Registered by a device backend at start-up; nullptr when that backend is not built.
+Allocator* allocator_for(Device d);
+void set_allocator(DeviceType t, Allocator* a);
+
+// A ref-counted buffer. Its version counter is shared by every tensor that views it, so an in-place
+// write through any view is seen by autograd's saved-tensor checks.
+class StorageImpl {
+public:
+    StorageImpl(std::size_t nbytes, Device device);
+    ~StorageImpl();
+    StorageImpl(const StorageImpl&) = delete;
+    StorageImpl& operator=(const StorageImpl&) = delete;
+
+    void* data() const { return data_; }
+    std::size_t nbytes() const { return nbytes_; }
+    Device device() const { return device_; }
+    std::uint32_t version() const { return version_.load(std::memory_order_relaxed); }
+    void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
+
+private:
+    void* data_ = nullptr;
+    std::size_t nbytes_ = 0;
+    Device device_;
+    Allocator* allocator_ = nullptr;
+    std::atomic<std::uint32_t> version_{0};
+};
+
+using Storage = std::shared_ptr<StorageImpl>;
+
+}  // namespace neura

@@ -1,0 +1,139 @@
+// matmul: 1-D, 2-D and batched with broadcast batch dims. F32 runs through oneDNN's sgemm (strided
+// and transposed views are passed as-is when their layout allows); F64 and I64 use a plain kernel.
+#include <dnnl.h>
+
+#include <algorithm>
+
+#include "backend/cpu/Loops.h"
+#include "ops/Internal.h"
+
+namespace neura {
+
+using autograd::FunctionNode;
+using autograd::Grads;
+using autograd::record;
+
+namespace {
+
+// a: [batch..., m, k], b: [batch..., k, n] (broadcast views), out: contiguous [batch..., m, n].
+using MatmulKernel = void(const Tensor& a, const Tensor& b, const Tensor& out);
+
+// How a strided matrix can be handed to a row-major BLAS: transposed or not, and its leading dim.
+struct BlasLayout {
+    bool ok = false;
+    char trans = 'N';
+    std::int64_t ld = 0;
+};
+
+BlasLayout blas_layout(std::int64_t rows, std::int64_t cols, std::int64_t rs, std::int64_t cs) {
+    if ((cs == 1 || cols == 1) && (rs >= std::max<std::int64_t>(cols, 1) || rows == 1))
+        return {true, 'N', std::max<std::int64_t>(rows == 1 ? cols : rs, 1)};
+    if ((rs == 1 || rows == 1) && (cs >= std::max<std::int64_t>(rows, 1) || cols == 1))
+        return {true, 'T', std::max<std::int64_t>(cols == 1 ? rows : cs, 1)};
+    return {};
+}
+
+template <class T>
+void gemm_plain(std::int64_t m, std::int64_t n, std::int64_t k, const T* a, std::int64_t ars, std::int64_t acs,
+                const T* b, std::int64_t brs, std::int64_t bcs, T* c) {
+    auto row = [&](std::int64_t i) {
+        T* ci = c + i * n;
+        std::fill(ci, ci + n, T(0));
+        for (std::int64_t p = 0; p < k; ++p) {
+            const T av = a[i * ars + p * acs];
+            const T* bp = b + p * brs;
+            if (bcs == 1) {
+#pragma omp simd
+                for (std::int64_t j = 0; j < n; ++j) ci[j] += av * bp[j];
+            } else {
+                for (std::int64_t j = 0; j < n; ++j) ci[j] += av * bp[j * bcs];
+            }
+        }
+    };
+    cpu::parallel_for(m, std::max<std::int64_t>(1, cpu::kParallelGrain / std::max<std::int64_t>(n * k, 1)), row);
+}
+
+void matmul_cpu(const Tensor& a, const Tensor& b, const Tensor& out) {
+    const auto rank = out.dim();
+    const std::int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
+    const Shape batch(out.shape().begin(), out.shape().end() - 2);
+    const std::int64_t nbatch = shape_numel(batch);
+    const std::int64_t ars = a.stride(-2), acs = a.stride(-1), brs = b.stride(-2), bcs = b.stride(-1);
+    visit_dtype(out.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const T* pa = static_cast<const T*>(a.raw_data());
+        const T* pb = static_cast<const T*>(b.raw_data());
+        T* pc = static_cast<T*>(out.raw_data());
+        for (std::int64_t bi = 0; bi < nbatch; ++bi) {
+            std::int64_t ao = 0, bo = 0, rem = bi;
+            for (std::int64_t d = rank - 3; d >= 0; --d) {
+                const std::int64_t i = rem % batch[d];
+                rem /= batch[d];
+                ao += i * a.strides()[d];
+                bo += i * b.strides()[d];
+            }
+            T* c = pc + bi * m * n;
+            if (k == 0) {
+                std::fill(c, c + m * n, T(0));
+                continue;
+            }
+            if constexpr (std::is_same_v<T, float>) {
+                const BlasLayout la = blas_layout(m, k, ars, acs), lb = blas_layout(k, n, brs, bcs);
+                // Tiny products are faster without the BLAS call overhead.
+                if (la.ok && lb.ok && m * n * k >= 4096) {
+                    const dnnl_status_t st = dnnl_sgemm(la.trans, lb.trans, m, n, k, 1.0f, pa + ao, la.ld, pb + bo,
+                                                        lb.ld, 0.0f, c, std::max<std::int64_t>(n, 1));
+                    NEURA_CHECK(st == dnnl_success, "matmul: oneDNN sgemm failed (status ", static_cast<int>(st),
+                                ") for [", m, ", ", k, "] x [", k, ", ", n, "]");
+                    continue;
+                }
+            }
+            gemm_plain<T>(m, n, k, pa + ao, ars, acs, pb + bo, brs, bcs, c);
+        }
+    });
+}
+
+Kernel<MatmulKernel> kMatmul{"matmul", &matmul_cpu};
+
+Tensor matmul_nd(const Tensor& a, const Tensor& b) {
+    const Shape ab(a.shape().begin(), a.shape().end() - 2), bb(b.shape().begin(), b.shape().end() - 2);
+    const std::int64_t m = a.size(-2), k = a.size(-1), k2 = b.size(-2), n = b.size(-1);
+    NEURA_CHECK(k == k2, "matmul: shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()),
+                " cannot be multiplied (", k, " columns vs ", k2, " rows)");
+    Shape batch = broadcast_shapes(ab, bb, "matmul (batch dimensions)");
+    Shape a_shape = batch, b_shape = batch, out_shape = batch;
+    a_shape.insert(a_shape.end(), {m, k});
+    b_shape.insert(b_shape.end(), {k, n});
+    out_shape.insert(out_shape.end(), {m, n});
+    Tensor out = Tensor::empty(out_shape, a.dtype(), a.device());
+    kMatmul(a.device())(detail::broadcast_view(a, a_shape), detail::broadcast_view(b, b_shape), out);
+    if (auto node = record("MmBackward", {a, b}, {out})) {
+        node->save(node->needs(1) ? a : Tensor());
+        node->save(node->needs(0) ? b : Tensor());
+        node->backward = [sa = a.shape(), sb = b.shape()](const FunctionNode& s, const Grads& g) {
+            return Grads{s.needs(0) ? sum_to(matmul(g[0], s.saved(1).transpose(-1, -2)), sa) : Tensor(),
+                         s.needs(1) ? sum_to(matmul(s.saved(0).transpose(-1, -2), g[0]), sb) : Tensor()};
+        };
+    }
+    return out;
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+    NEURA_CHECK(a_in.dim() >= 1 && b_in.dim() >= 1, "matmul: both operands need at least 1 dimension, got shapes ",
+                shape_str(a_in.shape()), " and ", shape_str(b_in.shape()));
+    NEURA_CHECK(a_in.device() == b_in.device(), "matmul: operands on different devices (", a_in.device().str(),
+                " and ", b_in.device().str(), ")");
+    const DType t = promote_types(a_in.dtype(), b_in.dtype());
+    const Tensor a = a_in.to(t), b = b_in.to(t);
+    if (a.dim() == 1 && b.dim() == 1) {
+        NEURA_CHECK(a.size(0) == b.size(0), "matmul: vectors of different lengths ", a.size(0), " and ", b.size(0));
+        return matmul_nd(a.unsqueeze(0), b.unsqueeze(1)).reshape({});
+    }
+    if (a.dim() == 1) return matmul_nd(a.unsqueeze(0), b).squeeze(-2);
+    if (b.dim() == 1) return matmul_nd(a, b.unsqueeze(1)).squeeze(-1);
+    return matmul_nd(a, b);
+}
+
+}  // namespace neura

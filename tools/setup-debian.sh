@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything NeuraStudio needs to build, test and benchmark on Debian 12, then builds it.
+# Safe to run again: apt and npm skip what is already there; the build is incremental.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libqcustomplot2.1-qt6
+  libdnnl-dev libsqlite3-dev nlohmann-json3-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  xvfb xauth
+  python3 python3-torch python3-onnx python3-pil libopenblas0-pthread
+  nodejs npm
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+BUILD_DIR="${NEURA_BUILD_DIR:-build}"
+BUILD_TYPE="${NEURA_BUILD_TYPE:-RelWithDebInfo}"
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" "$@"
+cmake --build "$BUILD_DIR"
