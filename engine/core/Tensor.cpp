@@ -487,12 +487,9 @@ Tensor& Tensor::copy_(const Tensor& src) {
 
 Tensor& Tensor::fill_(double value) {
     detail::check_inplace(*this, "fill_");
-    Tensor s = full({}, value, dtype());
-    if (device().type == DeviceType::CPU) {
-        detail::copy_into(*this, s);
-    } else {
-        detail::copy_into(*this, s.to(device()));
-    }
+    Tensor s = empty({}, dtype());  // CPU scalar, written directly
+    visit_dtype(dtype(), [&](auto tag) { *s.data<decltype(tag)>() = static_cast<decltype(tag)>(value); });
+    detail::copy_into(*this, device().type == DeviceType::CPU ? s : s.to(device()));
     storage()->bump_version();
     return *this;
 }

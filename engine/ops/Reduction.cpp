@@ -177,7 +177,7 @@ Tensor var(const Tensor& x_in, const std::vector<std::int64_t>& dims, double cor
     const Tensor d = x - mean(x, dims, true);
     return sum(d * d, dims, keepdim) * (1.0 / std::max(static_cast<double>(count) - correction, 0.0));
 }
-Tensor var(const Tensor& x, double correction) { return var(x, {}, correction, false); }
+Tensor var(const Tensor& x) { return var(x, {}, 1.0, false); }
 
 namespace {
 Tensor full_extremum(const Tensor& x, bool is_max) {

@@ -53,7 +53,7 @@ Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim 
 Tensor mean(const Tensor& x);
 Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim = false);
 Tensor var(const Tensor& x, const std::vector<std::int64_t>& dims, double correction = 1.0, bool keepdim = false);
-Tensor var(const Tensor& x, double correction = 1.0);
+Tensor var(const Tensor& x);  // all elements, unbiased
 Tensor max(const Tensor& x);  // gradient shared evenly among ties, as PyTorch
 Tensor min(const Tensor& x);
 std::tuple<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim = false);  // values, indices (first)
