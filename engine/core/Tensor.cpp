@@ -508,26 +508,32 @@ Tensor& assign_result(Tensor& self, const Tensor& value, const char* op) {
 }  // namespace
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
+    detail::check_inplace(*this, "add_");
     NoGradGuard g;
     return assign_result(*this, add(*this, other, alpha), "add_");
 }
 Tensor& Tensor::add_(double value) {
+    detail::check_inplace(*this, "add_");
     NoGradGuard g;
     return assign_result(*this, *this + value, "add_");
 }
 Tensor& Tensor::sub_(const Tensor& other) {
+    detail::check_inplace(*this, "sub_");
     NoGradGuard g;
     return assign_result(*this, *this - other, "sub_");
 }
 Tensor& Tensor::mul_(const Tensor& other) {
+    detail::check_inplace(*this, "mul_");
     NoGradGuard g;
     return assign_result(*this, *this * other, "mul_");
 }
 Tensor& Tensor::mul_(double value) {
+    detail::check_inplace(*this, "mul_");
     NoGradGuard g;
     return assign_result(*this, *this * value, "mul_");
 }
 Tensor& Tensor::div_(double value) {
+    detail::check_inplace(*this, "div_");
     NoGradGuard g;
     return assign_result(*this, *this / value, "div_");
 }
