@@ -1,0 +1,119 @@
+// Engine benchmarks (not tests): the workloads of bench/WORKLOADS.md, printed as `name value unit`.
+//   neura_bench [threads]      (run bench/run.sh to see PyTorch's figures beside them)
+#include <dnnl.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <vector>
+
+#include "neura/neura.h"
+
+using namespace neura;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double median_seconds(const std::function<void()>& fn, int reps, int warm = 3) {
+    for (int i = 0; i < warm; ++i) fn();
+    std::vector<double> ts;
+    for (int i = 0; i < reps; ++i) {
+        const auto t0 = Clock::now();
+        fn();
+        ts.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    }
+    std::sort(ts.begin(), ts.end());
+    return ts[ts.size() / 2];
+}
+
+Tensor uniform_param(const Shape& s, double bound) { return Tensor::uniform(s, -bound, bound).requires_grad_(); }
+
+// An MLP with PyTorch's default init, trained by hand-written SGD (momentum 0.9) on CrossEntropy.
+struct Mlp {
+    std::vector<Tensor> w, b, vw, vb;
+    bool tanh_act;
+    Mlp(std::vector<std::int64_t> sizes, bool tanh_act) : tanh_act(tanh_act) {
+        for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
+            const double bound = 1.0 / std::sqrt(static_cast<double>(sizes[i]));
+            w.push_back(uniform_param({sizes[i + 1], sizes[i]}, bound));
+            b.push_back(uniform_param({sizes[i + 1]}, bound));
+            vw.push_back(Tensor::zeros({sizes[i + 1], sizes[i]}));
+            vb.push_back(Tensor::zeros({sizes[i + 1]}));
+        }
+    }
+    Tensor loss(const Tensor& x, const Tensor& y) {
+        Tensor h = x;
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            h = matmul(h, w[i].t()) + b[i];
+            if (i + 1 < w.size()) h = tanh_act ? tanh(h) : relu(h);
+        }
+        return -mean(gather(log_softmax(h, 1), 1, y.unsqueeze(1)));
+    }
+    void step(double lr) {
+        NoGradGuard ng;
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            vw[i].mul_(0.9).add_(w[i].grad());
+            vb[i].mul_(0.9).add_(b[i].grad());
+            w[i].add_(vw[i], -lr);
+            b[i].add_(vb[i], -lr);
+            w[i].zero_grad();
+            b[i].zero_grad();
+        }
+    }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const int threads = argc > 1 ? std::atoi(argv[1]) : 2;
+    omp_set_num_threads(threads);
+    manual_seed(0);
+    std::printf("# neura %s, %d threads\n", NEURA_VERSION, threads);
+
+    // W1: sgemm 1024^3 through neura::matmul, next to a raw dnnl_sgemm call.
+    {
+        const std::int64_t n = 1024;
+        Tensor a = Tensor::randn({n, n}), b = Tensor::randn({n, n});
+        const double flop = 2.0 * n * n * n;
+        const double t_engine = median_seconds([&] { matmul(a, b); }, 20);
+        Tensor c = Tensor::empty({n, n});
+        const double t_raw = median_seconds([&] {
+            dnnl_sgemm('N', 'N', n, n, n, 1.0f, a.data<float>(), n, b.data<float>(), n, 0.0f, c.data<float>(), n);
+        }, 20);
+        std::printf("W1_sgemm_1024 %.1f GFLOP/s\n", flop / t_engine / 1e9);
+        std::printf("W1_raw_dnnl_sgemm_1024 %.1f GFLOP/s\n", flop / t_raw / 1e9);
+        std::printf("W1_ratio_engine_over_raw %.3f x\n", t_raw / t_engine);
+    }
+    // W2: MLP 784-256-128-10 (ReLU), batch 64, SGD momentum: forward + backward + step.
+    {
+        Mlp m({784, 256, 128, 10}, false);
+        Tensor x = Tensor::randn({64, 784});
+        Tensor y = Tensor::randint(0, 10, {64});
+        const double t = median_seconds([&] {
+            m.loss(x, y).backward();
+            m.step(0.01);
+        }, 200);
+        std::printf("W2_mlp_b64_step %.0f us\n", t * 1e6);
+    }
+    // W3: MLP 2-16-16-2 (Tanh), batch 32: forward + backward, and with an SGD step.
+    {
+        Mlp m({2, 16, 16, 2}, true);
+        Tensor x = Tensor::randn({32, 2});
+        Tensor y = Tensor::randint(0, 2, {32});
+        const double fb = median_seconds([&] {
+            m.loss(x, y).backward();
+            for (auto& t : m.w) t.zero_grad();
+            for (auto& t : m.b) t.zero_grad();
+        }, 2000);
+        const double step = median_seconds([&] {
+            m.loss(x, y).backward();
+            m.step(0.01);
+        }, 2000);
+        std::printf("W3_tiny_mlp_b32_fwd_bwd %.1f us\n", fb * 1e6);
+        std::printf("W3_tiny_mlp_b32_sgd_step %.1f us\n", step * 1e6);
+    }
+    return 0;
+}
