@@ -43,16 +43,27 @@ void Module::zero_grad() {
     for (auto& [_, c] : children_) c->zero_grad();
 }
 
+namespace {
+// Converts t in place, as PyTorch's set_data: every handle to it (a layer's `weight` member, an
+// optimizer's list) sees the new dtype; requires_grad stays, a gradient is converted along.
+void convert_in_place(const Tensor& t, DType dtype) {
+    if (!t.defined() || t.dtype() == dtype) return;
+    const Tensor converted = t.detach().to(dtype).contiguous();
+    TensorImpl* impl = t.unsafe_impl();
+    impl->storage = converted.storage();
+    impl->sizes = converted.sizes();
+    impl->strides = converted.strides();
+    impl->offset = converted.offset();
+    impl->dtype = dtype;
+    if (const Tensor g = t.grad(); g.defined()) Tensor(t).set_grad(g.detach().to(dtype));
+}
+}  // namespace
+
 void Module::to(DType dtype) {
     NoGradGuard ng;
-    for (auto& [_, t] : params_) {
-        if (t->dtype() == dtype) continue;
-        const bool req = t->requires_grad();
-        *t = t->detach().to(dtype);
-        if (req) t->requires_grad_();
-    }
+    for (auto& [_, t] : params_) convert_in_place(*t, dtype);
     for (auto& [_, t] : buffers_)
-        if (is_floating(t->dtype()) && t->dtype() != dtype) *t = t->to(dtype);
+        if (t->defined() && is_floating(t->dtype())) convert_in_place(*t, dtype);
     for (auto& [_, c] : children_) c->to(dtype);
 }
 

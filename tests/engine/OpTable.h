@@ -113,6 +113,39 @@ inline const std::vector<OpCase>& op_table() {
         {"to_f32_and_back", [](const Inputs& x) {
              return x[0].dtype() == DType::F64 ? x[0].to(DType::F32).to(DType::F64) : x[0].to(DType::F64).to(DType::F32);
          }, true, false},
+        // neural-network ops (NnOps.h): F32 runs oneDNN, F64 the reference loops. Kernel-backed backward
+        // formulas are first order only, hence double_backward = false.
+        {"conv2d", [](const Inputs& x) { return conv2d(x[0], x[1], x[2]); }, false},
+        {"conv2d_stride_padding", [](const Inputs& x) { return conv2d(x[0], x[1], x[2], {2, 1}, {1, 2}); }, false},
+        {"conv2d_dilation", [](const Inputs& x) { return conv2d(x[0], x[1], x[2], {1, 1}, {2, 1}, {2, 1}); }, false},
+        {"conv2d_groups", [](const Inputs& x) { return conv2d(x[0], x[1], x[2], {2, 2}, {1, 1}, {1, 1}, 2); }, false},
+        {"conv2d_depthwise_nobias", [](const Inputs& x) { return conv2d(x[0], x[1], {}, {1, 2}, {0, 0}, {1, 1}, 3); },
+         false},
+        {"conv2d_stride3_unused", [](const Inputs& x) { return conv2d(x[0], x[1], x[2], {3, 3}); }, false},
+        {"max_pool2d", [](const Inputs& x) { return max_pool2d(x[0], {2, 2}); }, false},
+        {"max_pool2d_stride_padding", [](const Inputs& x) { return max_pool2d(x[0], {3, 3}, {2, 2}, {1, 1}); }, false},
+        {"max_pool2d_rect", [](const Inputs& x) { return max_pool2d(x[0], {2, 3}, {1, 2}); }, false},
+        {"avg_pool2d", [](const Inputs& x) { return avg_pool2d(x[0], {2, 2}); }, false},
+        {"avg_pool2d_stride_padding", [](const Inputs& x) { return avg_pool2d(x[0], {3, 3}, {2, 2}, {1, 1}); }, false},
+        {"avg_pool2d_rect", [](const Inputs& x) { return avg_pool2d(x[0], {2, 3}, {1, 2}, {1, 1}); }, false},
+        {"adaptive_avg_pool2d_divisible", [](const Inputs& x) { return adaptive_avg_pool2d(x[0], 3, 2); }, false},
+        {"adaptive_avg_pool2d_nondivisible", [](const Inputs& x) { return adaptive_avg_pool2d(x[0], 3, 4); }, false},
+        {"adaptive_avg_pool2d_global", [](const Inputs& x) { return adaptive_avg_pool2d(x[0], 1, 1); }, false},
+        {"batch_norm_train_2d", [](const Inputs& x) { return batch_norm(x[0], x[1], x[2], {}, {}, true); }, false},
+        {"batch_norm_train_1d", [](const Inputs& x) { return batch_norm(x[0], x[1], x[2], {}, {}, true, 0.1, 1e-3); },
+         false},
+        {"batch_norm_train_3d_noaffine", [](const Inputs& x) { return batch_norm(x[0], {}, {}, {}, {}, true); }, false},
+        {"batch_norm_eval", [](const Inputs& x) {
+             const Tensor rm = Tensor::from_vector<double>({0.1, -0.2, 0.3}, {3}, x[0].dtype());
+             const Tensor rv = Tensor::from_vector<double>({0.5, 1.5, 2.0}, {3}, x[0].dtype());
+             return batch_norm(x[0], x[1], x[2], rm, rv, false);
+         }, false},
+        {"layer_norm", [](const Inputs& x) { return layer_norm(x[0], {5}, x[1], x[2]); }, false},
+        {"layer_norm_2d", [](const Inputs& x) { return layer_norm(x[0], {3, 4}, x[1], x[2], 1e-3); }, false},
+        {"layer_norm_noaffine", [](const Inputs& x) { return layer_norm(x[0], {6}); }, false},
+        {"embedding", [](const Inputs& x) { return embedding(x[0], x[1]); }},
+        {"dropout_eval", [](const Inputs& x) { return dropout(x[0], 0.5, false); }},
+        {"dropout_p0", [](const Inputs& x) { return dropout(x[0], 0.0, true); }},
     };
     return table;
 }

@@ -97,7 +97,8 @@ private slots:
                              "mul", "div", "maximum", "minimum", "where", "gt", "le", "eq", "sum", "mean", "var",
                              "max", "min", "argmax", "argmin", "matmul", "cat", "stack", "index_select", "gather",
                              "one_hot", "transpose", "permute", "slice", "narrow", "select", "expand", "squeeze",
-                             "unsqueeze", "flatten", "reshape", "t", "clone", "to_"};
+                             "unsqueeze", "flatten", "reshape", "t", "clone", "to_", "conv2d", "max_pool2d", "avg_pool2d",
+                             "adaptive_avg_pool2d", "batch_norm", "layer_norm", "embedding", "dropout"};
         for (const char* op : ops) {
             bool found = false;
             for (const auto& c : op_table()) found |= c.name.rfind(op, 0) == 0;

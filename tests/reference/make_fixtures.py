@@ -127,6 +127,49 @@ CASES = {
     "t": ([("float", [3, 4])], lambda x: x.t()),
     "clone": ([("float", [3, 4])], lambda x: x.clone()),
     "to_f32_and_back": ([("float", [3, 4])], lambda x: x.float().double() if x.dtype == torch.float64 else x.double().float()),
+    # ---- neural-network ops (appended: the cases above keep their seeds) ----
+    # conv2d: stride, padding, dilation, groups, no bias, rows a stride leaves unused
+    "conv2d": ([("float", [2, 3, 5, 5]), ("float", [4, 3, 3, 3]), ("float", [4])], F.conv2d),
+    "conv2d_stride_padding": ([("float", [2, 3, 6, 7]), ("float", [4, 3, 3, 2]), ("float", [4])],
+                              lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(1, 2))),
+    "conv2d_dilation": ([("float", [1, 2, 7, 6]), ("float", [3, 2, 3, 3]), ("float", [3])],
+                        lambda x, w, b: F.conv2d(x, w, b, padding=(2, 1), dilation=(2, 1))),
+    "conv2d_groups": ([("float", [2, 4, 5, 5]), ("float", [6, 2, 3, 3]), ("float", [6])],
+                      lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, groups=2)),
+    "conv2d_depthwise_nobias": ([("float", [1, 3, 5, 4]), ("float", [3, 1, 2, 2])],
+                                lambda x, w: F.conv2d(x, w, None, stride=(1, 2), groups=3)),
+    "conv2d_stride3_unused": ([("float", [1, 2, 8, 7]), ("float", [2, 2, 3, 2]), ("float", [2])],
+                              lambda x, w, b: F.conv2d(x, w, b, stride=3)),
+    # pooling
+    "max_pool2d": ([("distinct", [2, 3, 4, 4])], lambda x: F.max_pool2d(x, 2)),
+    "max_pool2d_stride_padding": ([("distinct", [1, 2, 7, 6])], lambda x: F.max_pool2d(x, 3, stride=2, padding=1)),
+    "max_pool2d_rect": ([("distinct", [2, 2, 5, 7])], lambda x: F.max_pool2d(x, (2, 3), stride=(1, 2))),
+    "avg_pool2d": ([("float", [2, 3, 4, 4])], lambda x: F.avg_pool2d(x, 2)),
+    "avg_pool2d_stride_padding": ([("float", [1, 2, 7, 6])], lambda x: F.avg_pool2d(x, 3, stride=2, padding=1)),
+    "avg_pool2d_rect": ([("float", [2, 2, 5, 7])], lambda x: F.avg_pool2d(x, (2, 3), stride=(1, 2), padding=(1, 1))),
+    "adaptive_avg_pool2d_divisible": ([("float", [2, 3, 6, 4])], lambda x: F.adaptive_avg_pool2d(x, (3, 2))),
+    "adaptive_avg_pool2d_nondivisible": ([("float", [1, 2, 7, 5])], lambda x: F.adaptive_avg_pool2d(x, (3, 4))),
+    "adaptive_avg_pool2d_global": ([("float", [2, 3, 5, 5])], lambda x: F.adaptive_avg_pool2d(x, 1)),
+    # batch norm (running stats are checked by tst_layers): training uses batch statistics
+    "batch_norm_train_2d": ([("float", [4, 3, 3, 3]), ("positive", [3]), ("float", [3])],
+                            lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True)),
+    "batch_norm_train_1d": ([("float", [5, 4]), ("positive", [4]), ("float", [4])],
+                            lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True, eps=1e-3)),
+    "batch_norm_train_3d_noaffine": ([("float", [3, 2, 4])], lambda x: F.batch_norm(x, None, None, training=True)),
+    "batch_norm_eval": ([("float", [2, 3, 2, 2]), ("positive", [3]), ("float", [3])],
+                        lambda x, w, b: F.batch_norm(x, torch.tensor([0.1, -0.2, 0.3], dtype=x.dtype),
+                                                     torch.tensor([0.5, 1.5, 2.0], dtype=x.dtype), w, b,
+                                                     training=False)),
+    # layer norm
+    "layer_norm": ([("float", [3, 4, 5]), ("positive", [5]), ("float", [5])],
+                   lambda x, w, b: F.layer_norm(x, [5], w, b)),
+    "layer_norm_2d": ([("float", [2, 3, 4]), ("positive", [3, 4]), ("float", [3, 4])],
+                      lambda x, w, b: F.layer_norm(x, [3, 4], w, b, eps=1e-3)),
+    "layer_norm_noaffine": ([("float", [4, 6])], lambda x: F.layer_norm(x, [6])),
+    # embedding and dropout (the random mask is tested by tst_layers)
+    "embedding": ([("float", [6, 3]), ("index6", [2, 4])], lambda w, i: F.embedding(i, w)),
+    "dropout_eval": ([("float", [3, 4])], lambda x: F.dropout(x, 0.5, training=False)),
+    "dropout_p0": ([("float", [3, 4])], lambda x: F.dropout(x, 0.0, training=True)),
 }
 
 def tolist(t):

@@ -8,4 +8,5 @@
 #include "neura/core/Generator.h"
 #include "neura/core/Shape.h"
 #include "neura/core/Tensor.h"
+#include "neura/ops/NnOps.h"
 #include "neura/ops/Ops.h"

@@ -1,0 +1,34 @@
+#include "backend/cpu/Dnnl.h"
+
+namespace neura::cpu {
+
+dnnl::engine& dnnl_engine() {
+    static dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+    return eng;
+}
+
+dnnl::stream& dnnl_stream() {
+    thread_local dnnl::stream s(dnnl_engine());
+    return s;
+}
+
+dnnl::memory::desc plain_desc(const Shape& dims) {
+    const dnnl::memory::dims d(dims.begin(), dims.end());
+    const Shape st = contiguous_strides(dims);
+    return dnnl::memory::desc(d, dnnl::memory::data_type::f32, dnnl::memory::dims(st.begin(), st.end()));
+}
+
+dnnl::memory as_memory(const Tensor& t, const dnnl::memory::desc& md) {
+    NEURA_CHECK(t.defined() && t.dtype() == DType::F32 && t.is_contiguous(), "internal: oneDNN memory needs a contiguous float32 ",
+                "tensor, got ", t.defined() ? dtype_name(t.dtype()) : "an undefined one", " ",
+                t.defined() ? shape_str(t.shape()) : "");
+    return dnnl::memory(md, dnnl_engine(), t.raw_data());
+}
+
+void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memory>& args) {
+    dnnl::stream& s = dnnl_stream();
+    p.execute(s, args);
+    s.wait();
+}
+
+}  // namespace neura::cpu

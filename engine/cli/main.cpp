@@ -1,0 +1,361 @@
+// neura: the command-line side of NeuraStudio — create, inspect, train and check project files.
+// Exit codes: 0 ok, 1 failure, 2 bad usage.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "neura/graph/ModelJson.h"
+#include "neura/graph/ShapeReport.h"
+#include "neura/graph/Validate.h"
+#include "neura/neura.h"
+#include "neura/project/Project.h"
+#include "neura/train/Experiment.h"
+#include "neura/train/LayerGradcheck.h"
+
+using namespace neura;
+using nlohmann::json;
+
+namespace {
+
+struct Usage : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+const char* kHelp = R"(neura — train and inspect NeuraStudio projects from the command line
+
+usage:
+  neura create P.neura --model M.json [--dataset NAME[,key=value...]] [--config C.json] [--force]
+  neura dump P.neura                  print the model's JSON text form
+  neura info P.neura [--json]         layers, output shapes, parameters, diagnostics
+  neura train P.neura [--epochs N] [--batch-size B] [--lr X] [--optimizer NAME] [--device cpu]
+                      [--seed S] [--resume] [--json]
+  neura gradcheck P.neura [--json] [--eps E] [--atol A] [--rtol R] [--max-elements K]
+  neura datasets                      the built-in datasets and their parameters
+  neura --version | --help
+
+exit codes: 0 ok, 1 failure, 2 bad usage
+)";
+
+struct Args {
+    std::string command;
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> options;  // "--epochs" → "5"; flags → ""
+
+    bool flag(const std::string& name) const { return options.count(name) != 0; }
+    std::optional<std::string> get(const std::string& name) const {
+        auto it = options.find(name);
+        if (it == options.end()) return std::nullopt;
+        return it->second;
+    }
+};
+
+Args parse(int argc, char** argv, const std::map<std::string, bool>& known /* name → takes a value */) {
+    Args a;
+    a.command = argc > 1 ? argv[1] : "";
+    for (int i = 2; i < argc; ++i) {
+        std::string s = argv[i];
+        if (s.rfind("--", 0) == 0) {
+            std::string value;
+            const auto eq = s.find('=');
+            if (eq != std::string::npos) {
+                value = s.substr(eq + 1);
+                s = s.substr(0, eq);
+            }
+            auto it = known.find(s);
+            if (it == known.end()) throw Usage("unknown option " + s + " for '" + a.command + "'");
+            if (it->second && eq == std::string::npos) {
+                if (i + 1 >= argc) throw Usage("option " + s + " needs a value");
+                value = argv[++i];
+            }
+            a.options[s] = value;
+        } else {
+            a.positional.push_back(s);
+        }
+    }
+    return a;
+}
+
+std::string project_path(const Args& a) {
+    if (a.positional.size() != 1) throw Usage("'" + a.command + "' takes one project file");
+    return a.positional[0];
+}
+
+double number(const Args& a, const std::string& name, double fallback) {
+    auto v = a.get(name);
+    if (!v) return fallback;
+    try {
+        std::size_t used = 0;
+        const double d = std::stod(*v, &used);
+        if (used != v->size()) throw std::invalid_argument("");
+        return d;
+    } catch (const std::exception&) {
+        throw Usage("option " + name + " expects a number, got '" + *v + "'");
+    }
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw Error("cannot read '" + path + "'");
+    std::ostringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+// ---------------------------------------------------------------- create
+int cmd_create(const Args& a) {
+    const std::string path = project_path(a);
+    auto model_path = a.get("--model");
+    if (!model_path) throw Usage("create needs --model M.json");
+    if (std::filesystem::exists(path) && !a.flag("--force"))
+        throw Error("'" + path + "' exists already; pass --force to replace it");
+    project::Project p;
+    p.model_json = read_file(*model_path);
+    const graph::ModelGraph g = graph::from_json(p.model_json);  // reports format errors by JSON path
+    p.model_json = graph::to_json(g);
+    train::DatasetSpec spec;
+    if (auto d = a.get("--dataset")) {
+        std::stringstream ss(*d);
+        std::string part;
+        std::getline(ss, spec.name, ',');
+        while (std::getline(ss, part, ',')) {
+            const auto eq = part.find('=');
+            if (eq == std::string::npos) throw Usage("--dataset parameters are key=value, got '" + part + "'");
+            spec.params[part.substr(0, eq)] = part.substr(eq + 1);
+        }
+    }
+    data::make_dataset(spec.name, spec.params);  // fails now, naming the parameter, rather than at training
+    p.dataset_json = spec.to_json();
+    p.train_config_json = a.get("--config") ? train::TrainConfig::from_json(read_file(*a.get("--config"))).to_json()
+                                            : train::TrainConfig().to_json();
+    project::stamp_metadata(p);
+    if (std::filesystem::exists(path)) std::filesystem::remove(path);
+    project::save_project(path, p);
+    std::cout << "created " << path << " (" << g.node_count() << " nodes, dataset " << spec.name << ")\n";
+    return 0;
+}
+
+// ---------------------------------------------------------------- info
+std::string shape_text(const graph::NodeShapes* s) {
+    if (!s || !s->known || s->outputs.empty()) return "?";
+    std::string out = "[B";
+    for (auto d : s->outputs[0]) out += ", " + std::to_string(d);
+    return out + "]";
+}
+
+int cmd_info(const Args& a) {
+    const auto p = project::load_project(project_path(a));
+    const graph::ModelGraph g = graph::from_json(p.model_json);
+    const auto report = graph::infer_shapes(g);
+    const auto diags = graph::validate(g);
+    const auto spec = train::DatasetSpec::from_json(p.dataset_json);
+    if (a.flag("--json")) {
+        json j = {{"dataset", spec.name}, {"total_parameters", report.total_parameters}, {"layers", json::array()},
+                  {"diagnostics", json::array()}};
+        for (const auto& [id, node] : g.nodes()) {
+            const auto* s = report.find(id);
+            json l = {{"id", id.value}, {"name", node.name}, {"type", node.type},
+                      {"parameters", s ? s->parameters : 0}};
+            if (s && s->known && !s->outputs.empty()) l["output_shape"] = s->outputs[0];
+            j["layers"].push_back(l);
+        }
+        for (const auto& d : diags)
+            j["diagnostics"].push_back({{"severity", graph::severity_name(d.severity)},
+                                        {"node", d.node.valid() ? json(d.node.value) : json(nullptr)},
+                                        {"message", d.message}});
+        j["activation_bytes_per_sample"] = report.activation_bytes(1);
+        j["trained"] = !p.weights.empty();
+        j["runs"] = p.runs.size();
+        std::cout << j.dump(2) << "\n";
+        return graph::has_errors(diags) ? 1 : 0;
+    }
+    std::printf("%-20s %-18s %-22s %12s\n", "Layer (name)", "Type", "Output shape", "Param #");
+    std::printf("%s\n", std::string(75, '=').c_str());
+    for (const auto& [id, node] : g.nodes()) {
+        const auto* s = report.find(id);
+        std::printf("%-20s %-18s %-22s %12lld\n", node.name.c_str(), node.type.c_str(), shape_text(s).c_str(),
+                    static_cast<long long>(s ? s->parameters : 0));
+    }
+    std::printf("%s\n", std::string(75, '=').c_str());
+    std::printf("Total params: %lld\n", static_cast<long long>(report.total_parameters));
+    std::printf("Parameter size (F32): %.3f MB\n", static_cast<double>(report.total_parameters) * 4.0 / 1e6);
+    std::printf("Activations per sample (F32): %.3f KB\n", static_cast<double>(report.activation_bytes(1)) / 1e3);
+    std::printf("Dataset: %s   Trained: %s   Runs: %zu\n", spec.name.c_str(), p.weights.empty() ? "no" : "yes",
+                p.runs.size());
+    for (const auto& d : diags) std::printf("%s: %s\n", graph::severity_name(d.severity), graph::describe(g, d).c_str());
+    return graph::has_errors(diags) ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- train
+void progress_bar(const train::StepProgress& s) {
+    const int width = 30;
+    const double frac = static_cast<double>(s.step + 1) / static_cast<double>(std::max<std::int64_t>(s.steps_per_epoch, 1));
+    const int fill = static_cast<int>(frac * width);
+    std::fprintf(stderr, "\repoch %lld/%lld [%s%s] %lld/%lld loss %.4f", static_cast<long long>(s.epoch + 1),
+                 static_cast<long long>(s.epochs), std::string(fill, '#').c_str(), std::string(width - fill, '.').c_str(),
+                 static_cast<long long>(s.step + 1), static_cast<long long>(s.steps_per_epoch), s.loss);
+    std::fflush(stderr);
+}
+
+int cmd_train(const Args& a) {
+    const std::string path = project_path(a);
+    project::Project p = project::load_project(path);
+    train::TrainConfig cfg = train::TrainConfig::from_json(p.train_config_json);
+    if (a.get("--epochs")) cfg.epochs = static_cast<std::int64_t>(number(a, "--epochs", 0));
+    if (a.get("--batch-size")) cfg.batch_size = static_cast<std::int64_t>(number(a, "--batch-size", 0));
+    if (a.get("--lr")) cfg.lr = number(a, "--lr", 0);
+    if (a.get("--seed")) cfg.seed = static_cast<std::uint64_t>(number(a, "--seed", 0));
+    if (auto o = a.get("--optimizer")) cfg.optimizer = *o;
+    if (auto d = a.get("--device")) {
+        Device::parse(*d);  // "bad device 'x': expected cpu, cuda or cuda:N"
+        cfg.device = *d;
+    }
+    cfg.validate();
+    train::Experiment ex(p, cfg);
+    if (a.flag("--resume")) {
+        const auto n = ex.load_weights(p);
+        if (!a.flag("--json")) std::printf("resuming from %zu saved tensors\n", n);
+    }
+    const bool json_out = a.flag("--json");
+    const bool tty = isatty(STDERR_FILENO) && !json_out;
+    train::Callbacks cb;
+    if (tty) cb.on_step = progress_bar;
+    cb.on_epoch = [&](const train::EpochMetrics& m) {
+        if (json_out) return;
+        if (tty) std::fprintf(stderr, "\r%s\r", std::string(90, ' ').c_str());
+        std::printf("epoch %3lld  loss %.4f", static_cast<long long>(m.epoch + 1), m.train_loss);
+        if (m.train_accuracy >= 0) std::printf("  acc %.3f", m.train_accuracy);
+        if (m.val_loss >= 0) std::printf("  val_loss %.4f", m.val_loss);
+        if (m.val_accuracy >= 0) std::printf("  val_acc %.3f", m.val_accuracy);
+        std::printf("  (%.2f s)\n", m.seconds);
+        std::fflush(stdout);
+    };
+    const std::string started = project::utc_now_iso8601();
+    const train::FitResult r = ex.run(cb);
+    ex.store(p, r, started);
+    project::stamp_metadata(p);
+    project::save_project(path, p);
+    if (json_out) {
+        json j = {{"status", train::fit_status_name(r.status)}, {"message", r.message}, {"history", json::array()}};
+        for (const auto& m : r.history) {
+            json e = {{"epoch", m.epoch + 1}, {"train_loss", m.train_loss}, {"lr", m.lr}, {"seconds", m.seconds}};
+            if (m.train_accuracy >= 0) e["train_accuracy"] = m.train_accuracy;
+            if (m.val_loss >= 0) e["val_loss"] = m.val_loss;
+            if (m.val_accuracy >= 0) e["val_accuracy"] = m.val_accuracy;
+            j["history"].push_back(e);
+        }
+        if (!r.history.empty()) j["final"] = j["history"].back();
+        std::cout << j.dump(2) << "\n";
+    } else {
+        if (!r.message.empty()) std::printf("%s\n", r.message.c_str());
+        std::printf("saved weights and history to %s\n", path.c_str());
+    }
+    return r.status == train::FitStatus::Diverged ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- gradcheck
+int cmd_gradcheck(const Args& a) {
+    const std::string path = project_path(a);
+    project::Project p = project::load_project(path);
+    train::TrainConfig cfg = train::TrainConfig::from_json(p.train_config_json);
+    train::Experiment ex(p, cfg);
+    ex.load_weights(p);
+    train::LayerGradcheckOptions o;
+    o.gradcheck.eps = number(a, "--eps", o.gradcheck.eps);
+    o.gradcheck.atol = number(a, "--atol", o.gradcheck.atol);
+    o.gradcheck.rtol = number(a, "--rtol", o.gradcheck.rtol);
+    o.gradcheck.max_elements = static_cast<std::int64_t>(number(a, "--max-elements", 64));
+    std::vector<std::int64_t> idx;
+    for (std::int64_t i = 0; i < std::min<std::int64_t>(4, ex.train_set()->size()); ++i) idx.push_back(i);
+    const data::Batch b = ex.train_set()->get_batch(idx);
+    const auto results = train::check_layers(ex.network(), b.features, o);
+    bool ok = true;
+    for (const auto& r : results) ok &= r.passed;
+    if (a.flag("--json")) {
+        json j = {{"passed", ok}, {"eps", o.gradcheck.eps}, {"atol", o.gradcheck.atol}, {"rtol", o.gradcheck.rtol},
+                  {"layers", json::array()}};
+        for (const auto& r : results) {
+            json l = {{"node", r.node.value}, {"name", r.name}, {"type", r.type}, {"passed", r.passed},
+                      {"message", r.message}, {"tensors", json::array()}};
+            for (const auto& t : r.tensors)
+                l["tensors"].push_back({{"name", t.name}, {"shape", t.shape}, {"max_abs_error", t.max_abs_error},
+                                        {"max_rel_error", t.max_rel_error}, {"worst_index", t.worst_index},
+                                        {"checked_elements", t.checked_elements}, {"passed", t.passed}});
+            j["layers"].push_back(l);
+        }
+        std::cout << j.dump(2) << "\n";
+    } else {
+        std::printf("F64 central differences, eps %g, atol %g, rtol %g (at most %lld elements per tensor)\n",
+                    o.gradcheck.eps, o.gradcheck.atol, o.gradcheck.rtol, static_cast<long long>(o.gradcheck.max_elements));
+        std::printf("%-16s %-12s %-10s %-14s %12s %12s %8s  %s\n", "Layer", "Type", "Tensor", "Shape", "max abs err",
+                    "max rel err", "checked", "result");
+        for (const auto& r : results) {
+            if (r.tensors.empty())
+                std::printf("%-16s %-12s %s\n", r.name.c_str(), r.type.c_str(), r.message.c_str());
+            for (const auto& t : r.tensors)
+                std::printf("%-16s %-12s %-10s %-14s %12.3e %12.3e %8lld  %s\n", r.name.c_str(), r.type.c_str(),
+                            t.name.c_str(), shape_str(t.shape).c_str(), t.max_abs_error, t.max_rel_error,
+                            static_cast<long long>(t.checked_elements), t.passed ? "PASS" : "FAIL");
+        }
+        std::printf("%s\n", ok ? "all gradients match" : "some gradients do not match");
+    }
+    return ok ? 0 : 1;
+}
+
+int cmd_datasets() {
+    for (const auto& d : data::dataset_names()) {
+        std::printf("%-16s %s (%s)\n", d.name.c_str(), d.description.c_str(), data::task_name(d.task));
+        for (const auto& p : d.params)
+            std::printf("    %-12s %-6s default %-10s %s\n", p.name.c_str(), data::param_kind_name(p.kind),
+                        p.default_value.empty() ? "-" : p.default_value.c_str(), p.help.c_str());
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        const std::string cmd = argc > 1 ? argv[1] : "";
+        if (cmd == "--version" || cmd == "version") {
+            std::printf("neura %s\n", NEURA_VERSION);
+            return 0;
+        }
+        if (cmd.empty() || cmd == "--help" || cmd == "-h" || cmd == "help") {
+            std::fputs(kHelp, cmd.empty() ? stderr : stdout);
+            return cmd.empty() ? 2 : 0;
+        }
+        if (cmd == "create")
+            return cmd_create(parse(argc, argv, {{"--model", true}, {"--dataset", true}, {"--config", true}, {"--force", false}}));
+        if (cmd == "dump") {
+            const auto p = project::load_project(project_path(parse(argc, argv, {})));
+            std::cout << p.model_json << "\n";
+            return 0;
+        }
+        if (cmd == "info") return cmd_info(parse(argc, argv, {{"--json", false}}));
+        if (cmd == "train")
+            return cmd_train(parse(argc, argv, {{"--epochs", true}, {"--batch-size", true}, {"--lr", true},
+                                                {"--optimizer", true}, {"--device", true}, {"--seed", true},
+                                                {"--json", false}, {"--resume", false}}));
+        if (cmd == "gradcheck")
+            return cmd_gradcheck(parse(argc, argv, {{"--json", false}, {"--eps", true}, {"--atol", true},
+                                                    {"--rtol", true}, {"--max-elements", true}}));
+        if (cmd == "datasets") return cmd_datasets();
+        throw Usage("unknown command '" + cmd + "'");
+    } catch (const Usage& e) {
+        std::fprintf(stderr, "neura: %s\n\n%s", e.what(), kHelp);
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "neura: %s\n", e.what());
+        return 1;
+    }
+}

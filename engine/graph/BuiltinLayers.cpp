@@ -1,0 +1,573 @@
+// The built-in layer types: each layer's palette entry, ports, attributes, shape rule, parameter
+// count and builder sit together, one register_* function per layer family.
+#include <algorithm>
+#include <optional>
+
+#include "neura/core/Error.h"
+#include "neura/graph/LayerRegistry.h"
+#include "neura/nn/Layers.h"
+
+namespace neura::graph {
+
+const std::vector<std::string>& loss_types() {
+    static const std::vector<std::string> kTypes = {"CrossEntropyLoss", "MSELoss",  "L1Loss",
+                                                    "HuberLoss",        "NLLLoss", "BCEWithLogitsLoss"};
+    return kTypes;
+}
+
+namespace {
+
+using detail::concat;
+using IntList = std::vector<std::int64_t>;
+
+// ---- attribute schema helpers ----
+
+AttributeSpec spec(std::string name, AttributeType type, AttributeValue def, std::string help) {
+    AttributeSpec a;
+    a.name = std::move(name);
+    a.type = type;
+    a.default_value = std::move(def);
+    a.help = std::move(help);
+    return a;
+}
+
+AttributeSpec int_attr(std::string name, std::int64_t def, std::optional<double> min, std::string help) {
+    AttributeSpec a = spec(std::move(name), AttributeType::Int, def, std::move(help));
+    a.min = min;
+    return a;
+}
+
+AttributeSpec float_attr(std::string name, double def, std::optional<double> min, std::optional<double> max,
+                         std::string help) {
+    AttributeSpec a = spec(std::move(name), AttributeType::Float, def, std::move(help));
+    a.min = min;
+    a.max = max;
+    return a;
+}
+
+AttributeSpec bool_attr(std::string name, bool def, std::string help) {
+    return spec(std::move(name), AttributeType::Bool, def, std::move(help));
+}
+
+AttributeSpec choice_attr(std::string name, std::string def, std::vector<std::string> choices, std::string help) {
+    AttributeSpec a = spec(std::move(name), AttributeType::Choice, std::move(def), std::move(help));
+    a.choices = std::move(choices);
+    return a;
+}
+
+AttributeSpec list_attr(std::string name, IntList def, std::size_t min_len, std::size_t max_len,
+                        std::optional<double> min, std::string help) {
+    AttributeSpec a = spec(std::move(name), AttributeType::IntList, std::move(def), std::move(help));
+    a.min_length = min_len;
+    a.max_length = max_len;
+    a.min = min;
+    return a;
+}
+
+// ---- shape helpers (shapes per sample; dims as in PyTorch count the batch as dim 0) ----
+
+std::string hw(std::int64_t h, std::int64_t w) { return concat(h, "x", w); }
+
+// A 1- or 2-element int list as (height, width); empty gives `fallback`.
+std::pair<std::int64_t, std::int64_t> pair_of(const IntList& l, std::pair<std::int64_t, std::int64_t> fallback = {0, 0}) {
+    if (l.empty()) return fallback;
+    return {l[0], l.size() > 1 ? l[1] : l[0]};
+}
+
+// Normalizes a PyTorch dim against a batch of per-sample rank r (full rank r + 1).
+std::optional<std::int64_t> full_dim(std::int64_t dim, std::size_t per_sample_rank) {
+    const auto full = static_cast<std::int64_t>(per_sample_rank) + 1;
+    if (dim < -full || dim >= full) return std::nullopt;
+    return dim < 0 ? dim + full : dim;
+}
+
+std::string dim_range(std::size_t per_sample_rank) {
+    const auto full = static_cast<std::int64_t>(per_sample_rank) + 1;
+    return concat(-full, " to ", full - 1);
+}
+
+ShapeResult same_shape(const AttributeMap&, const std::vector<Shape>& in) { return ShapeResult::ok({in.at(0)}); }
+
+std::vector<PortSpec> one_input(PortKind kind = PortKind::Tensor) { return {{"input", kind}}; }
+std::vector<PortSpec> one_output() { return {{"output", PortKind::Tensor}}; }
+
+// ---- IO and Loss ----
+
+void register_io(LayerRegistry& r) {
+    LayerDescriptor input;
+    input.type = "Input";
+    input.category = "IO";
+    input.help = "The dataset's features, one sample at a time; a batch adds a leading dimension.";
+    input.outputs = one_output();
+    input.attributes = {list_attr("shape", {2}, 1, 8, 1,
+                                  "Features per sample, without the batch dimension: [2] for points, "
+                                  "[1, 8, 8] for 8x8 grey images. Set from the dataset.")};
+    input.shape = [](const AttributeMap& a, const std::vector<Shape>&) {
+        return ShapeResult::ok({int_list_attribute(a, "shape")});
+    };
+    r.add(std::move(input));
+
+    LayerDescriptor loss;
+    loss.type = "Loss";
+    loss.category = "Loss";
+    loss.help = "Compares the model's output with the dataset's targets; training minimizes it.";
+    loss.inputs = {{"input", PortKind::Tensor}, {"target", PortKind::DataTarget}};
+    loss.attributes = {
+        choice_attr("type", "CrossEntropyLoss", loss_types(),
+                    "CrossEntropyLoss and NLLLoss (log-probabilities in) for classes; MSELoss, L1Loss, "
+                    "HuberLoss for values; BCEWithLogitsLoss for independent yes/no outputs."),
+        choice_attr("reduction", "mean", {"mean", "sum"}, "Average or sum of the per-element losses."),
+        float_attr("delta", 1.0, 1e-12, std::nullopt, "HuberLoss only: where the loss turns from squared to linear."),
+        float_attr("label_smoothing", 0.0, 0.0, 1.0, "CrossEntropyLoss only: weight moved from the true class "
+                                                     "to all classes evenly."),
+    };
+    loss.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        const std::string& type = choice_attribute(a, "type");
+        if ((type == "CrossEntropyLoss" || type == "NLLLoss") && in.at(0).empty())
+            return ShapeResult::fail(concat(type, " needs a score per class for each sample, gets a single value "
+                                                  "per sample; end the model with Linear(out_features = classes)"));
+        return ShapeResult::ok({});
+    };
+    r.add(std::move(loss));
+}
+
+// ---- Core ----
+
+void register_core(LayerRegistry& r) {
+    LayerDescriptor linear;
+    linear.type = "Linear";
+    linear.category = "Core";
+    linear.help = "y = x W^T + b over the last dimension.";
+    linear.inputs = one_input();
+    linear.outputs = one_output();
+    linear.attributes = {
+        int_attr("in_features", 0, 0, "Size of the input's last dimension; 0 (auto) takes it from the input."),
+        int_attr("out_features", 64, 1, "Size of the output's last dimension."),
+        bool_attr("bias", true, "Learn an additive bias."),
+    };
+    linear.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        const Shape& x = in.at(0);
+        if (x.empty()) return ShapeResult::fail("Linear needs a feature dimension, its input has a single value per sample");
+        const std::int64_t want = int_attribute(a, "in_features");
+        if (want > 0 && x.back() != want)
+            return ShapeResult::fail(concat("Linear expects ", want, " input features, gets ", x.back()));
+        Shape y = x;
+        y.back() = int_attribute(a, "out_features");
+        return ShapeResult::ok({y});
+    };
+    linear.parameter_count = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        const std::int64_t out = int_attribute(a, "out_features");
+        return in.at(0).back() * out + (bool_attribute(a, "bias") ? out : 0);
+    };
+    linear.build = [](const AttributeMap& a, const std::vector<Shape>& in, Generator& gen) {
+        return std::make_shared<nn::Linear>(in.at(0).back(), int_attribute(a, "out_features"),
+                                            bool_attribute(a, "bias"), &gen);
+    };
+    r.add(std::move(linear));
+
+    LayerDescriptor dropout;
+    dropout.type = "Dropout";
+    dropout.category = "Core";
+    dropout.help = "While training, zeroes each element with probability p and scales the rest by 1/(1-p).";
+    dropout.inputs = one_input();
+    dropout.outputs = one_output();
+    dropout.attributes = {float_attr("p", 0.5, 0.0, 1.0, "Probability of an element to be zeroed.")};
+    dropout.shape = same_shape;
+    dropout.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator& gen) {
+        return std::make_shared<nn::Dropout>(float_attribute(a, "p"), &gen);
+    };
+    r.add(std::move(dropout));
+
+    LayerDescriptor flatten;
+    flatten.type = "Flatten";
+    flatten.category = "Core";
+    flatten.help = "Merges dimensions start_dim..end_dim into one (dim 0 is the batch).";
+    flatten.inputs = one_input();
+    flatten.outputs = one_output();
+    flatten.attributes = {
+        int_attr("start_dim", 1, std::nullopt, "First dimension to merge; 1 is the first after the batch."),
+        int_attr("end_dim", -1, std::nullopt, "Last dimension to merge; -1 is the last."),
+    };
+    flatten.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        const Shape& x = in.at(0);
+        const auto s = full_dim(int_attribute(a, "start_dim"), x.size());
+        const auto e = full_dim(int_attribute(a, "end_dim"), x.size());
+        if (!s || !e)
+            return ShapeResult::fail(concat("Flatten dims must be in ", dim_range(x.size()), " for a ", x.size() + 1,
+                                            "-dimensional batch, got start_dim ", int_attribute(a, "start_dim"),
+                                            " and end_dim ", int_attribute(a, "end_dim")));
+        if (*s == 0) return ShapeResult::fail("Flatten start_dim 0 would merge the samples of a batch; use 1");
+        if (*s > *e)
+            return ShapeResult::fail(concat("Flatten start_dim (", *s, ") comes after end_dim (", *e, ")"));
+        Shape y(x.begin(), x.begin() + (*s - 1));
+        std::int64_t merged = 1;
+        for (auto d = *s; d <= *e; ++d) merged *= x[static_cast<std::size_t>(d - 1)];
+        y.push_back(merged);
+        y.insert(y.end(), x.begin() + *e, x.end());
+        return ShapeResult::ok({y});
+    };
+    flatten.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
+        return std::make_shared<nn::Flatten>(int_attribute(a, "start_dim"), int_attribute(a, "end_dim"));
+    };
+    r.add(std::move(flatten));
+
+    LayerDescriptor embedding;
+    embedding.type = "Embedding";
+    embedding.category = "Core";
+    embedding.help = "Looks up a learned vector for each integer index.";
+    embedding.inputs = one_input(PortKind::Indices);
+    embedding.outputs = one_output();
+    embedding.attributes = {
+        int_attr("num_embeddings", 1000, 1, "Number of distinct indices (vocabulary size); indices are 0 to this - 1."),
+        int_attr("embedding_dim", 16, 1, "Size of each vector."),
+    };
+    embedding.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        Shape y = in.at(0);
+        y.push_back(int_attribute(a, "embedding_dim"));
+        return ShapeResult::ok({y});
+    };
+    embedding.parameter_count = [](const AttributeMap& a, const std::vector<Shape>&) {
+        return int_attribute(a, "num_embeddings") * int_attribute(a, "embedding_dim");
+    };
+    embedding.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator& gen) {
+        return std::make_shared<nn::Embedding>(int_attribute(a, "num_embeddings"), int_attribute(a, "embedding_dim"),
+                                               &gen);
+    };
+    r.add(std::move(embedding));
+}
+
+// ---- Convolution and pooling ([channels, height, width] per sample) ----
+
+std::optional<std::string> need_image(const char* layer, const Shape& x) {
+    if (x.size() == 3) return std::nullopt;
+    return concat(layer, " expects [channels, height, width] per sample, gets ", shape_str(x));
+}
+
+void register_convolution(LayerRegistry& r) {
+    LayerDescriptor conv;
+    conv.type = "Conv2d";
+    conv.category = "Convolution";
+    conv.help = "2-D convolution over [channels, height, width] inputs.";
+    conv.inputs = one_input();
+    conv.outputs = one_output();
+    conv.attributes = {
+        int_attr("in_channels", 0, 0, "Input channels; 0 (auto) takes them from the input."),
+        int_attr("out_channels", 16, 1, "Output channels (number of filters)."),
+        list_attr("kernel_size", {3, 3}, 1, 2, 1, "Kernel height and width; one value for a square kernel."),
+        list_attr("stride", {1, 1}, 1, 2, 1, "Step between kernel positions."),
+        list_attr("padding", {0, 0}, 1, 2, 0, "Zeros added on each side."),
+        list_attr("dilation", {1, 1}, 1, 2, 1, "Spacing between kernel elements."),
+        int_attr("groups", 1, 1, "Split channels into this many independent groups."),
+        bool_attr("bias", true, "Learn an additive bias per output channel."),
+    };
+    conv.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        const Shape& x = in.at(0);
+        if (auto e = need_image("Conv2d", x)) return ShapeResult::fail(*e);
+        const std::int64_t c = x[0], want = int_attribute(a, "in_channels"), out = int_attribute(a, "out_channels");
+        const std::int64_t groups = int_attribute(a, "groups");
+        if (want > 0 && c != want) return ShapeResult::fail(concat("Conv2d expects ", want, " input channels, gets ", c));
+        if (c % groups != 0)
+            return ShapeResult::fail(concat("Conv2d groups (", groups, ") must divide the input channels (", c, ")"));
+        if (out % groups != 0)
+            return ShapeResult::fail(concat("Conv2d groups (", groups, ") must divide out_channels (", out, ")"));
+        const auto [kh, kw] = pair_of(int_list_attribute(a, "kernel_size"));
+        const auto [sh, sw] = pair_of(int_list_attribute(a, "stride"));
+        const auto [ph, pw] = pair_of(int_list_attribute(a, "padding"));
+        const auto [dh, dw] = pair_of(int_list_attribute(a, "dilation"));
+        const std::int64_t eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1;
+        const std::int64_t ih = x[1] + 2 * ph, iw = x[2] + 2 * pw;
+        if (eh > ih || ew > iw)
+            return ShapeResult::fail(concat("Conv2d kernel ", hw(eh, ew), " is larger than its ",
+                                            (ph || pw ? "padded " : ""), "input ", hw(ih, iw)));
+        return ShapeResult::ok({{out, (ih - eh) / sh + 1, (iw - ew) / sw + 1}});
+    };
+    conv.parameter_count = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        const auto [kh, kw] = pair_of(int_list_attribute(a, "kernel_size"));
+        const std::int64_t out = int_attribute(a, "out_channels");
+        return out * (in.at(0)[0] / int_attribute(a, "groups")) * kh * kw + (bool_attribute(a, "bias") ? out : 0);
+    };
+    conv.build = [](const AttributeMap& a, const std::vector<Shape>& in, Generator& gen) {
+        nn::Conv2dOptions o;
+        o.in_channels = in.at(0)[0];
+        o.out_channels = int_attribute(a, "out_channels");
+        std::tie(o.kernel_h, o.kernel_w) = pair_of(int_list_attribute(a, "kernel_size"));
+        std::tie(o.stride_h, o.stride_w) = pair_of(int_list_attribute(a, "stride"));
+        std::tie(o.padding_h, o.padding_w) = pair_of(int_list_attribute(a, "padding"));
+        std::tie(o.dilation_h, o.dilation_w) = pair_of(int_list_attribute(a, "dilation"));
+        o.groups = int_attribute(a, "groups");
+        o.bias = bool_attribute(a, "bias");
+        return std::make_shared<nn::Conv2d>(o, &gen);
+    };
+    r.add(std::move(conv));
+}
+
+template <class Pool>
+LayerDescriptor pool_descriptor(const char* type, const char* help) {
+    LayerDescriptor d;
+    d.type = type;
+    d.category = "Pooling";
+    d.help = help;
+    d.inputs = one_input();
+    d.outputs = one_output();
+    d.attributes = {
+        list_attr("kernel_size", {2, 2}, 1, 2, 1, "Window height and width; one value for a square window."),
+        list_attr("stride", {}, 0, 2, 1, "Step between windows; empty: the kernel size (PyTorch's default)."),
+        list_attr("padding", {0, 0}, 1, 2, 0, "Padding on each side; at most half the kernel size."),
+    };
+    const std::string name = type;
+    d.shape = [name](const AttributeMap& a, const std::vector<Shape>& in) {
+        const Shape& x = in.at(0);
+        if (auto e = need_image(name.c_str(), x)) return ShapeResult::fail(*e);
+        const auto [kh, kw] = pair_of(int_list_attribute(a, "kernel_size"));
+        const auto [sh, sw] = pair_of(int_list_attribute(a, "stride"), {kh, kw});
+        const auto [ph, pw] = pair_of(int_list_attribute(a, "padding"));
+        if (2 * ph > kh || 2 * pw > kw)
+            return ShapeResult::fail(concat(name, " padding ", hw(ph, pw), " must be at most half the kernel size ",
+                                            hw(kh, kw)));
+        const std::int64_t ih = x[1] + 2 * ph, iw = x[2] + 2 * pw;
+        if (kh > ih || kw > iw)
+            return ShapeResult::fail(concat(name, " window ", hw(kh, kw), " is larger than its input ", hw(ih, iw)));
+        return ShapeResult::ok({{x[0], (ih - kh) / sh + 1, (iw - kw) / sw + 1}});
+    };
+    d.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
+        nn::Pool2dOptions o;
+        std::tie(o.kernel_h, o.kernel_w) = pair_of(int_list_attribute(a, "kernel_size"));
+        std::tie(o.stride_h, o.stride_w) = pair_of(int_list_attribute(a, "stride"), {o.kernel_h, o.kernel_w});
+        std::tie(o.padding_h, o.padding_w) = pair_of(int_list_attribute(a, "padding"));
+        return std::make_shared<Pool>(o);
+    };
+    return d;
+}
+
+void register_pooling(LayerRegistry& r) {
+    r.add(pool_descriptor<nn::MaxPool2d>("MaxPool2d", "Maximum over each window."));
+    r.add(pool_descriptor<nn::AvgPool2d>("AvgPool2d", "Mean over each window (padding counts as zeros)."));
+
+    LayerDescriptor adaptive;
+    adaptive.type = "AdaptiveAvgPool2d";
+    adaptive.category = "Pooling";
+    adaptive.help = "Averages to a fixed output height and width, whatever the input size.";
+    adaptive.inputs = one_input();
+    adaptive.outputs = one_output();
+    adaptive.attributes = {list_attr("output_size", {1, 1}, 1, 2, 1, "Output height and width; one value for both.")};
+    adaptive.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        const Shape& x = in.at(0);
+        if (auto e = need_image("AdaptiveAvgPool2d", x)) return ShapeResult::fail(*e);
+        const auto [oh, ow] = pair_of(int_list_attribute(a, "output_size"));
+        return ShapeResult::ok({{x[0], oh, ow}});
+    };
+    adaptive.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
+        const auto [oh, ow] = pair_of(int_list_attribute(a, "output_size"));
+        return std::make_shared<nn::AdaptiveAvgPool2d>(oh, ow);
+    };
+    r.add(std::move(adaptive));
+}
+
+// ---- Normalization ----
+
+LayerDescriptor batch_norm_descriptor(int spatial_dims) {
+    LayerDescriptor d;
+    d.type = spatial_dims == 2 ? "BatchNorm2d" : "BatchNorm1d";
+    d.category = "Normalization";
+    d.help = spatial_dims == 2 ? "Normalizes each channel of [channels, height, width] inputs over the batch."
+                               : "Normalizes each feature of [features] or [channels, length] inputs over the batch.";
+    d.inputs = one_input();
+    d.outputs = one_output();
+    d.attributes = {
+        int_attr("num_features", 0, 0, "Channels (features); 0 (auto) takes them from the input."),
+        float_attr("eps", 1e-5, 1e-300, std::nullopt, "Added to the variance for stability."),
+        float_attr("momentum", 0.1, 0.0, 1.0, "Weight of the batch in the running statistics."),
+        bool_attr("affine", true, "Learn a scale and shift per channel."),
+    };
+    const std::string name = d.type;
+    d.shape = [name, spatial_dims](const AttributeMap& a, const std::vector<Shape>& in) {
+        const Shape& x = in.at(0);
+        const bool ok = spatial_dims == 2 ? x.size() == 3 : (x.size() == 1 || x.size() == 2);
+        if (!ok)
+            return ShapeResult::fail(concat(name, " expects ",
+                                            spatial_dims == 2 ? "[channels, height, width]" : "[features] or [channels, length]",
+                                            " per sample, gets ", shape_str(x)));
+        const std::int64_t want = int_attribute(a, "num_features");
+        if (want > 0 && x[0] != want)
+            return ShapeResult::fail(concat(name, " expects ", want, " channels, gets ", x[0]));
+        return ShapeResult::ok({x});
+    };
+    d.parameter_count = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        return bool_attribute(a, "affine") ? 2 * in.at(0)[0] : 0;
+    };
+    d.build = [spatial_dims](const AttributeMap& a, const std::vector<Shape>& in, Generator&) {
+        return std::make_shared<nn::BatchNorm>(spatial_dims, in.at(0)[0], float_attribute(a, "eps"),
+                                               float_attribute(a, "momentum"), bool_attribute(a, "affine"));
+    };
+    return d;
+}
+
+// LayerNorm's normalized_shape; empty (auto) is the input's last dimension.
+Shape layer_norm_shape(const AttributeMap& a, const Shape& x) {
+    const IntList& l = int_list_attribute(a, "normalized_shape");
+    if (!l.empty() || x.empty()) return l;
+    return {x.back()};
+}
+
+void register_normalization(LayerRegistry& r) {
+    r.add(batch_norm_descriptor(1));
+    r.add(batch_norm_descriptor(2));
+
+    LayerDescriptor ln;
+    ln.type = "LayerNorm";
+    ln.category = "Normalization";
+    ln.help = "Normalizes each sample over its last dimensions (normalized_shape).";
+    ln.inputs = one_input();
+    ln.outputs = one_output();
+    ln.attributes = {
+        list_attr("normalized_shape", {}, 0, 8, 1, "The trailing dimensions to normalize over; empty (auto): the last one."),
+        float_attr("eps", 1e-5, 1e-300, std::nullopt, "Added to the variance for stability."),
+        bool_attr("elementwise_affine", true, "Learn a scale and shift per normalized element."),
+    };
+    ln.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        const Shape& x = in.at(0);
+        const Shape ns = layer_norm_shape(a, x);
+        if (ns.empty()) return ShapeResult::fail("LayerNorm needs a feature dimension, its input has a single value per sample");
+        if (ns.size() > x.size() || !std::equal(ns.begin(), ns.end(), x.end() - static_cast<std::ptrdiff_t>(ns.size())))
+            return ShapeResult::fail(concat("LayerNorm normalizes over ", shape_str(ns),
+                                            " but its input ", shape_str(x), " does not end with it"));
+        return ShapeResult::ok({x});
+    };
+    ln.parameter_count = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        return bool_attribute(a, "elementwise_affine") ? 2 * shape_numel(layer_norm_shape(a, in.at(0))) : 0;
+    };
+    ln.build = [](const AttributeMap& a, const std::vector<Shape>& in, Generator&) {
+        return std::make_shared<nn::LayerNorm>(layer_norm_shape(a, in.at(0)), float_attribute(a, "eps"),
+                                               bool_attribute(a, "elementwise_affine"));
+    };
+    r.add(std::move(ln));
+}
+
+// ---- Activations ----
+
+template <class M>
+LayerDescriptor activation(const char* type, const char* help) {
+    LayerDescriptor d;
+    d.type = type;
+    d.category = "Activation";
+    d.help = help;
+    d.inputs = one_input();
+    d.outputs = one_output();
+    d.shape = same_shape;
+    d.build = [](const AttributeMap&, const std::vector<Shape>&, Generator&) { return std::make_shared<M>(); };
+    return d;
+}
+
+void register_activations(LayerRegistry& r) {
+    r.add(activation<nn::ReLU>("ReLU", "max(0, x)."));
+    r.add(activation<nn::Sigmoid>("Sigmoid", "1 / (1 + exp(-x)): squashes to (0, 1)."));
+    r.add(activation<nn::Tanh>("Tanh", "Hyperbolic tangent: squashes to (-1, 1)."));
+    r.add(activation<nn::GELU>("GELU", "x * Phi(x), the Gaussian error linear unit (exact form)."));
+
+    LayerDescriptor leaky = activation<nn::ReLU>("LeakyReLU", "x for x > 0, negative_slope * x otherwise.");
+    leaky.attributes = {float_attr("negative_slope", 0.01, std::nullopt, std::nullopt, "Slope for negative inputs.")};
+    leaky.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
+        return std::make_shared<nn::LeakyReLU>(float_attribute(a, "negative_slope"));
+    };
+    r.add(std::move(leaky));
+
+    LayerDescriptor softmax = activation<nn::ReLU>("Softmax", "exp(x) normalized to sum to 1 along dim.");
+    softmax.attributes = {int_attr("dim", -1, std::nullopt, "Dimension that sums to 1 (dim 0 is the batch); -1 is the last.")};
+    softmax.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        const Shape& x = in.at(0);
+        const std::int64_t dim = int_attribute(a, "dim");
+        const auto d = full_dim(dim, x.size());
+        if (!d)
+            return ShapeResult::fail(concat("Softmax dim ", dim, " is out of range ", dim_range(x.size()), " for a ",
+                                            x.size() + 1, "-dimensional batch"));
+        if (*d == 0) return ShapeResult::fail("Softmax over dim 0 would mix the samples of a batch; use -1");
+        return ShapeResult::ok({x});
+    };
+    softmax.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
+        return std::make_shared<nn::Softmax>(int_attribute(a, "dim"));
+    };
+    r.add(std::move(softmax));
+}
+
+// ---- Merge ----
+
+std::string inputs_list(const std::vector<Shape>& in) {
+    std::string s;
+    for (std::size_t i = 0; i < in.size(); ++i) s += concat(i ? ", " : "", "input ", i, " is ", shape_str(in[i]));
+    return s;
+}
+
+void register_merge(LayerRegistry& r) {
+    LayerDescriptor add;
+    add.type = "Add";
+    add.category = "Merge";
+    add.help = "Element-wise sum of its inputs (same shapes; size-1 dimensions broadcast).";
+    add.inputs = one_input();
+    add.outputs = one_output();
+    add.variadic_inputs = true;
+    add.min_inputs = 2;
+    add.shape = [](const AttributeMap&, const std::vector<Shape>& in) {
+        Shape y = in.at(0);
+        for (const Shape& x : in) {
+            bool ok = x.size() == y.size();
+            for (std::size_t d = 0; ok && d < x.size(); ++d) {
+                if (x[d] == y[d] || x[d] == 1) continue;
+                if (y[d] == 1) y[d] = x[d];
+                else ok = false;
+            }
+            if (!ok) return ShapeResult::fail(concat("Add inputs must have the same shape: ", inputs_list(in)));
+        }
+        return ShapeResult::ok({y});
+    };
+    add.build = [](const AttributeMap&, const std::vector<Shape>&, Generator&) { return std::make_shared<nn::Add>(); };
+    r.add(std::move(add));
+
+    LayerDescriptor cat;
+    cat.type = "Concat";
+    cat.category = "Merge";
+    cat.help = "Joins its inputs along dim (dim 0 is the batch; 1 is the first feature dimension).";
+    cat.inputs = one_input();
+    cat.outputs = one_output();
+    cat.variadic_inputs = true;
+    cat.min_inputs = 2;
+    cat.attributes = {int_attr("dim", 1, std::nullopt, "Dimension to join along; 1 is the first after the batch, -1 the last.")};
+    cat.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        const Shape& first = in.at(0);
+        const std::int64_t dim = int_attribute(a, "dim");
+        const auto d = full_dim(dim, first.size());
+        if (!d)
+            return ShapeResult::fail(concat("Concat dim ", dim, " is out of range ", dim_range(first.size()), " for a ",
+                                            first.size() + 1, "-dimensional batch"));
+        if (*d == 0) return ShapeResult::fail("Concat along dim 0 would join batches, not features; use 1");
+        const auto pd = static_cast<std::size_t>(*d - 1);
+        Shape y = first;
+        y[pd] = 0;
+        for (const Shape& x : in) {
+            bool ok = x.size() == first.size();
+            for (std::size_t i = 0; ok && i < x.size(); ++i) ok = i == pd || x[i] == first[i];
+            if (!ok)
+                return ShapeResult::fail(concat("Concat inputs must have the same shape except along dim ", *d, ": ",
+                                                inputs_list(in)));
+            y[pd] += x[pd];
+        }
+        return ShapeResult::ok({y});
+    };
+    cat.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
+        return std::make_shared<nn::Concat>(int_attribute(a, "dim"));
+    };
+    r.add(std::move(cat));
+}
+
+}  // namespace
+
+void register_builtin_layers(LayerRegistry& registry) {
+    register_io(registry);
+    register_core(registry);
+    register_convolution(registry);
+    register_pooling(registry);
+    register_normalization(registry);
+    register_activations(registry);
+    register_merge(registry);
+}
+
+}  // namespace neura::graph

@@ -1,0 +1,205 @@
+#include "neura/graph/Network.h"
+
+#include <algorithm>
+#include <set>
+
+#include "Analysis.h"
+#include "neura/core/Error.h"
+#include "neura/nn/Loss.h"
+
+namespace neura::graph {
+
+using neura::detail::concat;
+
+namespace {
+
+// The Loss node's function, from its attributes (type, reduction, delta, label_smoothing).
+Network::LossFunction make_loss(const AttributeMap& a) {
+    const std::string& type = choice_attribute(a, "type");
+    const nn::Reduction reduction = nn::reduction_from_string(choice_attribute(a, "reduction"));
+    std::shared_ptr<nn::Loss> loss;
+    if (type == "CrossEntropyLoss") {
+        nn::CrossEntropyOptions o;
+        o.reduction = reduction;
+        o.label_smoothing = float_attribute(a, "label_smoothing");
+        loss = std::make_shared<nn::CrossEntropyLoss>(o);
+    } else if (type == "NLLLoss") {
+        nn::NLLOptions o;
+        o.reduction = reduction;
+        loss = std::make_shared<nn::NLLLoss>(o);
+    } else if (type == "MSELoss") {
+        loss = std::make_shared<nn::MSELoss>(reduction);
+    } else if (type == "L1Loss") {
+        loss = std::make_shared<nn::L1Loss>(reduction);
+    } else if (type == "HuberLoss") {
+        loss = std::make_shared<nn::HuberLoss>(reduction, float_attribute(a, "delta"));
+    } else if (type == "BCEWithLogitsLoss") {
+        nn::BCEWithLogitsOptions o;
+        o.reduction = reduction;
+        loss = std::make_shared<nn::BCEWithLogitsLoss>(o);
+    } else {
+        throw Error(concat("unknown loss type \"", type, "\""));
+    }
+    return [loss](const Tensor& output, const Tensor& target) { return loss->forward(output, target); };
+}
+
+}  // namespace
+
+Network compile(const ModelGraph& graph, std::uint64_t seed, const LayerRegistry& registry) {
+    const detail::Analysis a = detail::analyze(graph, registry);
+    for (const Diagnostic& d : a.diagnostics)
+        if (d.severity == Severity::Error) throw Error("cannot compile the model: " + describe(graph, d));
+
+    const NodeId input = graph.nodes_of_type("Input").front();
+    const NodeId loss = graph.nodes_of_type("Loss").front();
+    auto producer = [&](NodeId n, std::size_t port) { return graph.edge(a.inputs.at(n).at(port)).from.node; };
+
+    // Only what the Loss depends on runs.
+    std::set<NodeId> needed;
+    std::vector<NodeId> stack = {producer(loss, 0)};
+    while (!stack.empty()) {
+        const NodeId n = stack.back();
+        stack.pop_back();
+        if (!needed.insert(n).second) continue;
+        for (EdgeId e : a.inputs.at(n)) stack.push_back(graph.edge(e).from.node);
+    }
+    NEURA_CHECK(needed.count(input), "cannot compile the model: the Loss does not depend on the Input node '",
+                graph.node(input).name, "'");
+
+    Network net;
+    net.gen_ = std::make_unique<Generator>(seed);
+    net.loss_node_ = loss;
+    net.input_shape_ = a.shapes.nodes.at(input).outputs.at(0);
+    std::map<NodeId, std::size_t> step_of;
+    for (NodeId id : a.order) {
+        if (!needed.count(id)) continue;
+        const Node& node = graph.node(id);
+        const LayerDescriptor& d = registry.at(node.type);
+        const NodeShapes& shapes = a.shapes.nodes.at(id);
+        NEURA_CHECK(d.outputs.size() == 1, "cannot compile the model: node '", node.name, "' (", node.type, ") has ",
+                    d.outputs.size(), " outputs; compiled layers have one");
+        Network::Step step;
+        step.node = id;
+        step.type = node.type;
+        step.name = node.name;
+        step.output_shape = shapes.outputs.at(0);
+        for (std::size_t p = 0; p < a.inputs.at(id).size(); ++p) {
+            step.input_steps.push_back(step_of.at(producer(id, p)));
+            step.input_kinds.push_back(d.input_port(p).kind);
+        }
+        if (id != input) {
+            NEURA_CHECK(static_cast<bool>(d.build), "cannot compile the model: layer type ", node.type,
+                        " cannot be built (it has no module builder)");
+            step.module = d.build(a.attributes.at(id), shapes.inputs, *net.gen_);
+            NEURA_CHECK(step.module, "cannot compile the model: building node '", node.name, "' (", node.type,
+                        ") gave no module");
+        }
+        step_of[id] = net.steps_.size();
+        net.steps_.push_back(std::move(step));
+    }
+    // The Loss's producer depends on every other needed node, so it comes last.
+    NEURA_CHECK(net.steps_.back().node == producer(loss, 0), "compile: internal error in the node order");
+
+    const AttributeMap& loss_attrs = a.attributes.at(loss);
+    net.loss_type_ = choice_attribute(loss_attrs, "type");
+    net.loss_ = make_loss(loss_attrs);
+    return net;
+}
+
+Tensor Network::forward(const Tensor& batch_input) {
+    NEURA_CHECK(!steps_.empty(), "Network::forward: the network is empty (not compiled)");
+    const Shape& x = batch_input.shape();
+    NEURA_CHECK(x.size() == input_shape_.size() + 1 && std::equal(input_shape_.begin(), input_shape_.end(), x.begin() + 1),
+                "Network::forward: the model takes batches of shape [B, ", shape_str(input_shape_).substr(1),
+                " (per sample ", shape_str(input_shape_), "), got ", shape_str(x));
+    std::vector<Tensor> out(steps_.size());
+    std::vector<Tensor> inputs;
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+        const Step& s = steps_[i];
+        if (!s.module) {
+            out[i] = batch_input;
+        } else {
+            inputs.clear();
+            for (std::size_t p = 0; p < s.input_steps.size(); ++p) {
+                Tensor t = out[s.input_steps[p]];
+                if (s.input_kinds[p] == PortKind::Indices && t.dtype() != DType::I64) t = t.to(DType::I64);
+                inputs.push_back(std::move(t));
+            }
+            out[i] = inputs.size() == 1 ? s.module->forward(inputs[0]) : s.module->forward(inputs);
+        }
+        for (const auto& [_, hook] : hooks_) hook(s.node, out[i]);
+    }
+    return out.back();
+}
+
+Tensor Network::loss(const Tensor& output, const Tensor& target) const {
+    NEURA_CHECK(static_cast<bool>(loss_), "Network::loss: the network is empty (not compiled)");
+    return loss_(output, target);
+}
+
+std::vector<std::pair<std::string, Tensor>> Network::named_parameters() const {
+    std::vector<std::pair<std::string, Tensor>> out;
+    for (const Step& s : steps_)
+        if (s.module)
+            for (auto& [name, t] : s.module->named_parameters()) out.emplace_back(s.name + "." + name, t);
+    return out;
+}
+
+std::vector<Tensor> Network::parameters() const {
+    std::vector<Tensor> out;
+    for (auto& [_, t] : named_parameters()) out.push_back(t);
+    return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> Network::named_buffers() const {
+    std::vector<std::pair<std::string, Tensor>> out;
+    for (const Step& s : steps_)
+        if (s.module)
+            for (auto& [name, t] : s.module->named_buffers()) out.emplace_back(s.name + "." + name, t);
+    return out;
+}
+
+std::int64_t Network::parameter_count() const {
+    std::int64_t n = 0;
+    for (const Tensor& t : parameters()) n += t.numel();
+    return n;
+}
+
+void Network::train(bool on) {
+    training_ = on;
+    for (const Step& s : steps_)
+        if (s.module) s.module->train(on);
+}
+
+void Network::zero_grad() {
+    for (const Step& s : steps_)
+        if (s.module) s.module->zero_grad();
+}
+
+void Network::to(DType dtype) {
+    for (const Step& s : steps_)
+        if (s.module) s.module->to(dtype);
+}
+
+Network::HookHandle Network::add_forward_hook(ForwardHook hook) {
+    hooks_.emplace_back(next_hook_, std::move(hook));
+    return next_hook_++;
+}
+
+bool Network::remove_forward_hook(HookHandle handle) {
+    return std::erase_if(hooks_, [handle](const auto& h) { return h.first == handle; }) != 0;
+}
+
+std::shared_ptr<nn::Module> Network::module(NodeId node) const {
+    for (const Step& s : steps_)
+        if (s.node == node) return s.module;
+    return nullptr;
+}
+
+std::string Network::node_name(NodeId node) const {
+    for (const Step& s : steps_)
+        if (s.node == node) return s.name;
+    return {};
+}
+
+}  // namespace neura::graph

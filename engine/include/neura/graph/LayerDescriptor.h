@@ -1,0 +1,91 @@
+#pragma once
+// LayerDescriptor: everything the studio knows about one layer type, in one place — palette entry,
+// ports, attribute schema, shape rule, parameter count, module builder and ONNX mapping.
+// Shapes here are per sample: without the batch dimension ([2], [1, 8, 8]).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "neura/core/Generator.h"
+#include "neura/core/Shape.h"
+#include "neura/graph/AttributeValue.h"
+#include "neura/nn/Module.h"
+
+namespace neura::onnx {
+class NodeExporter;  // defined by the ONNX exporter
+}
+
+namespace neura::graph {
+
+enum class PortKind : std::uint8_t {
+    Tensor,      // floating-point activations
+    Indices,     // class / token indices: compile() converts floating inputs to I64 (Embedding)
+    DataTarget,  // fed by the dataset's targets, never by an edge (Loss's second input)
+};
+
+struct PortSpec {
+    std::string name;
+    PortKind kind = PortKind::Tensor;
+};
+
+struct AttributeSpec {
+    std::string name;  // PyTorch's argument name
+    AttributeType type = AttributeType::Int;
+    AttributeValue default_value;
+    std::optional<double> min, max;     // inclusive; for an IntList they bound each element
+    std::size_t min_length = 0, max_length = 0;  // IntList only
+    std::vector<std::string> choices;   // Choice only
+    std::string help;
+};
+
+// A shape rule's answer: one shape per output port, or why there is none, in plain words with the
+// numbers involved ("Linear expects 64 input features, gets 128").
+struct ShapeResult {
+    std::vector<Shape> outputs;
+    std::string error;
+
+    static ShapeResult ok(std::vector<Shape> outputs) { return {std::move(outputs), {}}; }
+    static ShapeResult fail(std::string message) { return {{}, std::move(message)}; }
+    bool is_ok() const { return error.empty(); }
+};
+
+// `attributes` given to these are complete (defaults filled in) and of the schema's types; `inputs`
+// holds one per-sample shape per connected input port, in port order.
+using ShapeRule = std::function<ShapeResult(const AttributeMap& attributes, const std::vector<Shape>& inputs)>;
+using ParameterCount = std::function<std::int64_t(const AttributeMap& attributes, const std::vector<Shape>& inputs)>;
+// Returns nullptr for nodes without a module (Input, Loss). The generator seeds initialization.
+using ModuleBuilder = std::function<std::shared_ptr<nn::Module>(const AttributeMap& attributes,
+                                                                const std::vector<Shape>& inputs, Generator& gen)>;
+using OnnxExport = std::function<void(onnx::NodeExporter& exporter)>;
+
+struct LayerDescriptor {
+    std::string type;      // "Linear"; PyTorch's class name for built-in layers
+    std::string category;  // palette group: Core, Convolution, Pooling, Normalization, Activation, Merge, IO, Loss
+    std::string help;
+
+    std::vector<PortSpec> inputs;
+    std::vector<PortSpec> outputs;
+    // Variadic: the last input port repeats; a node takes at least min_inputs of them (Add, Concat).
+    bool variadic_inputs = false;
+    std::size_t min_inputs = 0;
+
+    std::vector<AttributeSpec> attributes;
+    ShapeRule shape;
+    ParameterCount parameter_count;  // empty: no parameters
+    ModuleBuilder build;             // empty: no module (Input, Loss)
+    OnnxExport onnx;                 // empty until the ONNX exporter fills it
+
+    const AttributeSpec* find_attribute(const std::string& name) const;
+    AttributeMap default_attributes() const;
+    // The node's values over the defaults; unknown names are kept (validate() reports them).
+    AttributeMap resolve(const AttributeMap& given) const;
+    // Inputs a node with `connected_ports` (highest connected port + 1) shows: fixed ports, or for a
+    // variadic layer max(min_inputs, connected_ports).
+    std::size_t input_count(std::size_t connected_ports) const;
+    const PortSpec& input_port(std::size_t index) const;  // the repeated last port past the end
+};
+
+}  // namespace neura::graph

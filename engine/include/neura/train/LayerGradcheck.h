@@ -1,0 +1,37 @@
+#pragma once
+// F64 gradient check of a network's layers on one batch: for each layer, its inputs and parameters
+// are checked with autograd::gradcheck (central differences against the analytic gradient). The
+// command line's `neura gradcheck` and the studio's gradient-check panel show these results.
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "neura/autograd/Autograd.h"
+#include "neura/graph/Network.h"
+#include "neura/train/Trainer.h"
+
+namespace neura::train {
+
+struct LayerGradcheckResult {
+    graph::NodeId node;
+    std::string name, type;
+    bool passed = true;
+    std::string message;  // the first failure, or why the layer could not be checked
+    std::vector<autograd::GradcheckTensorResult> tensors;  // "input", "input 1", "weight", "bias", ...
+};
+
+struct LayerGradcheckOptions {
+    autograd::GradcheckOptions gradcheck;  // eps, atol, rtol, max_elements (sampled per tensor)
+    std::set<graph::NodeId> only;          // empty: every layer
+    std::int64_t batch_rows = 4;           // rows of the batch used
+};
+
+// Works on `net` converted to `dtype` (normally F64); `net` is changed (it should be a copy made for
+// checking). `progress(done, total)` is called after each layer; a stop request ends early.
+std::vector<LayerGradcheckResult> check_layers(graph::Network& net, const Tensor& batch_features,
+                                               const LayerGradcheckOptions& opts, DType dtype = DType::F64,
+                                               const std::function<void(int, int)>& progress = {},
+                                               StopToken* stop = nullptr);
+
+}  // namespace neura::train

@@ -1,0 +1,103 @@
+#pragma once
+// Trainer::fit: epochs of forward, loss, backward and optimizer steps over a DataLoader, validation
+// after each epoch, progress through plain callbacks (the engine knows nothing of Qt), a stop token
+// that also pauses, and a NaN/Inf guard that names the first node where non-finite values appeared.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "neura/data/DataLoader.h"
+#include "neura/graph/Network.h"
+#include "neura/optim/Optimizer.h"
+#include "neura/optim/Schedulers.h"
+
+namespace neura::train {
+
+// Shared between the thread that trains and the one that controls it. Stop and pause take effect
+// between two batches.
+class StopToken {
+public:
+    void request_stop();
+    void set_paused(bool paused);
+    bool stop_requested() const { return stop_.load(); }
+    bool paused() const { return paused_.load(); }
+    // Blocks while paused; returns false when a stop was requested.
+    bool wait_while_paused();
+
+private:
+    std::atomic<bool> stop_{false};
+    std::atomic<bool> paused_{false};
+    std::mutex mutex_;
+    std::condition_variable cv_;
+};
+
+struct StepProgress {
+    std::int64_t epoch = 0;          // 0-based
+    std::int64_t epochs = 0;
+    std::int64_t step = 0;           // batch within the epoch, 0-based
+    std::int64_t steps_per_epoch = 0;
+    std::int64_t global_step = 0;
+    double loss = 0.0;               // this batch's
+    double accuracy = -1.0;          // this batch's; -1 for regression
+    double samples_per_second = 0.0;
+};
+
+struct EpochMetrics {
+    std::int64_t epoch = 0;
+    double train_loss = 0.0;         // mean over the epoch's samples
+    double train_accuracy = -1.0;    // -1 for regression
+    double val_loss = -1.0;          // -1 without a validation set
+    double val_accuracy = -1.0;
+    double lr = 0.0;
+    double seconds = 0.0;
+};
+
+struct Callbacks {
+    std::function<void(const StepProgress&)> on_step;
+    std::function<void(const EpochMetrics&)> on_epoch;
+};
+
+enum class FitStatus { Completed, Stopped, Diverged };
+const char* fit_status_name(FitStatus s);  // "completed", "stopped", "diverged"
+
+struct FitResult {
+    FitStatus status = FitStatus::Completed;
+    std::string message;             // why it stopped early, in words (names the node for a NaN)
+    std::vector<EpochMetrics> history;
+    graph::NodeId bad_node;          // where non-finite values first appeared (Diverged only)
+};
+
+struct EvalResult {
+    double loss = 0.0;
+    double accuracy = -1.0;
+    std::int64_t samples = 0;
+};
+
+class Trainer {
+public:
+    Trainer(graph::Network& net, optim::Optimizer& optimizer, optim::LRScheduler* scheduler = nullptr)
+        : net_(net), opt_(optimizer), sched_(scheduler) {}
+
+    FitResult fit(data::DataLoader& train, const data::Dataset* val, std::int64_t epochs, const Callbacks& cb,
+                  StopToken* stop = nullptr);
+    // Loss and accuracy over a whole dataset in eval mode, without gradients.
+    EvalResult evaluate(const data::Dataset& data, std::int64_t batch_size = 256);
+
+private:
+    // Finds the first node whose output (on `input`) or whose parameters' gradients are not finite.
+    std::pair<graph::NodeId, std::string> locate_non_finite(const Tensor& input);
+
+    graph::Network& net_;
+    optim::Optimizer& opt_;
+    optim::LRScheduler* sched_;
+};
+
+// Fraction of rows whose argmax over dim 1 equals the target class.
+double accuracy(const Tensor& logits, const Tensor& targets);
+bool all_finite(const Tensor& t);
+
+}  // namespace neura::train

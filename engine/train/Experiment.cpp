@@ -1,0 +1,187 @@
+#include "neura/train/Experiment.h"
+
+#include <nlohmann/json.hpp>
+
+#include "neura/autograd/GradMode.h"
+#include "neura/graph/ModelJson.h"
+#include "neura/optim/Adam.h"
+#include "neura/optim/AdamW.h"
+#include "neura/optim/RMSprop.h"
+#include "neura/optim/SGD.h"
+
+namespace neura::train {
+
+using nlohmann::json;
+
+std::string DatasetSpec::to_json() const {
+    json j = {{"name", name}, {"params", json::object()}};
+    for (const auto& [k, v] : params) j["params"][k] = v;
+    return j.dump(2);
+}
+
+DatasetSpec DatasetSpec::from_json(const std::string& text) {
+    DatasetSpec s;
+    if (text.empty()) return s;
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw Error(std::string("dataset choice is not valid JSON: ") + e.what());
+    }
+    NEURA_CHECK(j.is_object() && j.contains("name") && j["name"].is_string(),
+                "dataset choice: expected an object with a string \"name\"");
+    s.name = j["name"].get<std::string>();
+    if (j.contains("params")) {
+        NEURA_CHECK(j["params"].is_object(), "dataset choice: \"params\" must be an object");
+        for (const auto& [k, v] : j["params"].items())
+            s.params[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    }
+    return s;
+}
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& c, std::vector<Tensor> params) {
+    if (c.optimizer == "SGD") {
+        optim::SGDOptions o;
+        o.lr = c.lr;
+        o.momentum = c.momentum;
+        o.nesterov = c.nesterov;
+        o.weight_decay = std::max(c.weight_decay, 0.0);
+        return std::make_unique<optim::SGD>(std::move(params), o);
+    }
+    if (c.optimizer == "Adam") {
+        optim::AdamOptions o;
+        o.lr = c.lr;
+        o.beta1 = c.beta1;
+        o.beta2 = c.beta2;
+        o.weight_decay = std::max(c.weight_decay, 0.0);
+        return std::make_unique<optim::Adam>(std::move(params), o);
+    }
+    if (c.optimizer == "AdamW") {
+        optim::AdamWOptions o;
+        o.lr = c.lr;
+        o.beta1 = c.beta1;
+        o.beta2 = c.beta2;
+        if (c.weight_decay >= 0.0) o.weight_decay = c.weight_decay;
+        return std::make_unique<optim::AdamW>(std::move(params), o);
+    }
+    if (c.optimizer == "RMSprop") {
+        optim::RMSpropOptions o;
+        o.lr = c.lr;
+        o.momentum = c.momentum;
+        o.weight_decay = std::max(c.weight_decay, 0.0);
+        return std::make_unique<optim::RMSprop>(std::move(params), o);
+    }
+    throw Error("unknown optimizer '" + c.optimizer + "' (expected SGD, Adam, AdamW or RMSprop)");
+}
+
+std::unique_ptr<optim::LRScheduler> make_scheduler(const TrainConfig& c, optim::Optimizer& opt) {
+    const auto& s = c.scheduler;
+    if (s.type == "none") return nullptr;
+    if (s.type == "StepLR") return std::make_unique<optim::StepLR>(opt, s.step_size, s.gamma);
+    if (s.type == "ExponentialLR") return std::make_unique<optim::ExponentialLR>(opt, s.gamma);
+    if (s.type == "CosineAnnealingLR")
+        return std::make_unique<optim::CosineAnnealingLR>(opt, s.t_max > 0 ? s.t_max : c.epochs, s.eta_min);
+    throw Error("unknown scheduler '" + s.type + "'");
+}
+
+Experiment::Experiment(const project::Project& project, const TrainConfig& config) : config_(config) {
+    config_.validate();
+    NEURA_CHECK(config_.device == "cpu", "device '", config_.device,
+                "' is not available: this build trains on the CPU only (the CUDA backend is not built)");
+    NEURA_CHECK(!project.model_json.empty(), "the project has no model");
+    graph_ = graph::from_json(project.model_json);
+    const DatasetSpec spec = DatasetSpec::from_json(project.dataset_json);
+    full_ = data::make_dataset(spec.name, spec.params);
+    if (config_.val_fraction > 0.0) {
+        const data::Split split = data::train_val_split(full_, config_.val_fraction, config_.seed);
+        train_ = split.train;
+        val_ = split.val;
+    } else {
+        train_ = full_;
+    }
+    if (config_.normalize) {
+        standardizer_.fit(*train_);
+        train_ = standardizer_.apply(train_);
+        if (val_) val_ = standardizer_.apply(val_);
+    }
+    net_ = graph::compile(graph_, config_.seed);
+    NEURA_CHECK(net_.input_shape() == full_->feature_shape(), "the model's Input has shape ",
+                shape_str(net_.input_shape()), " but dataset '", spec.name, "' gives samples of shape ",
+                shape_str(full_->feature_shape()));
+    optimizer_ = make_optimizer(config_, net_.parameters());
+    scheduler_ = make_scheduler(config_, *optimizer_);
+}
+
+std::size_t Experiment::load_weights(const project::Project& project) {
+    NoGradGuard ng;
+    std::size_t loaded = 0;
+    auto copy_matching = [&](const std::vector<std::pair<std::string, Tensor>>& targets) {
+        for (const auto& [name, t] : targets)
+            for (const auto& w : project.weights)
+                if (w.name == name && w.tensor.shape() == t.shape()) {
+                    Tensor(t).copy_(w.tensor);
+                    ++loaded;
+                }
+    };
+    copy_matching(net_.named_parameters());
+    copy_matching(net_.named_buffers());
+    return loaded;
+}
+
+FitResult Experiment::run(const Callbacks& callbacks, StopToken* stop) {
+    data::DataLoaderOptions o;
+    o.batch_size = config_.batch_size;
+    o.shuffle = true;
+    o.seed = config_.seed;
+    o.num_workers = config_.num_workers;
+    data::DataLoader loader(train_, o);
+    Trainer trainer(net_, *optimizer_, scheduler_.get());
+    return trainer.fit(loader, val_.get(), config_.epochs, callbacks, stop);
+}
+
+void Experiment::store(project::Project& project, const FitResult& result, const std::string& started_at) const {
+    NoGradGuard ng;
+    project.weights.clear();
+    for (const auto& [name, t] : net_.named_parameters()) project.weights.push_back({name, t.detach().clone()});
+    for (const auto& [name, t] : net_.named_buffers()) project.weights.push_back({name, t.detach().clone()});
+    const optim::OptimizerState s = optimizer_->state();
+    project.optimizer_state.clear();
+    for (const auto& [name, t] : s.tensors) project.optimizer_state.push_back({name, t});
+    json oj = {{"type", s.type}, {"scalars", s.scalars}};
+    project.optimizer_json = oj.dump(2);
+    if (standardizer_.fitted()) project.metadata["normalization"] = standardizer_.to_json();
+
+    project::RunRecord run;
+    run.started_at = started_at;
+    run.finished_at = project::utc_now_iso8601();
+    run.status = result.status == FitStatus::Completed ? project::run_status::kCompleted
+                 : result.status == FitStatus::Stopped ? project::run_status::kStopped
+                                                        : project::run_status::kFailed;
+    run.config_json = config_.to_json();
+    json final = {{"status", fit_status_name(result.status)}, {"message", result.message}};
+    for (const auto& m : result.history) {
+        auto add = [&](const char* name, double v) {
+            if (v >= 0.0 || std::string(name).find("loss") != std::string::npos)
+                run.metrics.push_back({m.epoch, -1, name, v});
+        };
+        add("train_loss", m.train_loss);
+        if (m.train_accuracy >= 0) add("train_accuracy", m.train_accuracy);
+        if (m.val_loss >= 0) add("val_loss", m.val_loss);
+        if (m.val_accuracy >= 0) add("val_accuracy", m.val_accuracy);
+        add("lr", m.lr);
+        add("seconds", m.seconds);
+    }
+    if (!result.history.empty()) {
+        const auto& last = result.history.back();
+        final["epochs"] = result.history.size();
+        final["train_loss"] = last.train_loss;
+        if (last.train_accuracy >= 0) final["train_accuracy"] = last.train_accuracy;
+        if (last.val_loss >= 0) final["val_loss"] = last.val_loss;
+        if (last.val_accuracy >= 0) final["val_accuracy"] = last.val_accuracy;
+    }
+    run.final_metrics_json = final.dump();
+    project.runs.push_back(run);
+    if (project.train_config_json.empty()) project.train_config_json = config_.to_json();
+}
+
+}  // namespace neura::train

@@ -1,0 +1,220 @@
+#include "neura/train/Trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "neura/autograd/GradMode.h"
+#include "neura/ops/Ops.h"
+
+namespace neura::train {
+
+using Clock = std::chrono::steady_clock;
+
+void StopToken::request_stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+}
+
+void StopToken::set_paused(bool paused) {
+    {
+        std::lock_guard lock(mutex_);
+        paused_ = paused;
+    }
+    cv_.notify_all();
+}
+
+bool StopToken::wait_while_paused() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return !paused_.load() || stop_.load(); });
+    return !stop_.load();
+}
+
+const char* fit_status_name(FitStatus s) {
+    switch (s) {
+        case FitStatus::Completed: return "completed";
+        case FitStatus::Stopped: return "stopped";
+        case FitStatus::Diverged: return "diverged";
+    }
+    return "?";
+}
+
+bool all_finite(const Tensor& t) {
+    if (!t.defined()) return true;
+    for (double v : t.to_vector<double>())
+        if (!std::isfinite(v)) return false;
+    return true;
+}
+
+double accuracy(const Tensor& logits, const Tensor& targets) {
+    if (!targets.defined() || targets.dtype() != DType::I64 || logits.dim() != 2 || logits.size(0) == 0) return -1.0;
+    NoGradGuard ng;
+    const auto t = targets.to_vector<std::int64_t>();
+    std::vector<std::int64_t> predicted;
+    if (logits.size(1) == 1) {  // one logit: binary, positive when > 0
+        for (double v : logits.to_vector<double>()) predicted.push_back(v > 0.0 ? 1 : 0);
+    } else {
+        predicted = argmax(logits, 1).to_vector<std::int64_t>();
+    }
+    std::int64_t hits = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) hits += predicted[i] == t[i];
+    return static_cast<double>(hits) / static_cast<double>(t.size());
+}
+
+std::pair<graph::NodeId, std::string> Trainer::locate_non_finite(const Tensor& input) {
+    graph::NodeId first;
+    std::string where;
+    {
+        NoGradGuard ng;
+        const auto handle = net_.add_forward_hook([&](graph::NodeId node, const Tensor& out) {
+            if (!first.valid() && !all_finite(out)) first = node;
+        });
+        try {
+            net_.forward(input);
+        } catch (...) {
+            net_.remove_forward_hook(handle);
+            throw;
+        }
+        net_.remove_forward_hook(handle);
+    }
+    if (first.valid()) {
+        where = "in the output of node '" + net_.node_name(first) + "'";
+        return {first, where};
+    }
+    // Outputs are finite: look for a parameter whose gradient or value is not.
+    for (const auto& step : net_.steps()) {
+        if (!step.module) continue;
+        for (const auto& [name, p] : step.module->named_parameters()) {
+            if (!all_finite(p)) return {step.node, "in parameter " + step.name + "." + name};
+            if (!all_finite(p.grad())) return {step.node, "in the gradient of " + step.name + "." + name};
+        }
+    }
+    return {net_.loss_node(), "in the loss (" + net_.loss_type() + ")"};
+}
+
+FitResult Trainer::fit(data::DataLoader& train, const data::Dataset* val, std::int64_t epochs, const Callbacks& cb,
+                       StopToken* stop) {
+    FitResult result;
+    const std::int64_t steps = train.num_batches();
+    NEURA_CHECK(steps > 0, "training: the training set gives no batch (", train.dataset().size(),
+                " samples, batch size ", train.options().batch_size, ", drop_last ", train.options().drop_last, ")");
+    std::int64_t global_step = 0;
+    for (std::int64_t epoch = 0; epoch < epochs; ++epoch) {
+        net_.train();
+        const auto t0 = Clock::now();
+        double loss_sum = 0.0, acc_sum = 0.0;
+        std::int64_t seen = 0;
+        bool classification = true;
+        std::int64_t step = 0;
+        train.reset();
+        while (auto batch = train.next()) {
+            if (stop && (!stop->wait_while_paused())) {
+                result.status = FitStatus::Stopped;
+                result.message = "stopped by the user at epoch " + std::to_string(epoch + 1) + ", step " +
+                                 std::to_string(step + 1);
+                return result;
+            }
+            const auto s0 = Clock::now();
+            opt_.zero_grad();
+            Tensor out = net_.forward(batch->features);
+            Tensor loss = net_.loss(out, batch->targets);
+            const double loss_value = loss.item<double>();
+            bool finite = std::isfinite(loss_value);
+            if (finite) {
+                loss.backward();
+                for (const auto& p : net_.parameters())
+                    if (!all_finite(p.grad())) {
+                        finite = false;
+                        break;
+                    }
+            }
+            if (!finite) {
+                auto [node, where] = locate_non_finite(batch->features);
+                result.status = FitStatus::Diverged;
+                result.bad_node = node;
+                std::ostringstream msg;
+                msg << "training stopped at epoch " << epoch + 1 << ", step " << step + 1 << ": the "
+                    << (std::isfinite(loss_value) ? "gradients are" : "loss is") << " not finite (loss " << loss_value
+                    << "); non-finite values first appeared " << where
+                    << ". Try a smaller learning rate, normalized inputs, or check the data.";
+                result.message = msg.str();
+                return result;
+            }
+            opt_.step();
+            const double acc = accuracy(out, batch->targets);
+            classification = acc >= 0.0;
+            const auto n = batch->size();
+            loss_sum += loss_value * static_cast<double>(n);
+            if (classification) acc_sum += acc * static_cast<double>(n);
+            seen += n;
+            if (cb.on_step) {
+                StepProgress p;
+                p.epoch = epoch;
+                p.epochs = epochs;
+                p.step = step;
+                p.steps_per_epoch = steps;
+                p.global_step = global_step;
+                p.loss = loss_value;
+                p.accuracy = acc;
+                const double dt = std::chrono::duration<double>(Clock::now() - s0).count();
+                p.samples_per_second = dt > 0 ? static_cast<double>(n) / dt : 0.0;
+                cb.on_step(p);
+            }
+            ++step;
+            ++global_step;
+        }
+        EpochMetrics m;
+        m.epoch = epoch;
+        m.lr = opt_.lr();
+        m.train_loss = loss_sum / static_cast<double>(std::max<std::int64_t>(seen, 1));
+        m.train_accuracy = classification ? acc_sum / static_cast<double>(std::max<std::int64_t>(seen, 1)) : -1.0;
+        if (val && val->size() > 0) {
+            const EvalResult e = evaluate(*val);
+            m.val_loss = e.loss;
+            m.val_accuracy = e.accuracy;
+        }
+        if (sched_) sched_->step();
+        m.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        result.history.push_back(m);
+        if (cb.on_epoch) cb.on_epoch(m);
+        if (stop && stop->stop_requested()) {
+            result.status = epoch + 1 == epochs ? FitStatus::Completed : FitStatus::Stopped;
+            if (result.status == FitStatus::Stopped)
+                result.message = "stopped by the user after epoch " + std::to_string(epoch + 1);
+            return result;
+        }
+    }
+    return result;
+}
+
+EvalResult Trainer::evaluate(const data::Dataset& data, std::int64_t batch_size) {
+    const bool was_training = net_.is_training();
+    net_.eval();
+    NoGradGuard ng;
+    EvalResult r;
+    double loss_sum = 0.0, acc_sum = 0.0;
+    bool classification = true;
+    for (std::int64_t start = 0; start < data.size(); start += batch_size) {
+        std::vector<std::int64_t> idx;
+        for (std::int64_t i = start; i < std::min(data.size(), start + batch_size); ++i) idx.push_back(i);
+        const data::Batch b = data.get_batch(idx);
+        Tensor out = net_.forward(b.features);
+        const double l = net_.loss(out, b.targets).item<double>();
+        const double a = accuracy(out, b.targets);
+        classification = a >= 0.0;
+        loss_sum += l * static_cast<double>(b.size());
+        if (classification) acc_sum += a * static_cast<double>(b.size());
+        r.samples += b.size();
+    }
+    if (r.samples > 0) {
+        r.loss = loss_sum / static_cast<double>(r.samples);
+        r.accuracy = classification ? acc_sum / static_cast<double>(r.samples) : -1.0;
+    }
+    net_.train(was_training);
+    return r;
+}
+
+}  // namespace neura::train
