@@ -17,6 +17,7 @@ void TrainConfig::validate() const {
     NEURA_CHECK(val_fraction >= 0.0 && val_fraction < 1.0, "training config: val_fraction must be in [0, 1), got ",
                 val_fraction);
     NEURA_CHECK(num_workers >= 0 && num_workers <= 16, "training config: num_workers must be 0..16, got ", num_workers);
+    NEURA_CHECK(threads >= 0 && threads <= 256, "training config: threads must be 0 (automatic) to 256, got ", threads);
     const auto& s = scheduler.type;
     NEURA_CHECK(s == "none" || s == "StepLR" || s == "ExponentialLR" || s == "CosineAnnealingLR",
                 "training config: unknown scheduler '", s, "' (expected none, StepLR, ExponentialLR or CosineAnnealingLR)");
@@ -41,6 +42,7 @@ std::string TrainConfig::to_json() const {
               {"val_fraction", val_fraction},
               {"normalize", normalize},
               {"num_workers", num_workers},
+              {"threads", threads},
               {"device", device}};
     return j.dump(2);
 }
@@ -94,6 +96,7 @@ TrainConfig TrainConfig::from_json(const std::string& text) {
     read(j, "val_fraction", c.val_fraction, "");
     read(j, "normalize", c.normalize, "");
     read(j, "num_workers", c.num_workers, "");
+    read(j, "threads", c.threads, "");
     read(j, "device", c.device, "");
     c.validate();
     return c;

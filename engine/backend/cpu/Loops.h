@@ -10,7 +10,7 @@
 
 namespace neura::cpu {
 
-constexpr std::int64_t kParallelGrain = 32768;  // elements below which threads cost more than they give
+constexpr std::int64_t kParallelGrain = 65536;  // elements below which threads cost more than they give
 
 template <std::size_t N>
 struct Geometry {

@@ -63,6 +63,8 @@ private:
 
 // The optimizer a config names, over `params`.
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& config, std::vector<Tensor> params);
+// The OpenMP threads a run uses: config.threads, or automatically 1 for small models.
+int compute_threads(const TrainConfig& config, std::int64_t parameters);
 // Null for "none".
 std::unique_ptr<optim::LRScheduler> make_scheduler(const TrainConfig& config, optim::Optimizer& optimizer);
 

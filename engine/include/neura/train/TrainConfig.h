@@ -28,6 +28,7 @@ struct TrainConfig {
     double val_fraction = 0.2;       // 0: no validation split
     bool normalize = true;           // standardize features with statistics of the training split
     int num_workers = 0;             // DataLoader prefetch threads
+    int threads = 0;                 // compute threads for this run; 0: automatic (1 for small models)
     std::string device = "cpu";
 
     // Throws neura::Error naming the field for a bad value (unknown optimizer, epochs < 1, ...).
