@@ -31,3 +31,6 @@ BUILD_DIR="${NEURA_BUILD_DIR:-build}"
 BUILD_TYPE="${NEURA_BUILD_TYPE:-RelWithDebInfo}"
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" "$@"
 cmake --build "$BUILD_DIR"
+
+# The example projects are built from their text form (projects/src) so they always match this build.
+projects/make_examples.sh "$BUILD_DIR/engine/neura" > /dev/null

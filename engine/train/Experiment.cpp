@@ -166,15 +166,19 @@ FitResult Experiment::run(const Callbacks& callbacks, StopToken* stop) {
 
 void Experiment::store(project::Project& project, const FitResult& result, const std::string& started_at) const {
     NoGradGuard ng;
-    project.weights.clear();
-    for (const auto& [name, t] : net_.named_parameters()) project.weights.push_back({name, t.detach().clone()});
-    for (const auto& [name, t] : net_.named_buffers()) project.weights.push_back({name, t.detach().clone()});
-    const optim::OptimizerState s = optimizer_->state();
-    project.optimizer_state.clear();
-    for (const auto& [name, t] : s.tensors) project.optimizer_state.push_back({name, t});
-    json oj = {{"type", s.type}, {"scalars", s.scalars}};
-    project.optimizer_json = oj.dump(2);
-    if (standardizer_.fitted()) project.metadata["normalization"] = standardizer_.to_json();
+    // A diverged run's weights hold NaN or inf: the project keeps the weights it had, and gets the run's
+    // history (marked failed) so the user sees what happened.
+    if (result.status != FitStatus::Diverged) {
+        project.weights.clear();
+        for (const auto& [name, t] : net_.named_parameters()) project.weights.push_back({name, t.detach().clone()});
+        for (const auto& [name, t] : net_.named_buffers()) project.weights.push_back({name, t.detach().clone()});
+        const optim::OptimizerState s = optimizer_->state();
+        project.optimizer_state.clear();
+        for (const auto& [name, t] : s.tensors) project.optimizer_state.push_back({name, t});
+        json oj = {{"type", s.type}, {"scalars", s.scalars}};
+        project.optimizer_json = oj.dump(2);
+        if (standardizer_.fitted()) project.metadata["normalization"] = standardizer_.to_json();
+    }
 
     project::RunRecord run;
     run.started_at = started_at;

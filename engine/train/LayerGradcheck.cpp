@@ -34,6 +34,7 @@ std::vector<LayerGradcheckResult> check_layers(graph::Network& net, const Tensor
         if (step.module && (opts.only.empty() || opts.only.count(step.node))) todo.push_back(&step);
 
     std::vector<LayerGradcheckResult> results;
+    Generator jitter(opts.gradcheck.seed + 12345);
     int done = 0;
     for (const auto* step : todo) {
         if (stop && stop->stop_requested()) break;
@@ -48,7 +49,12 @@ std::vector<LayerGradcheckResult> check_layers(graph::Network& net, const Tensor
             for (std::size_t k = 0; k < step->input_steps.size(); ++k) {
                 const auto& producer = net.steps()[step->input_steps[k]];
                 Tensor in = outputs.at(producer.node.value).clone();
-                if (is_floating(in.dtype())) in.requires_grad_();
+                if (is_floating(in.dtype())) {
+                    // Real activations often sit exactly on a kink (ReLU zeros, max-pool windows of equal
+                    // values), where no derivative exists. A small seeded jitter moves them off it.
+                    in = (in + Tensor::randn(in.shape(), in.dtype(), &jitter) * 1e-3).detach();
+                    in.requires_grad_();
+                }
                 inputs.push_back(in);
                 names.push_back(step->input_steps.size() == 1 ? "input" : "input " + std::to_string(k));
                 ++n_inputs;

@@ -1,6 +1,8 @@
 #pragma once
 // F64 gradient check of a network's layers on one batch: for each layer, its inputs and parameters
-// are checked with autograd::gradcheck (central differences against the analytic gradient). The
+// are checked with autograd::gradcheck (central differences against the analytic gradient). A
+// layer's inputs are its real activations on the batch plus a seeded jitter of 1e-3 (std), which
+// moves them off kinks such as ReLU's zeros and ties in max-pool windows. The
 // command line's `neura gradcheck` and the studio's gradient-check panel show these results.
 #include <functional>
 #include <set>

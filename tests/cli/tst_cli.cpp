@@ -1,0 +1,188 @@
+// The `neura` command line, driven as a user would: example projects built from their text form
+// (projects/src) and trained to their accuracy targets, plus exit codes and error messages.
+#include <QtTest>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+
+namespace {
+
+struct Result {
+    int code = -1;
+    QString out, err;
+};
+
+Result neura(const QStringList& args, int timeout_ms = 120000) {
+    QProcess p;
+    p.start(NEURA_CLI_PATH, args);
+    if (!p.waitForFinished(timeout_ms)) {
+        p.kill();
+        return {-2, {}, "timed out"};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+const QString kSrc = QStringLiteral(NEURA_SOURCE_DIR "/projects/src/");
+
+// The datasets of projects/make_examples.sh.
+const QMap<QString, QString> kDatasets = {{"xor", "xor,n=400,noise=0,seed=1"},
+                                          {"spiral", "spiral,n=600,classes=3,noise=0.1,seed=1"},
+                                          {"moons", "moons,n=400,noise=0.15,seed=1"},
+                                          {"iris", "iris"},
+                                          {"digits-mlp", "digits"},
+                                          {"digits-cnn", "digits,image=true"},
+                                          {"sine-regression", "sine,n=400,noise=0.05,seed=1"}};
+
+QString create(const QTemporaryDir& dir, const QString& name) {
+    const QString path = dir.filePath(name + ".neura");
+    const Result r = neura({"create", path, "--model", kSrc + name + ".model.json", "--config",
+                            kSrc + name + ".config.json", "--dataset", kDatasets[name]});
+    if (r.code != 0) qWarning() << r.err;
+    return r.code == 0 ? path : QString();
+}
+
+QJsonObject train_json(const QString& path, const QStringList& extra = {}) {
+    const Result r = neura(QStringList{"train", path, "--json"} + extra);
+    if (r.code != 0) qWarning() << "train failed:" << r.code << r.err;
+    return QJsonDocument::fromJson(r.out.toUtf8()).object();
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private slots:
+    void examples_reach_their_targets_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QString>("metric");
+        QTest::addColumn<double>("target");
+        // The targets; the others at what the example is there to show.
+        QTest::newRow("xor") << "xor" << "train_accuracy" << 1.0;
+        QTest::newRow("spiral") << "spiral" << "train_accuracy" << 0.95;
+        QTest::newRow("moons") << "moons" << "val_accuracy" << 0.95;
+        QTest::newRow("iris") << "iris" << "val_accuracy" << 0.93;
+        QTest::newRow("digits-cnn") << "digits-cnn" << "val_accuracy" << 0.95;
+    }
+    void examples_reach_their_targets() {
+        QFETCH(QString, name);
+        QFETCH(QString, metric);
+        QFETCH(double, target);
+        QTemporaryDir dir;
+        const QString path = create(dir, name);
+        QVERIFY(!path.isEmpty());
+        const QJsonObject j = train_json(path);
+        QCOMPARE(j["status"].toString(), QString("completed"));
+        const double value = j["final"].toObject()[metric].toDouble(-1);
+        QVERIFY2(value >= target, qPrintable(QString("%1 %2 = %3, target %4").arg(name, metric).arg(value).arg(target)));
+        // The first epoch was worse: it learned.
+        const QJsonArray h = j["history"].toArray();
+        QVERIFY(h.first().toObject()["train_loss"].toDouble() > h.last().toObject()["train_loss"].toDouble());
+        // Weights and the run are in the file now.
+        const QJsonObject info = QJsonDocument::fromJson(neura({"info", path, "--json"}).out.toUtf8()).object();
+        QCOMPARE(info["trained"].toBool(), true);
+        QCOMPARE(info["runs"].toInt(), 1);
+    }
+
+    void regression_example_fits_the_sine() {
+        QTemporaryDir dir;
+        const QString path = create(dir, "sine-regression");
+        const QJsonObject j = train_json(path);
+        const QJsonObject f = j["final"].toObject();
+        QVERIFY(!f.contains("train_accuracy"));  // regression: no accuracy
+        QVERIFY2(f["val_loss"].toDouble() < 0.01, qPrintable(QString::number(f["val_loss"].toDouble())));
+    }
+
+    void same_seed_same_history() {
+        QTemporaryDir dir;
+        const QString path = create(dir, "moons");
+        const QJsonArray a = train_json(path, {"--epochs", "5"})["history"].toArray();
+        const QJsonArray b = train_json(path, {"--epochs", "5"})["history"].toArray();
+        QCOMPARE(a.size(), 5);
+        for (int i = 0; i < a.size(); ++i)
+            QCOMPARE(a[i].toObject()["train_loss"].toDouble(), b[i].toObject()["train_loss"].toDouble());
+        const QJsonArray c = train_json(path, {"--epochs", "5", "--seed", "7"})["history"].toArray();
+        QVERIFY(c[0].toObject()["train_loss"].toDouble() != a[0].toObject()["train_loss"].toDouble());
+    }
+
+    void info_and_dump() {
+        QTemporaryDir dir;
+        const QString path = create(dir, "digits-cnn");
+        const Result text = neura({"info", path});
+        QCOMPARE(text.code, 0);
+        QVERIFY(text.out.contains("conv1") && text.out.contains("[B, 16, 8, 8]") && text.out.contains("Total params: 6090"));
+        const QJsonObject j = QJsonDocument::fromJson(neura({"info", path, "--json"}).out.toUtf8()).object();
+        // PyTorch: Conv2d(1,16,3)=160, Conv2d(16,32,3)=4640, Linear(128,10)=1290.
+        QCOMPARE(j["total_parameters"].toInt(), 6090);
+        const Result dump = neura({"dump", path});
+        QCOMPARE(dump.code, 0);
+        QVERIFY(QJsonDocument::fromJson(dump.out.toUtf8()).object()["format_version"].toInt() == 1);
+    }
+
+    void gradcheck_passes_on_every_layer() {
+        QTemporaryDir dir;
+        const QString path = create(dir, "digits-cnn");
+        const Result r = neura({"gradcheck", path, "--json"});
+        QCOMPARE(r.code, 0);
+        const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QVERIFY(j["passed"].toBool());
+        QCOMPARE(j["layers"].toArray().size(), 8);  // conv, relu, pool, conv, relu, pool, flatten, linear
+        for (const auto& l : j["layers"].toArray()) QVERIFY(l.toObject()["passed"].toBool());
+    }
+
+    void exit_codes_and_messages() {
+        QCOMPARE(neura({}).code, 2);
+        QCOMPARE(neura({"frobnicate"}).code, 2);
+        QCOMPARE(neura({"train"}).code, 2);
+        QTemporaryDir dir;
+        const QString path = create(dir, "xor");
+        Result r = neura({"train", path, "--epochs", "many"});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains("--epochs expects a number"));
+        r = neura({"train", path, "--optimizer", "Adagrad"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("unknown optimizer 'Adagrad'"), qPrintable(r.err));
+        r = neura({"train", path, "--device", "cuda:0"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("cuda:0") && r.err.contains("not available"), qPrintable(r.err));
+        // A file that is not a project: a clear message, nothing written.
+        const QString junk = dir.filePath("junk.neura");
+        QFile f(junk);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(5000, 'x'));
+        f.close();
+        r = neura({"train", junk});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("not a NeuraStudio project"), qPrintable(r.err));
+        QCOMPARE(QFileInfo(junk).size(), 5000);
+        r = neura({"create", path, "--model", kSrc + "xor.model.json"});
+        QCOMPARE(r.code, 1);
+        QVERIFY(r.err.contains("exists already"));
+        r = neura({"create", dir.filePath("x.neura"), "--model", kSrc + "xor.model.json", "--dataset", "spiral,n=-3"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("n"), qPrintable(r.err));
+    }
+
+    void nan_stops_training_and_names_a_node() {
+        QTemporaryDir dir;
+        const QString path = create(dir, "digits-cnn");
+        QCOMPARE(neura({"train", path, "--epochs", "1"}).code, 0);
+        const QByteArray trained = neura({"gradcheck", path, "--json"}).out.toUtf8();
+        const Result r = neura({"train", path, "--json", "--lr", "1e30", "--optimizer", "SGD", "--epochs", "3"});
+        QCOMPARE(r.code, 1);
+        const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(j["status"].toString(), QString("diverged"));
+        QVERIFY2(j["message"].toString().contains("not finite") && j["message"].toString().contains("node '"),
+                 qPrintable(j["message"].toString()));
+        // The good weights survive the failed run, and the run is in the history as failed.
+        QCOMPARE(neura({"gradcheck", path, "--json"}).out.toUtf8(), trained);
+        const QJsonObject info = QJsonDocument::fromJson(neura({"info", path, "--json"}).out.toUtf8()).object();
+        QCOMPARE(info["runs"].toInt(), 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
