@@ -10,3 +10,7 @@
 #include "neura/core/Tensor.h"
 #include "neura/ops/NnOps.h"
 #include "neura/ops/Ops.h"
+#include "neura/nn/Layers.h"
+#include "neura/nn/Loss.h"
+#include "neura/nn/Module.h"
+#include "neura/optim/Optim.h"
