@@ -14,8 +14,9 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   xvfb xauth
   python3 python3-torch python3-onnx python3-pil libopenblas0-pthread
-  nodejs npm
 )
+# Node.js may come from elsewhere with its own npm (Debian's npm would conflict): install only if absent.
+command -v npm > /dev/null || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
