@@ -115,5 +115,43 @@ int main(int argc, char** argv) {
         std::printf("W3_tiny_mlp_b32_fwd_bwd %.1f us\n", fb * 1e6);
         std::printf("W3_tiny_mlp_b32_sgd_step %.1f us\n", step * 1e6);
     }
+    // W3 as WORKLOADS.md defines it: nn layers, CrossEntropyLoss, Adam, one full step.
+    {
+        nn::Linear l1(2, 16), l2(16, 16), l3(16, 2);
+        std::vector<Tensor> params;
+        for (auto* m : {&l1, &l2, &l3})
+            for (auto& p : m->parameters()) params.push_back(p);
+        optim::Adam opt(params, {.lr = 0.01});
+        nn::CrossEntropyLoss lossf;
+        Tensor x = Tensor::randn({32, 2});
+        Tensor y = Tensor::randint(0, 2, {32});
+        const double t = median_seconds([&] {
+            opt.zero_grad();
+            lossf(l3(tanh(l2(tanh(l1(x))))), y).backward();
+            opt.step();
+        }, 2000);
+        std::printf("W3_tiny_mlp_b32_adam_step %.1f us\n", t * 1e6);
+    }
+    // W4: CNN on 1x28x28, batch 64, Adam.
+    {
+        nn::Conv2d c1({.in_channels = 1, .out_channels = 16, .padding_h = 1, .padding_w = 1});
+        nn::Conv2d c2({.in_channels = 16, .out_channels = 32, .padding_h = 1, .padding_w = 1});
+        nn::MaxPool2d pool({});
+        nn::Linear fc(32 * 7 * 7, 10);
+        std::vector<Tensor> params;
+        for (nn::Module* m : std::initializer_list<nn::Module*>{&c1, &c2, &fc})
+            for (auto& p : m->parameters()) params.push_back(p);
+        optim::Adam opt(params, {.lr = 1e-3});
+        nn::CrossEntropyLoss lossf;
+        Tensor x = Tensor::randn({64, 1, 28, 28});
+        Tensor y = Tensor::randint(0, 10, {64});
+        const double t = median_seconds([&] {
+            opt.zero_grad();
+            Tensor h = pool(relu(c2(pool(relu(c1(x))))));
+            lossf(fc(h.flatten(1)), y).backward();
+            opt.step();
+        }, 50);
+        std::printf("W4_cnn28_b64_adam_step %.0f us\n", t * 1e6);
+    }
     return 0;
 }

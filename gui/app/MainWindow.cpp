@@ -1,0 +1,449 @@
+#include "app/MainWindow.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QSettings>
+#include <QStatusBar>
+#include <QUndoStack>
+
+#include "app/Theme.h"
+#include "document/GraphDocument.h"
+#include "editor/GraphScene.h"
+#include "editor/GraphView.h"
+#include "editor/NodeItem.h"
+#include "neura/core/Error.h"
+#include "neura/graph/ModelJson.h"
+#include "neura/train/TrainConfig.h"
+#include "panels/IssuesPanel.h"
+#include "panels/PalettePanel.h"
+#include "panels/PropertiesPanel.h"
+
+namespace neura::gui {
+
+namespace {
+constexpr const char* kNodesMime = "application/x-neura-nodes";
+constexpr int kMaxRecent = 8;
+
+QString humanBytes(double bytes) {
+    const char* units[] = {"B", "KB", "MB", "GB"};
+    int u = 0;
+    while (bytes >= 1000 && u < 3) {
+        bytes /= 1000;
+        ++u;
+    }
+    return QStringLiteral("%1 %2").arg(bytes, 0, 'f', u == 0 ? 0 : 1).arg(units[u]);
+}
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setObjectName("MainWindow");
+    doc_ = new GraphDocument(this);
+    scene_ = new GraphScene(doc_, this);
+    view_ = new GraphView(scene_, this);
+    setCentralWidget(view_);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
+    createDocks();
+    createActions();
+
+    totalsLabel_ = new QLabel(this);
+    stateLabel_ = new QLabel(this);
+    statusBar()->addPermanentWidget(stateLabel_);
+    statusBar()->addPermanentWidget(totalsLabel_);
+
+    connect(doc_, &GraphDocument::editRefused, this, [this](const QString& why) { statusBar()->showMessage(why, 8000); });
+    connect(scene_, &GraphScene::statusMessage, this, [this](const QString& m) { statusBar()->showMessage(m, 6000); });
+    connect(properties_, &PropertiesPanel::statusMessage, this,
+            [this](const QString& m) { statusBar()->showMessage(m, 6000); });
+    connect(doc_, &GraphDocument::analysisChanged, this, &MainWindow::updateTotals);
+    connect(doc_->undoStack(), &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
+    connect(doc_->undoStack(), &QUndoStack::indexChanged, this, &MainWindow::updateActions);
+    connect(doc_, &GraphDocument::readOnlyChanged, this, &MainWindow::updateActions);
+    connect(scene_, &QGraphicsScene::selectionChanged, this, &MainWindow::onSelectionChanged);
+    connect(palette_, &PalettePanel::addRequested, this, [this](const QString& type) {
+        // Next to the selected node when there is one, else in the middle of the view.
+        QPointF at = view_->mapToScene(view_->viewport()->rect().center()) - QPointF(NodeItem::kWidth / 2, 40);
+        const auto sel = scene_->selectedNodes();
+        if (sel.size() == 1) at = doc_->position(sel.front()) + QPointF(220, 0);
+        const auto id = doc_->addNode(type, GraphScene::snap(at));
+        if (id.valid()) scene_->selectNodes({id});
+    });
+    connect(issues_, &IssuesPanel::nodeActivated, this, [this](graph::NodeId id) {
+        if (auto* item = scene_->nodeItem(id)) {
+            scene_->selectNodes({id});
+            view_->centerOn(item);
+        }
+    });
+    readSettings();
+    updateTitle();
+    updateTotals();
+    updateActions();
+}
+
+MainWindow::~MainWindow() = default;
+
+// ---------------------------------------------------------------- setup
+
+void MainWindow::createDocks() {
+    palette_ = new PalettePanel(this);
+    properties_ = new PropertiesPanel(doc_, this);
+    issues_ = new IssuesPanel(doc_, this);
+    addDockWidget(Qt::LeftDockWidgetArea, palette_);
+    addDockWidget(Qt::RightDockWidgetArea, properties_);
+    addDockWidget(Qt::BottomDockWidgetArea, issues_);
+    resizeDocks({palette_, properties_}, {210, 290}, Qt::Horizontal);
+    resizeDocks({issues_}, {120}, Qt::Vertical);
+}
+
+void MainWindow::createActions() {
+    // ---- File
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    auto* newAct = file->addAction(tr("&New"), this, &MainWindow::newDocument);
+    newAct->setShortcut(QKeySequence::New);
+    auto* openAct = file->addAction(tr("&Open…"), this, &MainWindow::open);
+    openAct->setShortcut(QKeySequence::Open);
+    recentMenu_ = file->addMenu(tr("Open &Recent"));
+    file->addSeparator();
+    auto* saveAct = file->addAction(tr("&Save"), this, &MainWindow::save);
+    saveAct->setShortcut(QKeySequence::Save);
+    auto* saveAsAct = file->addAction(tr("Save &As…"), this, &MainWindow::saveAs);
+    saveAsAct->setShortcut(QKeySequence::SaveAs);
+    revertAct_ = file->addAction(tr("Re&vert"), this, &MainWindow::revert);
+    file->addSeparator();
+    auto* quitAct = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quitAct->setShortcut(QKeySequence::Quit);
+    quitAct->setMenuRole(QAction::QuitRole);
+
+    // ---- Edit
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    undoAct_ = edit->addAction(tr("&Undo"), doc_, &GraphDocument::undo);
+    undoAct_->setShortcut(QKeySequence::Undo);
+    redoAct_ = edit->addAction(tr("&Redo"), doc_, &GraphDocument::redo);
+    redoAct_->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence::Redo});
+    edit->addSeparator();
+    cutAct_ = edit->addAction(tr("Cu&t"), this, [this] { copySelection(true); });
+    cutAct_->setShortcut(QKeySequence::Cut);
+    copyAct_ = edit->addAction(tr("&Copy"), this, [this] { copySelection(false); });
+    copyAct_->setShortcut(QKeySequence::Copy);
+    pasteAct_ = edit->addAction(tr("&Paste"), this, &MainWindow::paste);
+    pasteAct_->setShortcut(QKeySequence::Paste);
+    duplicateAct_ = edit->addAction(tr("&Duplicate"), this, &MainWindow::duplicate);
+    duplicateAct_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    deleteAct_ = edit->addAction(tr("&Delete"), scene_, &GraphScene::deleteSelection);
+    deleteAct_->setShortcuts({QKeySequence::Delete, QKeySequence(Qt::Key_Backspace)});
+    edit->addSeparator();
+    auto* selectAllAct = edit->addAction(tr("Select &All"), this, &MainWindow::selectAll);
+    selectAllAct->setShortcut(QKeySequence::SelectAll);
+    // Editing shortcuts act on the canvas only, so text fields in the docks keep theirs.
+    for (QAction* a : {cutAct_, copyAct_, pasteAct_, duplicateAct_, deleteAct_, selectAllAct}) {
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        view_->addAction(a);
+    }
+
+    // ---- View
+    QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
+    auto* fit = viewMenu->addAction(tr("&Fit to View"), this, &MainWindow::fitView);
+    fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    auto* zin = viewMenu->addAction(tr("Zoom &In"), view_, &GraphView::zoomIn);
+    zin->setShortcuts({QKeySequence::ZoomIn, QKeySequence(Qt::CTRL | Qt::Key_Equal)});
+    auto* zout = viewMenu->addAction(tr("Zoom &Out"), view_, &GraphView::zoomOut);
+    zout->setShortcut(QKeySequence::ZoomOut);
+    viewMenu->addSeparator();
+    auto* layoutAct = viewMenu->addAction(tr("&Auto Layout"), this, [this] {
+        if (doc_->autoLayout()) fitView();
+    });
+    layoutAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    viewMenu->addSeparator();
+    auto* darkAct = viewMenu->addAction(tr("&Dark Theme"));
+    darkAct->setCheckable(true);
+    darkAct->setChecked(QSettings().value("view/dark", false).toBool());
+    connect(darkAct, &QAction::toggled, this, [this](bool dark) {
+        QSettings().setValue("view/dark", dark);
+        applyTheme(dark);
+        scene_->update();
+    });
+    panelsMenu_ = viewMenu->addMenu(tr("&Panels"));
+    for (QDockWidget* d : {static_cast<QDockWidget*>(palette_), static_cast<QDockWidget*>(properties_),
+                           static_cast<QDockWidget*>(issues_)})
+        panelsMenu_->addAction(d->toggleViewAction());
+
+    // ---- Help
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About NeuraStudio"), this, [this] {
+        QMessageBox::about(this, tr("About NeuraStudio"),
+                           tr("<h3>NeuraStudio %1</h3><p>Build, train and check neural networks visually.</p>"
+                              "<p>Drag layers from the palette, connect output ports to input ports, and "
+                              "watch shapes and parameter counts update as you edit.</p>")
+                               .arg(QStringLiteral(NEURA_VERSION)));
+    });
+    rebuildRecentMenu();
+}
+
+void MainWindow::addPanel(QDockWidget* panel, Qt::DockWidgetArea area) {
+    QDockWidget* sibling = nullptr;
+    for (QDockWidget* d : findChildren<QDockWidget*>())
+        if (d != panel && dockWidgetArea(d) == area && !d->isFloating() && d->isVisible()) sibling = d;
+    addDockWidget(area, panel);
+    if (sibling) tabifyDockWidget(sibling, panel);
+    if (panel->objectName().isEmpty()) panel->setObjectName(panel->windowTitle());
+    panelsMenu_->addAction(panel->toggleViewAction());
+}
+
+// ---------------------------------------------------------------- state shown
+
+void MainWindow::updateTitle() {
+    const QString name = path_.isEmpty() ? tr("Untitled.neura") : QFileInfo(path_).fileName();
+    setWindowTitle(tr("%1[*] — NeuraStudio").arg(name));
+    setWindowModified(doc_->isModified());
+    revertAct_->setEnabled(!path_.isEmpty() && doc_->isModified());
+}
+
+void MainWindow::updateActions() {
+    auto* stack = doc_->undoStack();
+    const bool ro = doc_->isReadOnly();
+    undoAct_->setEnabled(stack->canUndo() && !ro);
+    redoAct_->setEnabled(stack->canRedo() && !ro);
+    undoAct_->setText(stack->canUndo() ? tr("&Undo %1").arg(stack->undoText()) : tr("&Undo"));
+    redoAct_->setText(stack->canRedo() ? tr("&Redo %1").arg(stack->redoText()) : tr("&Redo"));
+    for (QAction* a : {cutAct_, pasteAct_, duplicateAct_, deleteAct_}) a->setEnabled(!ro);
+    stateLabel_->setText(ro ? tr("Read-only while training") : QString());
+    updateTitle();
+}
+
+void MainWindow::updateTotals() {
+    std::int64_t batch = 32;
+    try {
+        if (!project_.train_config_json.empty())
+            batch = train::TrainConfig::from_json(project_.train_config_json).batch_size;
+    } catch (const neura::Error&) {
+        // a broken config is the training panel's to report; estimate with the default batch
+    }
+    const auto& s = doc_->shapes();
+    int errors = 0;
+    for (const auto& d : doc_->diagnostics()) errors += d.severity == graph::Severity::Error;
+    totalsLabel_->setText(tr("%1 layers · %2 parameters (%3) · activations %4 per batch of %5%6")
+                              .arg(doc_->graph().node_count())
+                              .arg(GraphDocument::countText(s.total_parameters))
+                              .arg(humanBytes(static_cast<double>(s.total_parameters) * 4))
+                              .arg(humanBytes(static_cast<double>(s.activation_bytes(batch))))
+                              .arg(batch)
+                              .arg(errors ? (errors == 1 ? tr(" · 1 error") : tr(" · %1 errors").arg(errors)) : QString()));
+}
+
+void MainWindow::onSelectionChanged() {
+    const auto sel = scene_->selectedNodes();
+    properties_->setNode(sel.size() == 1 ? sel.front() : graph::NodeId::Invalid);
+}
+
+void MainWindow::fitView() { view_->fitToContents(); }
+
+// ---------------------------------------------------------------- files
+
+project::Project MainWindow::currentProject() const {
+    project::Project p = project_;
+    doc_->storeInto(p);
+    return p;
+}
+
+void MainWindow::reportError(const QString& title, const QString& text) {
+    emit errorReported(title, text);
+    showError(title, text);
+}
+
+void MainWindow::showError(const QString& title, const QString& text) {
+    QMessageBox::critical(this, title, text);
+}
+
+QMessageBox::StandardButton MainWindow::askToSave() {
+    return QMessageBox::warning(this, tr("Unsaved changes"),
+                                tr("The model has unsaved changes. Save them first?"),
+                                QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+}
+
+bool MainWindow::maybeSave() {
+    if (!doc_->isModified()) return true;
+    switch (askToSave()) {
+        case QMessageBox::Save: return save();
+        case QMessageBox::Discard: return true;
+        default: return false;
+    }
+}
+
+void MainWindow::newDocument() {
+    if (!maybeSave()) return;
+    project_ = project::Project{};
+    project_.train_config_json = train::TrainConfig().to_json();
+    path_.clear();
+    doc_->newDocument();
+    updateTitle();
+    updateTotals();
+    fitView();
+}
+
+bool MainWindow::openFile(const QString& path) {
+    project::Project p;
+    try {
+        p = project::load_project(path.toStdString());
+        // Parse the model before anything changes: a model that cannot be read changes nothing.
+        if (!p.model_json.empty()) (void)graph::from_json(p.model_json);
+    } catch (const project::ProjectError& e) {
+        reportError(tr("Cannot open project"), QString::fromUtf8(e.what()));
+        return false;
+    } catch (const neura::Error& e) {
+        reportError(tr("Cannot open project"),
+                    tr("%1: the model cannot be read: %2").arg(path, QString::fromUtf8(e.what())));
+        return false;
+    }
+    project_ = std::move(p);
+    path_ = QFileInfo(path).absoluteFilePath();
+    doc_->loadProject(project_);
+    addRecent(path_);
+    updateTitle();
+    updateTotals();
+    fitView();
+    statusBar()->showMessage(tr("Opened %1").arg(path_), 4000);
+    emit projectLoaded(path_);
+    return true;
+}
+
+bool MainWindow::saveTo(const QString& path) {
+    project::Project p = currentProject();
+    project::stamp_metadata(p);
+    try {
+        project::save_project(path.toStdString(), p);
+    } catch (const neura::Error& e) {
+        reportError(tr("Cannot save project"), QString::fromUtf8(e.what()));
+        return false;
+    }
+    project_ = std::move(p);
+    path_ = QFileInfo(path).absoluteFilePath();
+    doc_->markSaved();
+    addRecent(path_);
+    updateTitle();
+    statusBar()->showMessage(tr("Saved %1").arg(path_), 4000);
+    emit projectSaved(path_);
+    return true;
+}
+
+bool MainWindow::save() { return path_.isEmpty() ? saveAs() : saveTo(path_); }
+
+bool MainWindow::saveAs() {
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Project"), path_.isEmpty() ? tr("model.neura") : path_,
+                                                tr("NeuraStudio projects (*.neura)"));
+    if (path.isEmpty()) return false;
+    if (!path.endsWith(".neura")) path += ".neura";
+    return saveTo(path);
+}
+
+void MainWindow::open() {
+    if (!maybeSave()) return;
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), QFileInfo(path_).absolutePath(),
+                                                      tr("NeuraStudio projects (*.neura);;All files (*)"));
+    if (!path.isEmpty()) openFile(path);
+}
+
+void MainWindow::revert() {
+    if (path_.isEmpty()) return;
+    if (doc_->isModified() &&
+        QMessageBox::question(this, tr("Revert"), tr("Discard all changes since the last save?")) != QMessageBox::Yes)
+        return;
+    openFile(path_);
+}
+
+void MainWindow::addRecent(const QString& path) {
+    QSettings s;
+    QStringList recent = s.value("recentFiles").toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > kMaxRecent) recent.removeLast();
+    s.setValue("recentFiles", recent);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    recentMenu_->clear();
+    const QStringList recent = QSettings().value("recentFiles").toStringList();
+    for (const QString& path : recent) {
+        auto* a = recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] {
+            if (maybeSave()) openFile(path);
+        });
+        a->setToolTip(path);
+        a->setStatusTip(path);
+    }
+    if (!recent.isEmpty()) {
+        recentMenu_->addSeparator();
+        recentMenu_->addAction(tr("Clear Menu"), this, [this] {
+            QSettings().remove("recentFiles");
+            rebuildRecentMenu();
+        });
+    }
+    recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+// ---------------------------------------------------------------- clipboard
+
+void MainWindow::copySelection(bool cut) {
+    const auto ids = scene_->selectedNodes();
+    if (ids.empty()) return;
+    auto* mime = new QMimeData;
+    const QString text = doc_->copyText(ids);
+    mime->setData(kNodesMime, text.toUtf8());
+    mime->setText(text);
+    QApplication::clipboard()->setMimeData(mime);
+    pasteSerial_ = 0;
+    if (cut) doc_->removeNodes(ids);
+}
+
+void MainWindow::paste() {
+    const QMimeData* mime = QApplication::clipboard()->mimeData();
+    if (!mime) return;
+    const QString text = mime->hasFormat(kNodesMime) ? QString::fromUtf8(mime->data(kNodesMime)) : mime->text();
+    ++pasteSerial_;
+    const auto ids = doc_->paste(text, QPointF(40, 40) * pasteSerial_);
+    if (!ids.empty()) scene_->selectNodes(ids);
+}
+
+void MainWindow::duplicate() {
+    const auto ids = scene_->selectedNodes();
+    if (ids.empty()) return;
+    const auto copies = doc_->paste(doc_->copyText(ids), QPointF(40, 40));
+    if (!copies.empty()) scene_->selectNodes(copies);
+}
+
+void MainWindow::selectAll() {
+    std::vector<graph::NodeId> all;
+    for (const auto& [id, n] : doc_->graph().nodes()) all.push_back(id);
+    scene_->selectNodes(all);
+}
+
+// ---------------------------------------------------------------- settings
+
+void MainWindow::readSettings() {
+    QSettings s;
+    if (!restoreGeometry(s.value("window/geometry").toByteArray())) resize(1440, 900);
+    restoreState(s.value("window/state").toByteArray());
+}
+
+void MainWindow::writeSettings() {
+    QSettings s;
+    s.setValue("window/geometry", saveGeometry());
+    s.setValue("window/state", saveState());
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    if (!maybeSave()) {
+        e->ignore();
+        return;
+    }
+    writeSettings();
+    e->accept();
+}
+
+}  // namespace neura::gui

@@ -1,0 +1,108 @@
+// neurastudio [PROJECT]
+// neurastudio --screenshot OUT.png [PROJECT]   render the main window to a PNG and exit
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QSettings>
+#include <QTimer>
+#include <cstdio>
+
+#include "app/MainWindow.h"
+#include "app/Theme.h"
+#include "document/GraphDocument.h"
+#include "editor/GraphScene.h"
+
+namespace {
+
+// Errors go to stderr instead of a dialog when no one is there to click it.
+class HeadlessWindow : public neura::gui::MainWindow {
+protected:
+    void showError(const QString& title, const QString& text) override {
+        std::fprintf(stderr, "neurastudio: %s: %s\n", qPrintable(title), qPrintable(text));
+    }
+};
+
+QString defaultProject() {
+    for (const QString& dir : {QDir::currentPath(), QCoreApplication::applicationDirPath() + "/../..",
+                               QCoreApplication::applicationDirPath() + "/.."}) {
+        const QString p = QDir(dir).filePath("projects/spiral.neura");
+        if (QFileInfo::exists(p)) return QFileInfo(p).absoluteFilePath();
+    }
+    return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("NeuraStudio");
+    QApplication::setApplicationName("NeuraStudio");
+    QApplication::setApplicationVersion(NEURA_VERSION);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription("Build, train and check neural networks visually.");
+    parser.addHelpOption();
+    parser.addVersionOption();
+    QCommandLineOption shot("screenshot", "Render the main window to OUT.png after loading, then exit.", "OUT.png");
+    parser.addOption(shot);
+    QCommandLineOption dark("dark", "Use the dark theme.");
+    parser.addOption(dark);
+    parser.addPositionalArgument("project", "The .neura project to open.", "[PROJECT]");
+    parser.process(app);
+    const QStringList args = parser.positionalArguments();
+    if (args.size() > 1) {
+        std::fprintf(stderr, "neurastudio: one project at most\n");
+        return 2;
+    }
+    const bool screenshot = parser.isSet(shot);
+    // --dark, or the View ▸ Dark Theme choice (not for screenshots: they show what was asked).
+    if (parser.isSet(dark) || (!screenshot && QSettings().value("view/dark", false).toBool()))
+        neura::gui::applyTheme(true);
+
+    std::unique_ptr<neura::gui::MainWindow> window;
+    if (screenshot)
+        window = std::make_unique<HeadlessWindow>();
+    else
+        window = std::make_unique<neura::gui::MainWindow>();
+
+    const QString project = args.isEmpty() ? defaultProject() : args.front();
+    if (project.isEmpty()) {
+        window->newDocument();
+    } else if (!window->openFile(project)) {
+        if (screenshot) return 1;  // the reason is on stderr
+        window->newDocument();
+    }
+
+    if (screenshot) {
+        window->resize(1440, 900);
+        window->show();
+        const QString out = parser.value(shot);
+        int status = 0;
+        // Let layouts, docks and the first paint settle, then fit and grab.
+        QTimer::singleShot(150, window.get(), [&] {
+            window->fitView();
+            // Show the properties form too: select the first layer with parameters.
+            const auto& doc = *window->document();
+            for (const auto& [id, node] : doc.graph().nodes()) {
+                const auto* s = doc.shapes().find(id);
+                if (s && s->parameters > 0) {
+                    window->scene()->selectNodes({id});
+                    break;
+                }
+            }
+        });
+        QTimer::singleShot(400, window.get(), [&] {
+            const QPixmap pixmap = window->grab();
+            if (!pixmap.save(out)) {
+                std::fprintf(stderr, "neurastudio: cannot write %s\n", qPrintable(out));
+                status = 1;
+            }
+            app.exit(status);
+        });
+        return app.exec();
+    }
+    window->show();
+    QTimer::singleShot(0, window.get(), [&] { window->fitView(); });
+    return app.exec();
+}

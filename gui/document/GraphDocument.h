@@ -1,0 +1,129 @@
+#pragma once
+// GraphDocument: the studio's model — a QObject over neura::graph::ModelGraph plus GUI data (node
+// positions). Every edit is an undo command on its QUndoStack; after every change the graph is
+// re-validated and the document emits what changed, so views only react.
+#include <QHash>
+#include <QObject>
+#include <QPointF>
+#include <QString>
+#include <QUndoStack>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "document/GraphSnapshot.h"
+#include "neura/graph/ModelGraph.h"
+#include "neura/graph/ShapeReport.h"
+#include "neura/graph/Validate.h"
+#include "neura/project/Project.h"
+
+namespace neura::gui {
+
+using graph::EdgeId;
+using graph::NodeId;
+using graph::PortIndex;
+using graph::PortRef;
+
+class GraphDocument : public QObject {
+    Q_OBJECT
+public:
+    explicit GraphDocument(QObject* parent = nullptr);
+
+    const graph::ModelGraph& graph() const { return graph_; }
+    QUndoStack* undoStack() { return &undo_; }
+    bool isModified() const { return !undo_.isClean(); }
+    void markSaved() { undo_.setClean(); }
+
+    // ---- analysis (recomputed after every change) ----
+    const graph::ShapeReport& shapes() const { return shapes_; }
+    const std::vector<graph::Diagnostic>& diagnostics() const { return diagnostics_; }
+    std::vector<graph::Diagnostic> diagnosticsFor(NodeId id) const;
+    bool hasError(NodeId id) const;
+
+    // ---- GUI data ----
+    QPointF position(NodeId id) const;
+    QString nodeName(NodeId id) const;  // "" for an unknown node
+    // Ports a node shows: a variadic layer shows one free port past the connected ones.
+    std::size_t inputPortCount(NodeId id) const;
+    std::size_t outputPortCount(NodeId id) const;
+
+    // ---- read-only (while training): every edit below is refused with editRefused(reason) ----
+    bool isReadOnly() const { return readOnly_; }
+    void setReadOnly(bool readOnly, const QString& reason = {});
+
+    // ---- edits: each pushes one undo command; false (or Invalid) when refused ----
+    NodeId addNode(const QString& type, QPointF pos, const graph::AttributeMap& attributes = {});
+    bool removeNodes(const std::vector<NodeId>& ids);
+    // Empty when `from` (an output) may be connected to `to` (an input); otherwise why not.
+    QString connectionProblem(PortRef from, PortRef to) const;
+    EdgeId connectPorts(PortRef from, PortRef to);
+    bool disconnect(EdgeId id);
+    // `dragId` groups the moves of one drag into one undo step; -1 never merges.
+    bool moveNodes(const std::map<NodeId, QPointF>& positions, int dragId = -1, const QString& text = {});
+    bool setAttribute(NodeId id, const std::string& name, const graph::AttributeValue& value);
+    bool rename(NodeId id, const QString& name);
+    bool undo();
+    bool redo();
+
+    // Layered left-to-right by topological depth; one undo step.
+    bool autoLayout();
+    std::map<NodeId, QPointF> layeredPositions() const;
+
+    // ---- clipboard ----
+    QString copyText(const std::vector<NodeId>& ids) const;       // the nodes, edges among them, positions
+    std::vector<NodeId> paste(const QString& text, QPointF offset);  // new ids; empty when not ours / refused
+
+    // ---- files ----
+    // Replaces everything with the project's model and layout; throws neura::Error (document unchanged)
+    // when the model cannot be read.
+    void loadProject(const project::Project& project);
+    // Writes model_json and layout_json; leaves every other field alone.
+    void storeInto(project::Project& project) const;
+    // An Input and a Loss, nothing else.
+    void newDocument();
+
+    // Snapshot of `ids` with every edge touching them.
+    GraphSnapshot snapshot(const std::vector<NodeId>& ids) const;
+
+    // ---- primitives for the undo commands only: no undo, no refusal, but signals and analysis ----
+    void insertSnapshot(const GraphSnapshot& s);
+    void removeSnapshot(const GraphSnapshot& s);
+    EdgeId insertEdge(const graph::Edge& edge);
+    void eraseEdge(EdgeId id);
+    void placeNode(NodeId id, QPointF pos);
+    void assignAttribute(NodeId id, const std::string& name, const std::optional<graph::AttributeValue>& value);
+    void assignName(NodeId id, const std::string& name);
+
+    static QString shapeText(const Shape& s);  // "[B, 32]"
+    static QString countText(std::int64_t n);  // "2,179"
+
+signals:
+    void nodeAdded(neura::graph::NodeId id);
+    void nodeRemoved(neura::graph::NodeId id);
+    void edgeAdded(neura::graph::EdgeId id);
+    void edgeRemoved(neura::graph::EdgeId id);
+    void nodeMoved(neura::graph::NodeId id, QPointF pos);
+    void attributeChanged(neura::graph::NodeId id, const QString& name);
+    void nodeRenamed(neura::graph::NodeId id);
+    void analysisChanged();
+    void documentReset();  // loaded or new: views rebuild from scratch
+    void editRefused(const QString& reason);
+    void readOnlyChanged(bool readOnly);
+
+private:
+    bool refuseIfReadOnly();
+    void analyse();
+    QString layoutJson() const;
+    void applyLayoutJson(const std::string& text);
+
+    graph::ModelGraph graph_;
+    std::map<NodeId, QPointF> positions_;
+    graph::ShapeReport shapes_;
+    std::vector<graph::Diagnostic> diagnostics_;
+    QUndoStack undo_;
+    bool readOnly_ = false;
+    QString readOnlyReason_;
+};
+
+}  // namespace neura::gui

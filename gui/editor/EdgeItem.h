@@ -1,0 +1,33 @@
+#pragma once
+// EdgeItem: a curve from an output port to an input port, labelled with the tensor shape it carries.
+#include <QGraphicsPathItem>
+
+#include "neura/graph/Ids.h"
+
+namespace neura::gui {
+
+class EdgeItem : public QGraphicsPathItem {
+public:
+    enum { Type = UserType + 3 };
+
+    explicit EdgeItem(graph::EdgeId id);
+    int type() const override { return Type; }
+
+    graph::EdgeId id() const { return id_; }
+    void setEnds(QPointF from, QPointF to);
+    void setLabel(const QString& shape);
+    const QString& label() const { return label_; }
+
+    static QPainterPath curve(QPointF from, QPointF to);
+
+    QRectF boundingRect() const override;
+    QPainterPath shape() const override;
+    void paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+
+private:
+    graph::EdgeId id_;
+    QString label_;
+    QPointF labelPos_;
+};
+
+}  // namespace neura::gui

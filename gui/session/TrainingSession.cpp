@@ -1,0 +1,332 @@
+#include "session/TrainingSession.h"
+
+#include <QDeadlineTimer>
+#include <QThread>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <limits>
+
+#include "neura/autograd/GradMode.h"
+#include "neura/train/Experiment.h"
+
+namespace neura::gui {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_between(Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+}
+
+// The feature plane a 2-D dataset covers, padded by 10% on each side.
+struct Extent {
+    double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+};
+
+Extent extent_of(const data::Dataset& d) {
+    Extent e{std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest(),
+             std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest()};
+    float f[2];
+    for (std::int64_t i = 0; i < d.size(); ++i) {
+        d.read_features(i, f);
+        e.x0 = std::min<double>(e.x0, f[0]);
+        e.x1 = std::max<double>(e.x1, f[0]);
+        e.y0 = std::min<double>(e.y0, f[1]);
+        e.y1 = std::max<double>(e.y1, f[1]);
+    }
+    if (d.size() == 0) return {};
+    const double px = std::max(1e-6, (e.x1 - e.x0) * 0.1), py = std::max(1e-6, (e.y1 - e.y0) * 0.1);
+    return {e.x0 - px, e.x1 + px, e.y0 - py, e.y1 + py};
+}
+
+}  // namespace
+
+// Lives on the session's QThread; everything it touches (experiment, network, project copy) is its
+// own. What crosses back are signal arguments: values or shared_ptrs to const data.
+class TrainingWorker : public QObject {
+    Q_OBJECT
+public:
+    TrainingWorker(project::Project project, train::TrainConfig config, TrainingSession::Options options,
+                   std::shared_ptr<train::StopToken> token)
+        : project_(std::move(project)), config_(std::move(config)), options_(options), token_(std::move(token)) {}
+
+    std::atomic<bool> snapshotRequested{false};
+
+public slots:
+    void run() {
+        try {
+            runExperiment();
+        } catch (const std::exception& e) {
+            emit failedRun(QString::fromStdString(e.what()));
+        } catch (...) {
+            emit failedRun(QStringLiteral("training failed with an unknown error"));
+        }
+        thread()->quit();  // the run is over: the thread ends on its own, so wait() needs no event loop
+    }
+
+signals:
+    void started(qint64 trainSamples, qint64 valSamples, qint64 stepsPerEpoch, qint64 epochs);
+    void stepProgress(const neura::gui::TrainingProgress& progress);
+    void epochFinished(const neura::train::EpochMetrics& metrics);
+    void boundaryUpdated(const neura::gui::BoundaryGridPtr& grid);
+    void weightsSnapshot(const neura::gui::WeightsPtr& weights);
+    void finishedRun(const neura::gui::TrainingResult& result);
+    void failedRun(const QString& message);
+
+private:
+    void runExperiment() {
+        const std::string started_at = project::utc_now_iso8601();
+        train::Experiment ex(project_, config_);
+        if (options_.resumeWeights) ex.load_weights(project_);
+
+        const auto& full = ex.dataset();
+        const bool boundary = options_.boundaryResolution > 0 && full->is_classification() &&
+                              full->feature_shape() == Shape{2};
+        if (boundary) extent_ = extent_of(*full);
+
+        const std::int64_t train_n = ex.train_set()->size();
+        const std::int64_t bs = std::max<std::int64_t>(1, config_.batch_size);
+        const std::int64_t steps = (train_n + bs - 1) / bs;
+        emit started(train_n, ex.val_set() ? ex.val_set()->size() : 0, steps, config_.epochs);
+
+        const auto t_start = Clock::now();
+        auto last_progress = t_start - std::chrono::hours(1);
+        auto last_boundary = t_start;
+        std::int64_t samples_since = 0;
+        auto since = t_start;
+
+        train::Callbacks cb;
+        cb.on_step = [&](const train::StepProgress& p) {
+            const bool last_step = p.step + 1 == p.steps_per_epoch;
+            samples_since += last_step ? train_n - p.step * bs : bs;
+            const auto now = Clock::now();
+            const bool final_step = last_step && p.epoch + 1 == p.epochs;
+            if (seconds_between(last_progress, now) * 1000.0 >= options_.progressIntervalMs || final_step) {
+                TrainingProgress g;
+                g.epoch = p.epoch;
+                g.epochs = p.epochs;
+                g.step = p.step;
+                g.stepsPerEpoch = p.steps_per_epoch;
+                g.globalStep = p.global_step;
+                g.loss = p.loss;
+                g.accuracy = p.accuracy;
+                const double window = seconds_between(since, now);
+                g.samplesPerSecond = window > 0 ? static_cast<double>(samples_since) / window : p.samples_per_second;
+                g.elapsedSeconds = seconds_between(t_start, now);
+                const double done = static_cast<double>(p.global_step + 1);
+                const double total = static_cast<double>(p.epochs * p.steps_per_epoch);
+                g.etaSeconds = g.elapsedSeconds / done * std::max(0.0, total - done);
+                emit stepProgress(g);
+                last_progress = now;
+                since = now;
+                samples_since = 0;
+            }
+            if (boundary && seconds_between(last_boundary, now) * 1000.0 >= options_.boundaryIntervalMs) {
+                emit boundaryUpdated(evaluateGrid(ex, p.global_step));
+                last_boundary = Clock::now();  // the evaluation's own time does not count
+            }
+            if (snapshotRequested.exchange(false)) emit weightsSnapshot(cloneWeights(ex));
+        };
+        cb.on_epoch = [&](const train::EpochMetrics& m) { emit epochFinished(m); };
+
+        const train::FitResult r = ex.run(cb, token_.get());
+
+        const std::int64_t steps_done = static_cast<std::int64_t>(r.history.size()) * steps;
+        if (boundary && r.status != train::FitStatus::Diverged) emit boundaryUpdated(evaluateGrid(ex, steps_done));
+        if (snapshotRequested.exchange(false)) emit weightsSnapshot(cloneWeights(ex));
+
+        TrainingResult out;
+        out.status = r.status;
+        out.statusName = QString::fromUtf8(train::fit_status_name(r.status));
+        out.message = QString::fromStdString(r.message);
+        out.badNode = r.bad_node.valid() ? static_cast<qint64>(r.bad_node.value) : -1;
+        out.history = r.history;
+        auto result_project = std::make_shared<project::Project>(std::move(project_));
+        if (r.status == train::FitStatus::Diverged) {
+            // Keep the weights the run started from: the trained ones hold NaNs. Only the record is new.
+            project::Project scratch;
+            ex.store(scratch, r, started_at);
+            result_project->runs.push_back(std::move(scratch.runs.back()));
+        } else {
+            ex.store(*result_project, r, started_at);
+        }
+        out.project = std::move(result_project);
+        emit finishedRun(out);
+    }
+
+    BoundaryGridPtr evaluateGrid(train::Experiment& ex, std::int64_t global_step) {
+        auto grid = std::make_shared<BoundaryGrid>();
+        const int w = options_.boundaryResolution, h = options_.boundaryResolution;
+        grid->width = w;
+        grid->height = h;
+        grid->xMin = extent_.x0;
+        grid->xMax = extent_.x1;
+        grid->yMin = extent_.y0;
+        grid->yMax = extent_.y1;
+        grid->classes = static_cast<int>(ex.dataset()->num_classes());
+        grid->globalStep = global_step;
+        std::vector<float> pts(static_cast<std::size_t>(w) * h * 2);
+        for (int j = 0; j < h; ++j)
+            for (int i = 0; i < w; ++i) {
+                const std::size_t k = (static_cast<std::size_t>(j) * w + i) * 2;
+                pts[k] = static_cast<float>(extent_.x0 + (extent_.x1 - extent_.x0) * (i + 0.5) / w);
+                pts[k + 1] = static_cast<float>(extent_.y0 + (extent_.y1 - extent_.y0) * (j + 0.5) / h);
+            }
+        Tensor x = Tensor::from_vector(pts, {static_cast<std::int64_t>(w) * h, 2});
+        if (ex.standardizer().fitted()) x = ex.standardizer().transform(x);
+        graph::Network& net = ex.network();
+        const bool was_training = net.is_training();
+        Tensor out;
+        {
+            // Eval mode (Dropout off, BatchNorm's running statistics untouched), no autograd graph.
+            NoGradGuard ng;
+            net.eval();
+            try {
+                out = net.forward(x).contiguous();
+            } catch (...) {
+                net.train(was_training);
+                throw;
+            }
+            net.train(was_training);
+        }
+        const std::int64_t n = static_cast<std::int64_t>(w) * h;
+        const std::int64_t k = out.numel() / std::max<std::int64_t>(n, 1);
+        const std::vector<float> v = out.to_vector<float>();
+        grid->cls.resize(static_cast<std::size_t>(n));
+        grid->confidence.resize(static_cast<std::size_t>(n));
+        for (std::int64_t r = 0; r < n; ++r) {
+            const float* row = v.data() + r * k;
+            if (k == 1) {  // one logit: binary classification through a sigmoid
+                const float p = 1.0f / (1.0f + std::exp(-row[0]));
+                grid->cls[r] = p >= 0.5f ? 1 : 0;
+                grid->confidence[r] = p >= 0.5f ? p : 1.0f - p;
+                continue;
+            }
+            const std::int64_t best = std::max_element(row, row + k) - row;
+            double sum = 0.0;
+            for (std::int64_t c = 0; c < k; ++c) sum += std::exp(static_cast<double>(row[c] - row[best]));
+            grid->cls[r] = static_cast<std::uint8_t>(std::min<std::int64_t>(best, 255));
+            grid->confidence[r] = std::isfinite(sum) ? static_cast<float>(1.0 / sum) : 0.0f;
+        }
+        if (grid->classes <= 0) grid->classes = static_cast<int>(std::max<std::int64_t>(k, 2));
+        return grid;
+    }
+
+    static WeightsPtr cloneWeights(train::Experiment& ex) {
+        NoGradGuard ng;
+        auto w = std::make_shared<std::vector<project::NamedTensor>>();
+        for (const auto& [name, t] : ex.network().named_parameters()) w->push_back({name, t.detach().clone()});
+        for (const auto& [name, t] : ex.network().named_buffers()) w->push_back({name, t.detach().clone()});
+        return w;
+    }
+
+    project::Project project_;
+    train::TrainConfig config_;
+    TrainingSession::Options options_;
+    std::shared_ptr<train::StopToken> token_;
+    Extent extent_;
+};
+
+TrainingSession::TrainingSession(QObject* parent) : QObject(parent) {
+    static const bool registered = [] {
+        qRegisterMetaType<TrainingProgress>();
+        qRegisterMetaType<BoundaryGridPtr>();
+        qRegisterMetaType<WeightsPtr>();
+        qRegisterMetaType<TrainingResult>();
+        qRegisterMetaType<train::EpochMetrics>();
+        return true;
+    }();
+    (void)registered;
+}
+
+TrainingSession::~TrainingSession() {
+    if (token_) token_->request_stop();
+    joinWorker();
+}
+
+bool TrainingSession::start(const project::Project& project, const train::TrainConfig& config) {
+    return start(project, config, Options{});
+}
+
+bool TrainingSession::start(const project::Project& project, const train::TrainConfig& config,
+                            const Options& options) {
+    if (thread_) return false;
+    token_ = std::make_shared<train::StopToken>();
+    thread_ = new QThread;  // owned here, not by a parent: it is joined before it is deleted
+    thread_->setObjectName(QStringLiteral("neura-training"));
+    worker_ = new TrainingWorker(project, config, options, token_);
+    worker_->moveToThread(thread_);
+    // The worker is deleted on its own thread as the thread ends (Qt's worker-object pattern).
+    connect(thread_, &QThread::finished, worker_, &QObject::deleteLater);
+    // Worker → session connections are queued (the session lives on the GUI thread).
+    connect(worker_, &TrainingWorker::started, this, &TrainingSession::started);
+    connect(worker_, &TrainingWorker::stepProgress, this, &TrainingSession::stepProgress);
+    connect(worker_, &TrainingWorker::epochFinished, this, &TrainingSession::epochFinished);
+    connect(worker_, &TrainingWorker::boundaryUpdated, this, &TrainingSession::boundaryUpdated);
+    connect(worker_, &TrainingWorker::weightsSnapshot, this, &TrainingSession::weightsSnapshot);
+    connect(worker_, &TrainingWorker::finishedRun, this, [this](const TrainingResult& r) {
+        joinWorker();
+        setState(State::Idle);
+        if (r.status == train::FitStatus::Diverged) emit diverged(r.message, r.badNode);
+        emit finished(r);
+    });
+    connect(worker_, &TrainingWorker::failedRun, this, [this](const QString& message) {
+        joinWorker();
+        setState(State::Idle);
+        emit failed(message);
+    });
+    thread_->start();
+    QMetaObject::invokeMethod(worker_, &TrainingWorker::run, Qt::QueuedConnection);
+    setState(State::Running);
+    return true;
+}
+
+bool TrainingSession::wait(int ms) {
+    if (!thread_) return true;
+    return ms < 0 ? thread_->wait() : thread_->wait(QDeadlineTimer(ms));
+}
+
+void TrainingSession::joinWorker() {
+    if (!thread_) return;
+    thread_->quit();  // the worker's run() returns first: quit takes effect once its slot is done
+    thread_->wait();
+    delete thread_;   // finished: its worker went with it (deleteLater on finished)
+    thread_ = nullptr;
+    worker_ = nullptr;
+}
+
+void TrainingSession::pause() {
+    if (!token_ || state_ != State::Running) return;
+    token_->set_paused(true);
+    setState(State::Paused);
+}
+
+void TrainingSession::resume() {
+    if (!token_ || state_ != State::Paused) return;
+    token_->set_paused(false);
+    setState(State::Running);
+}
+
+void TrainingSession::stop() {
+    if (!token_ || state_ == State::Idle || state_ == State::Stopping) return;
+    token_->request_stop();  // also ends a pause
+    setState(State::Stopping);
+}
+
+void TrainingSession::requestWeightsSnapshot() {
+    if (worker_) worker_->snapshotRequested.store(true);
+}
+
+void TrainingSession::setState(State s) {
+    if (s == state_) return;
+    state_ = s;
+    emit stateChanged(s);
+}
+
+}  // namespace neura::gui
+
+#include "TrainingSession.moc"
