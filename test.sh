@@ -13,7 +13,7 @@ echo "== tests (RelWithDebInfo)"
 
 if [ "${NEURA_SKIP_SANITIZE:-0}" != "1" ]; then
   echo "== tests under ASan + UBSan"
-  NEURA_BUILD_DIR=build-sanitize NEURA_BUILD_TYPE=Debug tools/setup-debian.sh -DNEURA_SANITIZE=ON \
+  NEURA_BUILD_DIR=build-sanitize NEURA_BUILD_TYPE=RelWithDebInfo tools/setup-debian.sh -DNEURA_SANITIZE=ON \
     -DNEURA_BUILD_BENCH=OFF -DNEURA_BUILD_GUI=OFF
   # The crash-kill test SIGKILLs children on purpose; everything else must be sanitizer-clean.
   (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
