@@ -28,6 +28,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# ONNX Runtime 1.30.0 (tests/onnx/package.json) for the ONNX export tests: the CPU runtime ships inside the
+# package; --ignore-scripts skips its install script, which would download GPU parts (and fails offline).
+if [ ! -d tests/onnx/node_modules/onnxruntime-node ]; then
+  echo "setup: installing onnxruntime-node into tests/onnx/node_modules"
+  (cd tests/onnx && npm install --ignore-scripts --no-package-lock --no-audit --no-fund > /dev/null)
+fi
+
 BUILD_DIR="${NEURA_BUILD_DIR:-build}"
 BUILD_TYPE="${NEURA_BUILD_TYPE:-RelWithDebInfo}"
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" "$@"

@@ -18,9 +18,13 @@
 #include "neura/graph/ShapeReport.h"
 #include "neura/graph/Validate.h"
 #include "neura/neura.h"
+#include "neura/onnx/Export.h"
+#include "neura/onnx/Import.h"
+#include "neura/onnx/TensorFile.h"
 #include "neura/project/Project.h"
 #include "neura/train/Experiment.h"
 #include "neura/train/LayerGradcheck.h"
+#include "neura/train/TrainedModel.h"
 
 using namespace neura;
 using nlohmann::json;
@@ -40,6 +44,12 @@ usage:
   neura train P.neura [--epochs N] [--batch-size B] [--lr X] [--optimizer NAME] [--device cpu]
                       [--seed S] [--resume] [--json]
   neura gradcheck P.neura [--json] [--eps E] [--atol A] [--rtol R] [--max-elements K]
+  neura export P.neura -o M.onnx      the trained model as ONNX (opset 17; takes raw features)
+  neura run P.neura --input IN.pb -o OUT.pb
+                                      run the trained model (eval mode) on an ONNX TensorProto file
+                                      of raw features [batch, ...]; writes the output TensorProto
+  neura import M.onnx -o P.neura [--dataset NAME[,key=value...]] [--loss TYPE] [--force]
+                                      an ONNX model (as export writes it) as a project with its weights
   neura datasets                      the built-in datasets and their parameters
   neura --version | --help
 
@@ -49,7 +59,8 @@ exit codes: 0 ok, 1 failure, 2 bad usage
 struct Args {
     std::string command;
     std::vector<std::string> positional;
-    std::map<std::string, std::string> options;  // "--epochs" → "5"; flags → ""
+    std::map<std::string, std::string> options;  // "--epochs" → "5"; flags → ""; the last of repeated ones
+    std::map<std::string, std::vector<std::string>> repeated;  // every value of each option, in order
 
     bool flag(const std::string& name) const { return options.count(name) != 0; }
     std::optional<std::string> get(const std::string& name) const {
@@ -64,6 +75,7 @@ Args parse(int argc, char** argv, const std::map<std::string, bool>& known /* na
     a.command = argc > 1 ? argv[1] : "";
     for (int i = 2; i < argc; ++i) {
         std::string s = argv[i];
+        if (s == "-o") s = "--output";
         if (s.rfind("--", 0) == 0) {
             std::string value;
             const auto eq = s.find('=');
@@ -78,6 +90,7 @@ Args parse(int argc, char** argv, const std::map<std::string, bool>& known /* na
                 value = argv[++i];
             }
             a.options[s] = value;
+            a.repeated[s].push_back(value);
         } else {
             a.positional.push_back(s);
         }
@@ -111,6 +124,20 @@ std::string read_file(const std::string& path) {
     return s.str();
 }
 
+// "--dataset NAME[,key=value...]"
+train::DatasetSpec dataset_spec(const std::string& text) {
+    train::DatasetSpec spec;
+    std::stringstream ss(text);
+    std::string part;
+    std::getline(ss, spec.name, ',');
+    while (std::getline(ss, part, ',')) {
+        const auto eq = part.find('=');
+        if (eq == std::string::npos) throw Usage("--dataset parameters are key=value, got '" + part + "'");
+        spec.params[part.substr(0, eq)] = part.substr(eq + 1);
+    }
+    return spec;
+}
+
 // ---------------------------------------------------------------- create
 int cmd_create(const Args& a) {
     const std::string path = project_path(a);
@@ -123,16 +150,7 @@ int cmd_create(const Args& a) {
     const graph::ModelGraph g = graph::from_json(p.model_json);  // reports format errors by JSON path
     p.model_json = graph::to_json(g);
     train::DatasetSpec spec;
-    if (auto d = a.get("--dataset")) {
-        std::stringstream ss(*d);
-        std::string part;
-        std::getline(ss, spec.name, ',');
-        while (std::getline(ss, part, ',')) {
-            const auto eq = part.find('=');
-            if (eq == std::string::npos) throw Usage("--dataset parameters are key=value, got '" + part + "'");
-            spec.params[part.substr(0, eq)] = part.substr(eq + 1);
-        }
-    }
+    if (auto d = a.get("--dataset")) spec = dataset_spec(*d);
     data::make_dataset(spec.name, spec.params);  // fails now, naming the parameter, rather than at training
     p.dataset_json = spec.to_json();
     p.train_config_json = a.get("--config") ? train::TrainConfig::from_json(read_file(*a.get("--config"))).to_json()
@@ -311,6 +329,86 @@ int cmd_gradcheck(const Args& a) {
     return ok ? 0 : 1;
 }
 
+// ---------------------------------------------------------------- export, run
+std::string output_path(const Args& a, const char* example) {
+    auto o = a.get("--output");
+    if (!o || o->empty()) throw Usage(std::string("'") + a.command + "' needs -o " + example);
+    return *o;
+}
+
+int cmd_export(const Args& a) {
+    const std::string path = project_path(a);
+    const std::string out = output_path(a, "M.onnx");
+    const project::Project p = project::load_project(path);
+    train::TrainedModel m = train::load_trained_model(p);
+    if (!m.trained)
+        std::fprintf(stderr, "neura: warning: '%s' has not been trained; exporting its initial weights\n", path.c_str());
+    onnx::ExportOptions o;
+    o.normalization = m.normalization;
+    o.model_name = std::filesystem::path(path).stem().string();
+    onnx::export_onnx(m.graph, m.network, out, o);
+    std::printf("exported %s to %s (ONNX opset %lld, %s)\n", path.c_str(), out.c_str(),
+                static_cast<long long>(onnx::kOpsetVersion),
+                m.normalization ? "input: raw features, normalization included" : "no normalization");
+    return 0;
+}
+
+int cmd_run(const Args& a) {
+    const std::string path = project_path(a);
+    const std::string out = output_path(a, "OUT.pb");
+    auto it = a.repeated.find("--input");
+    if (it == a.repeated.end() || it->second.empty()) throw Usage("'run' needs --input IN.pb");
+    const std::vector<std::string>& inputs = it->second;
+    const project::Project p = project::load_project(path);
+    train::TrainedModel m = train::load_trained_model(p);
+    // A compiled network has one Input node.
+    NEURA_CHECK(inputs.size() == 1, "the model has 1 input, ", inputs.size(), " --input files were given");
+    const Tensor x = onnx::read_tensor_file(inputs[0]);
+    NEURA_CHECK(x.dtype() == DType::F32, "'", inputs[0], "' holds ", dtype_name(x.dtype()),
+                " values; the model takes FLOAT (float32) features");
+    const Shape& want = m.network.input_shape();
+    NEURA_CHECK(x.dim() == static_cast<std::int64_t>(want.size()) + 1 &&
+                    std::equal(want.begin(), want.end(), x.shape().begin() + 1) && x.shape()[0] > 0,
+                "'", inputs[0], "' has shape ", shape_str(x.shape()), "; the model takes [batch, ",
+                shape_str(want).substr(1), " with batch >= 1");
+    if (!m.trained)
+        std::fprintf(stderr, "neura: warning: '%s' has not been trained; running its initial weights\n", path.c_str());
+    const Tensor y = m.predict(x);
+    onnx::write_tensor_file(out, y, "output");
+    std::printf("wrote %s: output %s\n", out.c_str(), shape_str(y.shape()).c_str());
+    return 0;
+}
+
+int cmd_import(const Args& a) {
+    if (a.positional.size() != 1) throw Usage("'import' takes one ONNX model file");
+    const std::string out = output_path(a, "P.neura");
+    if (std::filesystem::exists(out) && !a.flag("--force"))
+        throw Error("'" + out + "' exists already; pass --force to replace it");
+    onnx::ImportOptions o;
+    if (auto l = a.get("--loss")) o.loss_type = *l;
+    const onnx::ImportedModel m = onnx::import_onnx(a.positional[0], o);
+    project::Project p;
+    p.model_json = graph::to_json(m.graph);
+    // The imported model must compile and take its weights before it is saved.
+    p.weights = m.weights;
+    if (m.normalization) p.metadata["normalization"] = m.normalization->to_json();
+    train::TrainConfig cfg;
+    cfg.normalize = m.normalization.has_value();
+    p.train_config_json = cfg.to_json();
+    if (auto d = a.get("--dataset")) {
+        const train::DatasetSpec spec = dataset_spec(*d);
+        data::make_dataset(spec.name, spec.params);
+        p.dataset_json = spec.to_json();
+    }
+    train::load_trained_model(p);
+    project::stamp_metadata(p);
+    if (std::filesystem::exists(out)) std::filesystem::remove(out);
+    project::save_project(out, p);
+    std::printf("imported %s to %s (%zu nodes, %zu weight tensors%s)\n", a.positional[0].c_str(), out.c_str(),
+                m.graph.node_count(), m.weights.size(), m.normalization ? ", input normalization" : "");
+    return 0;
+}
+
 int cmd_datasets() {
     for (const auto& d : data::dataset_names()) {
         std::printf("%-16s %s (%s)\n", d.name.c_str(), d.description.c_str(), data::task_name(d.task));
@@ -349,6 +447,10 @@ int main(int argc, char** argv) {
         if (cmd == "gradcheck")
             return cmd_gradcheck(parse(argc, argv, {{"--json", false}, {"--eps", true}, {"--atol", true},
                                                     {"--rtol", true}, {"--max-elements", true}}));
+        if (cmd == "export") return cmd_export(parse(argc, argv, {{"--output", true}}));
+        if (cmd == "run") return cmd_run(parse(argc, argv, {{"--output", true}, {"--input", true}}));
+        if (cmd == "import")
+            return cmd_import(parse(argc, argv, {{"--output", true}, {"--dataset", true}, {"--loss", true}, {"--force", false}}));
         if (cmd == "datasets") return cmd_datasets();
         throw Usage("unknown command '" + cmd + "'");
     } catch (const Usage& e) {

@@ -1,11 +1,13 @@
 // The built-in layer types: each layer's palette entry, ports, attributes, shape rule, parameter
-// count and builder sit together, one register_* function per layer family.
+// count, builder and ONNX mapping sit together, one register_* function per layer family.
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 #include "neura/core/Error.h"
 #include "neura/graph/LayerRegistry.h"
 #include "neura/nn/Layers.h"
+#include "neura/onnx/NodeExporter.h"
 
 namespace neura::graph {
 
@@ -91,6 +93,21 @@ ShapeResult same_shape(const AttributeMap&, const std::vector<Shape>& in) { retu
 std::vector<PortSpec> one_input(PortKind kind = PortKind::Tensor) { return {{"input", kind}}; }
 std::vector<PortSpec> one_output() { return {{"output", PortKind::Tensor}}; }
 
+// ---- ONNX helpers (opset 17) ----
+
+using onnx::NodeExporter;
+using onnx::OnnxAttribute;
+
+// An op with the node's input and output and fixed attributes (Relu, Sigmoid, ...).
+OnnxExport onnx_unary(std::string op_type, std::vector<OnnxAttribute> attrs = {}) {
+    return [op_type = std::move(op_type), attrs = std::move(attrs)](NodeExporter& e) {
+        e.op(op_type, {e.input()}, attrs, e.output());
+    };
+}
+
+// ONNX's pads: begin values of every spatial axis, then end values.
+IntList onnx_pads(std::int64_t h, std::int64_t w) { return {h, w, h, w}; }
+
 // ---- IO and Loss ----
 
 void register_io(LayerRegistry& r) {
@@ -163,6 +180,22 @@ void register_core(LayerRegistry& r) {
         return std::make_shared<nn::Linear>(in.at(0).back(), int_attribute(a, "out_features"),
                                             bool_attribute(a, "bias"), &gen);
     };
+    linear.onnx = [](NodeExporter& e) {
+        const auto& m = e.module<nn::Linear>();
+        if (e.input_shapes().at(0).size() == 1) {  // [batch, in]: Gemm(x, W, b) with transB
+            std::vector<std::string> ins = {e.input(), e.initializer("weight", m.weight)};
+            if (m.bias.defined()) ins.push_back(e.initializer("bias", m.bias));
+            e.op("Gemm", ins, {{"transB", std::int64_t{1}}}, e.output());
+            return;
+        }
+        // Gemm takes 2-D inputs only: over [batch, ..., in] it is MatMul with W^T, then Add b.
+        const std::string wt = e.initializer("weight_t", m.weight.t().contiguous());
+        if (!m.bias.defined()) {
+            e.op("MatMul", {e.input(), wt}, {}, e.output());
+            return;
+        }
+        e.op("Add", {e.op("MatMul", {e.input(), wt}), e.initializer("bias", m.bias)}, {}, e.output());
+    };
     r.add(std::move(linear));
 
     LayerDescriptor dropout;
@@ -176,6 +209,7 @@ void register_core(LayerRegistry& r) {
     dropout.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator& gen) {
         return std::make_shared<nn::Dropout>(float_attribute(a, "p"), &gen);
     };
+    dropout.onnx = [](NodeExporter& e) { e.pass_through(); };  // the identity in eval mode: no op
     r.add(std::move(dropout));
 
     LayerDescriptor flatten;
@@ -209,6 +243,20 @@ void register_core(LayerRegistry& r) {
     flatten.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
         return std::make_shared<nn::Flatten>(int_attribute(a, "start_dim"), int_attribute(a, "end_dim"));
     };
+    flatten.onnx = [](NodeExporter& e) {
+        const std::size_t rank = e.input_shapes().at(0).size();
+        const auto s = full_dim(int_attribute(e.attributes(), "start_dim"), rank);
+        const auto end = full_dim(int_attribute(e.attributes(), "end_dim"), rank);
+        if (s == 1 && end == static_cast<std::int64_t>(rank)) {  // everything after the batch: ONNX Flatten
+            e.op("Flatten", {e.input()}, {{"axis", std::int64_t{1}}}, e.output());
+            return;
+        }
+        // ONNX Flatten always gives 2-D; other ranges are a Reshape keeping the batch (0 copies it).
+        IntList target = {0};
+        target.insert(target.end(), e.output_shape().begin(), e.output_shape().end());
+        const std::string shape = e.constant_i64("shape", target, {static_cast<std::int64_t>(target.size())});
+        e.op("Reshape", {e.input(), shape}, {}, e.output());
+    };
     r.add(std::move(flatten));
 
     LayerDescriptor embedding;
@@ -232,6 +280,12 @@ void register_core(LayerRegistry& r) {
     embedding.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator& gen) {
         return std::make_shared<nn::Embedding>(int_attribute(a, "num_embeddings"), int_attribute(a, "embedding_dim"),
                                                &gen);
+    };
+    embedding.onnx = [](NodeExporter& e) {
+        // The input arrives as FLOAT, as in the engine, which converts it to I64 indices (truncating).
+        const std::string indices = e.op("Cast", {e.input()}, {{"to", std::int64_t{7}}});  // INT64
+        e.op("Gather", {e.initializer("weight", e.module<nn::Embedding>().weight), indices},
+             {{"axis", std::int64_t{0}}}, e.output());
     };
     r.add(std::move(embedding));
 }
@@ -298,6 +352,19 @@ void register_convolution(LayerRegistry& r) {
         o.bias = bool_attribute(a, "bias");
         return std::make_shared<nn::Conv2d>(o, &gen);
     };
+    conv.onnx = [](NodeExporter& e) {
+        const auto& m = e.module<nn::Conv2d>();
+        const nn::Conv2dOptions& o = m.options;
+        std::vector<std::string> ins = {e.input(), e.initializer("weight", m.weight)};
+        if (m.bias.defined()) ins.push_back(e.initializer("bias", m.bias));
+        e.op("Conv", ins,
+             {{"kernel_shape", IntList{o.kernel_h, o.kernel_w}},
+              {"strides", IntList{o.stride_h, o.stride_w}},
+              {"pads", onnx_pads(o.padding_h, o.padding_w)},
+              {"dilations", IntList{o.dilation_h, o.dilation_w}},
+              {"group", o.groups}},
+             e.output());
+    };
     r.add(std::move(conv));
 }
 
@@ -336,6 +403,18 @@ LayerDescriptor pool_descriptor(const char* type, const char* help) {
         std::tie(o.padding_h, o.padding_w) = pair_of(int_list_attribute(a, "padding"));
         return std::make_shared<Pool>(o);
     };
+    d.onnx = [](NodeExporter& e) {
+        const nn::Pool2dOptions& o = e.module<Pool>().options;
+        std::vector<OnnxAttribute> attrs = {{"kernel_shape", IntList{o.kernel_h, o.kernel_w}},
+                                            {"strides", IntList{o.stride_h, o.stride_w}},
+                                            {"pads", onnx_pads(o.padding_h, o.padding_w)}};
+        if constexpr (std::is_same_v<Pool, nn::MaxPool2d>) {
+            e.op("MaxPool", {e.input()}, attrs, e.output());
+        } else {
+            attrs.push_back({"count_include_pad", std::int64_t{1}});  // as the engine (and PyTorch's default)
+            e.op("AveragePool", {e.input()}, attrs, e.output());
+        }
+    };
     return d;
 }
 
@@ -359,6 +438,20 @@ void register_pooling(LayerRegistry& r) {
     adaptive.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
         const auto [oh, ow] = pair_of(int_list_attribute(a, "output_size"));
         return std::make_shared<nn::AdaptiveAvgPool2d>(oh, ow);
+    };
+    adaptive.onnx = [](NodeExporter& e) {
+        const Shape& x = e.input_shapes().at(0);
+        const auto [oh, ow] = pair_of(int_list_attribute(e.attributes(), "output_size"));
+        if (oh == 1 && ow == 1) {
+            e.op("GlobalAveragePool", {e.input()}, {}, e.output());
+            return;
+        }
+        // ONNX has no adaptive pooling; when the output divides the input it is a plain AveragePool.
+        if (x[1] % oh != 0 || x[2] % ow != 0)
+            e.fail(concat("output_size ", hw(oh, ow), " does not divide the input ", hw(x[1], x[2]),
+                          "; ONNX has no adaptive pooling (use output_size 1x1 or a divisor of the input)"));
+        const std::int64_t kh = x[1] / oh, kw = x[2] / ow;
+        e.op("AveragePool", {e.input()}, {{"kernel_shape", IntList{kh, kw}}, {"strides", IntList{kh, kw}}}, e.output());
     };
     r.add(std::move(adaptive));
 }
@@ -398,6 +491,18 @@ LayerDescriptor batch_norm_descriptor(int spatial_dims) {
     d.build = [spatial_dims](const AttributeMap& a, const std::vector<Shape>& in, Generator&) {
         return std::make_shared<nn::BatchNorm>(spatial_dims, in.at(0)[0], float_attribute(a, "eps"),
                                                float_attribute(a, "momentum"), bool_attribute(a, "affine"));
+    };
+    d.onnx = [](NodeExporter& e) {  // eval mode: the running statistics
+        const auto& m = e.module<nn::BatchNorm>();
+        const std::int64_t c = e.input_shapes().at(0).at(0);
+        const std::string scale = m.weight.defined() ? e.initializer("weight", m.weight)
+                                                     : e.constant_f32("weight", std::vector<float>(c, 1.0f), {c});
+        const std::string shift = m.bias.defined() ? e.initializer("bias", m.bias)
+                                                   : e.constant_f32("bias", std::vector<float>(c, 0.0f), {c});
+        e.op("BatchNormalization",
+             {e.input(), scale, shift, e.initializer("running_mean", m.running_mean),
+              e.initializer("running_var", m.running_var)},
+             {{"epsilon", m.eps}, {"momentum", 1.0 - m.momentum}}, e.output());  // ONNX weighs the old value
     };
     return d;
 }
@@ -440,6 +545,16 @@ void register_normalization(LayerRegistry& r) {
         return std::make_shared<nn::LayerNorm>(layer_norm_shape(a, in.at(0)), float_attribute(a, "eps"),
                                                bool_attribute(a, "elementwise_affine"));
     };
+    ln.onnx = [](NodeExporter& e) {
+        const auto& m = e.module<nn::LayerNorm>();
+        const Shape& ns = m.normalized_shape;
+        std::vector<std::string> ins = {e.input()};
+        ins.push_back(m.weight.defined() ? e.initializer("weight", m.weight)
+                                         : e.constant_f32("weight", std::vector<float>(shape_numel(ns), 1.0f), ns));
+        if (m.bias.defined()) ins.push_back(e.initializer("bias", m.bias));
+        e.op("LayerNormalization", ins,
+             {{"axis", -static_cast<std::int64_t>(ns.size())}, {"epsilon", m.eps}}, e.output());
+    };
     r.add(std::move(ln));
 }
 
@@ -459,15 +574,32 @@ LayerDescriptor activation(const char* type, const char* help) {
 }
 
 void register_activations(LayerRegistry& r) {
-    r.add(activation<nn::ReLU>("ReLU", "max(0, x)."));
-    r.add(activation<nn::Sigmoid>("Sigmoid", "1 / (1 + exp(-x)): squashes to (0, 1)."));
-    r.add(activation<nn::Tanh>("Tanh", "Hyperbolic tangent: squashes to (-1, 1)."));
-    r.add(activation<nn::GELU>("GELU", "x * Phi(x), the Gaussian error linear unit (exact form)."));
+    LayerDescriptor relu = activation<nn::ReLU>("ReLU", "max(0, x).");
+    relu.onnx = onnx_unary("Relu");
+    r.add(std::move(relu));
+    LayerDescriptor sigmoid = activation<nn::Sigmoid>("Sigmoid", "1 / (1 + exp(-x)): squashes to (0, 1).");
+    sigmoid.onnx = onnx_unary("Sigmoid");
+    r.add(std::move(sigmoid));
+    LayerDescriptor tanh = activation<nn::Tanh>("Tanh", "Hyperbolic tangent: squashes to (-1, 1).");
+    tanh.onnx = onnx_unary("Tanh");
+    r.add(std::move(tanh));
+
+    LayerDescriptor gelu = activation<nn::GELU>("GELU", "x * Phi(x), the Gaussian error linear unit (exact form).");
+    gelu.onnx = [](NodeExporter& e) {  // opset 17 has no Gelu: 0.5 * x * (1 + erf(x / sqrt(2)))
+        const std::string& x = e.input();
+        const std::string scaled = e.op("Div", {x, e.constant_f32("sqrt2", {static_cast<float>(std::sqrt(2.0))}, {1})});
+        const std::string plus1 = e.op("Add", {e.op("Erf", {scaled}), e.constant_f32("one", {1.0f}, {1})});
+        e.op("Mul", {e.op("Mul", {x, plus1}), e.constant_f32("half", {0.5f}, {1})}, {}, e.output());
+    };
+    r.add(std::move(gelu));
 
     LayerDescriptor leaky = activation<nn::ReLU>("LeakyReLU", "x for x > 0, negative_slope * x otherwise.");
     leaky.attributes = {float_attr("negative_slope", 0.01, std::nullopt, std::nullopt, "Slope for negative inputs.")};
     leaky.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
         return std::make_shared<nn::LeakyReLU>(float_attribute(a, "negative_slope"));
+    };
+    leaky.onnx = [](NodeExporter& e) {
+        e.op("LeakyRelu", {e.input()}, {{"alpha", float_attribute(e.attributes(), "negative_slope")}}, e.output());
     };
     r.add(std::move(leaky));
 
@@ -485,6 +617,9 @@ void register_activations(LayerRegistry& r) {
     };
     softmax.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
         return std::make_shared<nn::Softmax>(int_attribute(a, "dim"));
+    };
+    softmax.onnx = [](NodeExporter& e) {  // opset 13+: along one axis, as PyTorch
+        e.op("Softmax", {e.input()}, {{"axis", int_attribute(e.attributes(), "dim")}}, e.output());
     };
     r.add(std::move(softmax));
 }
@@ -520,6 +655,11 @@ void register_merge(LayerRegistry& r) {
         return ShapeResult::ok({y});
     };
     add.build = [](const AttributeMap&, const std::vector<Shape>&, Generator&) { return std::make_shared<nn::Add>(); };
+    add.onnx = [](NodeExporter& e) {  // ONNX Add is binary (with broadcasting): a chain for more inputs
+        std::string sum = e.input(0);
+        for (std::size_t i = 1; i < e.inputs().size(); ++i)
+            sum = e.op("Add", {sum, e.input(i)}, {}, i + 1 == e.inputs().size() ? e.output() : std::string());
+    };
     r.add(std::move(add));
 
     LayerDescriptor cat;
@@ -554,6 +694,9 @@ void register_merge(LayerRegistry& r) {
     };
     cat.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
         return std::make_shared<nn::Concat>(int_attribute(a, "dim"));
+    };
+    cat.onnx = [](NodeExporter& e) {
+        e.op("Concat", e.inputs(), {{"axis", int_attribute(e.attributes(), "dim")}}, e.output());
     };
     r.add(std::move(cat));
 }

@@ -59,6 +59,7 @@ using ParameterCount = std::function<std::int64_t(const AttributeMap& attributes
 // Returns nullptr for nodes without a module (Input, Loss). The generator seeds initialization.
 using ModuleBuilder = std::function<std::shared_ptr<nn::Module>(const AttributeMap& attributes,
                                                                 const std::vector<Shape>& inputs, Generator& gen)>;
+// Adds the ONNX ops (opset 17) computing the node at inference from its inputs; neura/onnx/NodeExporter.h.
 using OnnxExport = std::function<void(onnx::NodeExporter& exporter)>;
 
 struct LayerDescriptor {
@@ -76,7 +77,7 @@ struct LayerDescriptor {
     ShapeRule shape;
     ParameterCount parameter_count;  // empty: no parameters
     ModuleBuilder build;             // empty: no module (Input, Loss)
-    OnnxExport onnx;                 // empty until the ONNX exporter fills it
+    OnnxExport onnx;                 // empty: export fails naming the node (Input and Loss: the exporter's)
 
     const AttributeSpec* find_attribute(const std::string& name) const;
     AttributeMap default_attributes() const;

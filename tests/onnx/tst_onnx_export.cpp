@@ -1,0 +1,692 @@
+// ONNX export judged by ONNX Runtime: for one small network per layer type and for every example
+// project, the exported model plus the engine's output on random inputs are written in ONNX's
+// backend-test layout (model.onnx, test_data_set_0/input_0.pb, output_0.pb); Python's
+// onnx.checker.check_model(full_check=True) and ONNX Runtime (tests/onnx/ort_check.js under Node) must
+// both pass, within 1e-4. The tools come from tools/setup-debian.sh; when one is missing every test
+// fails saying so. Also: `neura run` on malformed TensorProto files gives clear errors, never a crash.
+#include <QtTest>
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <cmath>
+#include <algorithm>
+#include <functional>
+#include <random>
+
+#include "neura/autograd/GradMode.h"
+#include "neura/core/Error.h"
+#include "neura/graph/LayerRegistry.h"
+#include "neura/graph/ModelGraph.h"
+#include "neura/graph/Network.h"
+#include "neura/onnx/Export.h"
+#include "neura/onnx/Import.h"
+#include "neura/onnx/TensorFile.h"
+#include "neura/project/Project.h"
+#include "neura/train/Experiment.h"
+#include "neura/train/TrainedModel.h"
+
+using namespace neura;
+using graph::AttributeMap;
+using graph::AttributeValue;
+using graph::ModelGraph;
+using graph::NodeId;
+using graph::PortIndex;
+using IntList = std::vector<std::int64_t>;
+
+namespace {
+
+const QString kPython = QStringLiteral("/usr/bin/python3");  // Debian's: it sees python3-onnx
+const QString kCheckScript = QStringLiteral(NEURA_SOURCE_DIR "/tests/onnx/check_model.py");
+const QString kOrtScript = QStringLiteral(NEURA_SOURCE_DIR "/tests/onnx/ort_check.js");
+const QString kTorchScript = QStringLiteral(NEURA_SOURCE_DIR "/tests/onnx/torch_models.py");
+const QString kSrc = QStringLiteral(NEURA_SOURCE_DIR "/projects/src/");
+constexpr double kAtol = 1e-4;
+
+struct Result {
+    int code = -1;
+    QString out, err;
+};
+
+Result run(const QString& program, const QStringList& args, int timeout_ms = 300000) {
+    QProcess p;
+    p.start(program, args);
+    if (!p.waitForStarted(10000)) return {-3, {}, QString("cannot start %1: %2").arg(program, p.errorString())};
+    if (!p.waitForFinished(timeout_ms)) {
+        p.kill();
+        p.waitForFinished();
+        return {-2, {}, "timed out"};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+Result cli(const QStringList& args) { return run(NEURA_CLI_PATH, args); }
+
+QString node_program() {
+    const QString found = QStandardPaths::findExecutable("node");
+    return found.isEmpty() ? QStringLiteral("/usr/bin/node") : found;
+}
+
+// Writes the backend-test layout under `dir`; returns "" or why it could not.
+void write_case(const QString& dir, const std::string& model_bytes, const Tensor& input, const Tensor& output) {
+    QDir().mkpath(dir + "/test_data_set_0");
+    QFile f(dir + "/model.onnx");
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(model_bytes.data(), static_cast<qint64>(model_bytes.size()));
+    f.close();
+    onnx::write_tensor_file((dir + "/test_data_set_0/input_0.pb").toStdString(), input, "input");
+    onnx::write_tensor_file((dir + "/test_data_set_0/output_0.pb").toStdString(), output, "output");
+}
+
+// The Python checker and ONNX Runtime on a case folder; returns ORT's worst absolute difference.
+// `ours`: also the export's contract (IR 8, opset 17, "input"/"output", symbolic batch, producer).
+double judge(const QString& dir, const QString& label, bool ours = true) {
+    QStringList args = {kCheckScript, dir + "/model.onnx"};
+    if (!ours) args.insert(1, "--checker-only");
+    const Result py = run(kPython, args);
+    if (py.code != 0) {
+        QTest::qFail(qPrintable(QString("%1: onnx.checker failed: %2%3").arg(label, py.err, py.out)), __FILE__, __LINE__);
+        return -1;
+    }
+    const Result ort = run(node_program(), {kOrtScript, dir, "--atol", QString::number(kAtol)});
+    const QJsonObject j = QJsonDocument::fromJson(ort.out.toUtf8()).object();
+    double worst = 0;
+    for (const auto& o : j["outputs"].toArray()) worst = std::max(worst, o.toObject()["max_abs_diff"].toDouble(1e30));
+    qInfo("%s: onnx.checker ok; ONNX Runtime max |diff| %.3g", qPrintable(label), worst);
+    if (ort.code != 0) {
+        QTest::qFail(qPrintable(QString("%1: ONNX Runtime check failed (exit %2): %3%4")
+                                    .arg(label)
+                                    .arg(ort.code)
+                                    .arg(ort.err, ort.out)),
+                     __FILE__, __LINE__);
+        return -1;
+    }
+    return worst;
+}
+
+// Import: `neura import` the case's model.onnx into a project, `neura run` it on input_0.pb and compare
+// with output_0.pb. Returns the worst absolute difference (-1 after a failure).
+double import_and_run(const QString& dir, const QString& label) {
+    const QString project = dir + "/imported.neura";
+    const Result imp = cli({"import", dir + "/model.onnx", "-o", project, "--force"});
+    if (imp.code != 0) {
+        QTest::qFail(qPrintable(QString("%1: neura import failed: %2").arg(label, imp.err)), __FILE__, __LINE__);
+        return -1;
+    }
+    const Result r = cli({"run", project, "--input", dir + "/test_data_set_0/input_0.pb", "-o", dir + "/imported_output.pb"});
+    if (r.code != 0) {
+        QTest::qFail(qPrintable(QString("%1: neura run of the imported model failed: %2").arg(label, r.err)), __FILE__,
+                     __LINE__);
+        return -1;
+    }
+    const Tensor got = onnx::read_tensor_file((dir + "/imported_output.pb").toStdString());
+    const Tensor want = onnx::read_tensor_file((dir + "/test_data_set_0/output_0.pb").toStdString());
+    if (got.shape() != want.shape()) {
+        QTest::qFail(qPrintable(QString("%1: imported model gives %2, expected %3")
+                                    .arg(label, QString::fromStdString(shape_str(got.shape())),
+                                         QString::fromStdString(shape_str(want.shape())))),
+                     __FILE__, __LINE__);
+        return -1;
+    }
+    const auto a = got.to_vector<double>(), b = want.to_vector<double>();
+    double worst = 0;
+    for (std::size_t k = 0; k < a.size(); ++k) worst = std::max(worst, std::abs(a[k] - b[k]));
+    qInfo("%s: imported and run by the engine, max |diff| %.3g", qPrintable(label), worst);
+    if (!(worst <= kAtol))
+        QTest::qFail(qPrintable(QString("%1: imported model differs by %2").arg(label).arg(worst)), __FILE__, __LINE__);
+    return worst;
+}
+
+// ---- small networks, one per layer type ----
+
+class GraphBuilder {
+public:
+    explicit GraphBuilder(const Shape& input) {
+        last_ = g_.add_node("Input", "input", {{"shape", AttributeValue(IntList(input))}});
+    }
+    NodeId input() const { return g_.find_node("input"); }
+    // Adds a node fed by `from` (the last node added when empty), one per input port.
+    NodeId add(const std::string& type, const std::string& name, AttributeMap attrs = {}, std::vector<NodeId> from = {}) {
+        const NodeId id = g_.add_node(type, name, std::move(attrs));
+        if (from.empty()) from = {last_};
+        for (std::size_t p = 0; p < from.size(); ++p)
+            g_.add_edge({from[p], PortIndex{0}}, {id, PortIndex{static_cast<PortIndex::Rep>(p)}});
+        last_ = id;
+        return id;
+    }
+    ModelGraph done() {
+        add("Loss", "loss", {{"type", AttributeValue(std::string("MSELoss"))}});
+        return g_;
+    }
+
+private:
+    ModelGraph g_;
+    NodeId last_;
+};
+
+AttributeValue i(std::int64_t v) { return AttributeValue(v); }
+AttributeValue f(double v) { return AttributeValue(v); }
+AttributeValue b(bool v) { return AttributeValue(v); }
+AttributeValue l(IntList v) { return AttributeValue(std::move(v)); }
+
+struct LayerCase {
+    const char* name;
+    std::function<ModelGraph()> graph;
+    std::int64_t index_high = 0;  // > 0: inputs are integer indices in [0, index_high)
+};
+
+std::vector<LayerCase> layer_cases() {
+    std::vector<LayerCase> c;
+    c.push_back({"Linear", [] {
+                     GraphBuilder g({5});
+                     g.add("Linear", "fc", {{"out_features", i(3)}});
+                     return g.done();
+                 }});
+    c.push_back({"Linear_3d_no_bias", [] {  // [B, 4, 6]: MatMul + no bias
+                     GraphBuilder g({4, 6});
+                     g.add("Linear", "fc", {{"out_features", i(3)}, {"bias", b(false)}});
+                     return g.done();
+                 }});
+    c.push_back({"Linear_3d_bias", [] {
+                     GraphBuilder g({4, 6});
+                     g.add("Linear", "fc", {{"out_features", i(2)}});
+                     return g.done();
+                 }});
+    c.push_back({"Conv2d", [] {
+                     GraphBuilder g({3, 9, 9});
+                     g.add("Conv2d", "conv",
+                           {{"out_channels", i(4)}, {"kernel_size", l({3, 3})}, {"stride", l({2, 2})}, {"padding", l({1, 1})}});
+                     return g.done();
+                 }});
+    c.push_back({"Conv2d_groups_dilation", [] {
+                     GraphBuilder g({4, 9, 8});
+                     g.add("Conv2d", "conv",
+                           {{"out_channels", i(6)}, {"kernel_size", l({3, 2})}, {"dilation", l({2, 1})},
+                            {"padding", l({2, 0})}, {"stride", l({1, 2})}, {"groups", i(2)}, {"bias", b(false)}});
+                     return g.done();
+                 }});
+    c.push_back({"MaxPool2d", [] {
+                     GraphBuilder g({2, 7, 7});
+                     g.add("MaxPool2d", "pool", {{"kernel_size", l({3, 3})}, {"stride", l({2, 2})}, {"padding", l({1, 1})}});
+                     return g.done();
+                 }});
+    c.push_back({"AvgPool2d", [] {  // count_include_pad: the padded zeros count
+                     GraphBuilder g({2, 7, 7});
+                     g.add("AvgPool2d", "pool", {{"kernel_size", l({3, 3})}, {"stride", l({2, 2})}, {"padding", l({1, 1})}});
+                     return g.done();
+                 }});
+    c.push_back({"AdaptiveAvgPool2d_global", [] {
+                     GraphBuilder g({3, 5, 5});
+                     g.add("AdaptiveAvgPool2d", "gap", {{"output_size", l({1, 1})}});
+                     return g.done();
+                 }});
+    c.push_back({"AdaptiveAvgPool2d_divisible", [] {
+                     GraphBuilder g({3, 6, 4});
+                     g.add("AdaptiveAvgPool2d", "ap", {{"output_size", l({2, 2})}});
+                     return g.done();
+                 }});
+    c.push_back({"BatchNorm1d", [] {
+                     GraphBuilder g({6});
+                     g.add("Linear", "fc", {{"out_features", i(4)}});
+                     g.add("BatchNorm1d", "bn");
+                     return g.done();
+                 }});
+    c.push_back({"BatchNorm1d_channels_length", [] {
+                     GraphBuilder g({3, 5});
+                     g.add("BatchNorm1d", "bn", {{"affine", b(false)}});
+                     return g.done();
+                 }});
+    c.push_back({"BatchNorm2d", [] {
+                     GraphBuilder g({2, 5, 5});
+                     g.add("Conv2d", "conv", {{"out_channels", i(3)}, {"kernel_size", l({3, 3})}});
+                     g.add("BatchNorm2d", "bn", {{"eps", f(1e-3)}});
+                     return g.done();
+                 }});
+    c.push_back({"LayerNorm", [] {
+                     GraphBuilder g({4, 6});
+                     g.add("Linear", "fc", {{"out_features", i(6)}});
+                     g.add("LayerNorm", "ln");
+                     return g.done();
+                 }});
+    c.push_back({"LayerNorm_2d_no_affine", [] {
+                     GraphBuilder g({4, 6});
+                     g.add("LayerNorm", "ln", {{"normalized_shape", l({4, 6})}, {"elementwise_affine", b(false)}});
+                     return g.done();
+                 }});
+    c.push_back({"Dropout", [] {
+                     GraphBuilder g({5});
+                     g.add("Linear", "fc1", {{"out_features", i(8)}});
+                     g.add("Dropout", "drop", {{"p", f(0.5)}});
+                     g.add("Linear", "fc2", {{"out_features", i(2)}});
+                     return g.done();
+                 }});
+    c.push_back({"Dropout_last", [] {  // passes through to the output: an Identity
+                     GraphBuilder g({5});
+                     g.add("Linear", "fc1", {{"out_features", i(3)}});
+                     g.add("Dropout", "drop");
+                     return g.done();
+                 }});
+    c.push_back({"Flatten", [] {
+                     GraphBuilder g({2, 3, 4});
+                     g.add("Flatten", "flat");
+                     return g.done();
+                 }});
+    c.push_back({"Flatten_partial", [] {  // start_dim 2: a Reshape
+                     GraphBuilder g({2, 3, 4});
+                     g.add("Flatten", "flat", {{"start_dim", i(2)}});
+                     return g.done();
+                 }});
+    c.push_back({"Flatten_middle", [] {
+                     GraphBuilder g({2, 3, 4});
+                     g.add("Flatten", "flat", {{"start_dim", i(1)}, {"end_dim", i(2)}});
+                     return g.done();
+                 }});
+    c.push_back({"Embedding",
+                 [] {
+                     GraphBuilder g({6});
+                     g.add("Embedding", "emb", {{"num_embeddings", i(10)}, {"embedding_dim", i(4)}});
+                     return g.done();
+                 },
+                 10});
+    for (const char* act : {"ReLU", "Sigmoid", "Tanh", "GELU"}) {
+        c.push_back({act, [act] {
+                         GraphBuilder g({7});
+                         g.add("Linear", "fc", {{"out_features", i(5)}});
+                         g.add(act, "act");
+                         return g.done();
+                     }});
+    }
+    c.push_back({"LeakyReLU", [] {
+                     GraphBuilder g({7});
+                     g.add("LeakyReLU", "act", {{"negative_slope", f(0.2)}});
+                     return g.done();
+                 }});
+    c.push_back({"Softmax", [] {
+                     GraphBuilder g({7});
+                     g.add("Linear", "fc", {{"out_features", i(4)}});
+                     g.add("Softmax", "sm");
+                     return g.done();
+                 }});
+    c.push_back({"Softmax_dim1", [] {
+                     GraphBuilder g({3, 4});
+                     g.add("Softmax", "sm", {{"dim", i(1)}});
+                     return g.done();
+                 }});
+    c.push_back({"Add", [] {
+                     GraphBuilder g({5});
+                     const NodeId a = g.add("Linear", "a", {{"out_features", i(3)}}, {g.input()});
+                     const NodeId c2 = g.add("Linear", "b", {{"out_features", i(3)}}, {g.input()});
+                     const NodeId d = g.add("Linear", "c", {{"out_features", i(3)}}, {g.input()});
+                     g.add("Add", "sum", {}, {a, c2, d});
+                     return g.done();
+                 }});
+    c.push_back({"Concat", [] {
+                     GraphBuilder g({2, 4, 4});
+                     const NodeId a = g.add("Conv2d", "a", {{"out_channels", i(3)}, {"kernel_size", l({1, 1})}}, {g.input()});
+                     const NodeId b2 = g.add("Conv2d", "b", {{"out_channels", i(2)}, {"kernel_size", l({3, 3})},
+                                                             {"padding", l({1, 1})}}, {g.input()});
+                     g.add("Concat", "cat", {{"dim", i(1)}}, {a, b2});
+                     g.add("Flatten", "flat");
+                     return g.done();
+                 }});
+    c.push_back({"Concat_last_dim", [] {
+                     GraphBuilder g({3, 2});
+                     const NodeId a = g.add("Linear", "a", {{"out_features", i(4)}}, {g.input()});
+                     g.add("Concat", "cat", {{"dim", i(-1)}}, {a, g.input()});
+                     return g.done();
+                 }});
+    return c;
+}
+
+Tensor random_input(const Shape& per_sample, std::int64_t batch, std::int64_t index_high, Generator& gen) {
+    Shape s = {batch};
+    s.insert(s.end(), per_sample.begin(), per_sample.end());
+    if (index_high > 0) return Tensor::randint(0, index_high, s, &gen).to(DType::F32);
+    return Tensor::randn(s, DType::F32, &gen).mul_(2.0);
+}
+
+// A few Adam steps towards random targets (and train-mode forwards for BatchNorm's running statistics),
+// so the exported weights are not the initial ones.
+void train_a_little(graph::Network& net, std::int64_t index_high, Generator& gen) {
+    net.train();
+    const auto params = net.parameters();
+    std::unique_ptr<optim::Optimizer> opt;
+    if (!params.empty()) {
+        train::TrainConfig cfg;
+        cfg.optimizer = "Adam";
+        cfg.lr = 0.05;
+        opt = train::make_optimizer(cfg, params);
+    }
+    for (int step = 0; step < 6; ++step) {
+        const Tensor x = random_input(net.input_shape(), 8, index_high, gen);
+        if (!opt) {
+            NoGradGuard ng;
+            net.forward(x);
+            continue;
+        }
+        const Tensor y = net.forward(x);
+        const Tensor target = Tensor::randn(y.shape(), DType::F32, &gen);
+        opt->zero_grad();
+        net.loss(y, target).backward();
+        opt->step();
+    }
+    net.eval();
+}
+
+// ---- example projects (as projects/make_examples.sh) ----
+
+const QMap<QString, QString> kDatasets = {{"xor", "xor,n=400,noise=0,seed=1"},
+                                          {"spiral", "spiral,n=600,classes=3,noise=0.1,seed=1"},
+                                          {"moons", "moons,n=400,noise=0.15,seed=1"},
+                                          {"iris", "iris"},
+                                          {"digits-mlp", "digits"},
+                                          {"digits-cnn", "digits,image=true"},
+                                          {"sine-regression", "sine,n=400,noise=0.05,seed=1"}};
+
+QString create_project(const QTemporaryDir& dir, const QString& name) {
+    const QString path = dir.filePath(name + ".neura");
+    const Result r = cli({"create", path, "--model", kSrc + name + ".model.json", "--config",
+                            kSrc + name + ".config.json", "--dataset", kDatasets[name]});
+    if (r.code != 0) qWarning() << r.err;
+    return r.code == 0 ? path : QString();
+}
+
+}  // namespace
+
+class TestOnnxExport : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() {
+        // The judges must be there: tools/setup-debian.sh installs both. Missing ones fail, never skip.
+        const Result py = run(kPython, {"-c", "import onnx, onnx.checker; print(onnx.__version__)"});
+        QVERIFY2(py.code == 0, qPrintable("python3-onnx is missing (Debian's /usr/bin/python3 cannot import onnx: " +
+                                          py.err.trimmed() + "); run tools/setup-debian.sh"));
+        const Result node = run(node_program(), {"-e", QString("require('%1/tests/onnx/node_modules/onnxruntime-node')")
+                                                           .arg(NEURA_SOURCE_DIR)});
+        QString why = node.err.trimmed().left(300);
+        for (const QString& line : node.err.split('\n'))
+            if (line.startsWith("Error:")) why = line.trimmed();
+        QVERIFY2(node.code == 0,
+                 qPrintable("Node.js with onnxruntime-node is missing: run tools/setup-debian.sh, or: cd tests/onnx && "
+                            "npm install --ignore-scripts (node says: " + why + ")"));
+        qInfo("python3-onnx %s; onnxruntime-node found", qPrintable(py.out.trimmed()));
+    }
+
+    void every_layer_type_matches_onnx_runtime_data() {
+        QTest::addColumn<int>("index");
+        const auto cases = layer_cases();
+        for (std::size_t k = 0; k < cases.size(); ++k) QTest::newRow(cases[k].name) << static_cast<int>(k);
+    }
+    void every_layer_type_matches_onnx_runtime() {
+        QFETCH(int, index);
+        const LayerCase c = layer_cases().at(static_cast<std::size_t>(index));
+        const ModelGraph g = c.graph();
+        graph::Network net = graph::compile(g, 7);
+        Generator gen(11);
+        train_a_little(net, c.index_high, gen);
+        const std::string bytes = onnx::export_onnx_bytes(g, net);
+        const Tensor x = random_input(net.input_shape(), 3, c.index_high, gen);
+        Tensor y;
+        {
+            NoGradGuard ng;
+            y = net.forward(x);
+        }
+        QTemporaryDir dir;
+        write_case(dir.path(), bytes, x, y);
+        const double worst = judge(dir.path(), c.name);
+        QVERIFY(worst >= 0 && worst <= kAtol);
+        QVERIFY(import_and_run(dir.path(), c.name) >= 0);
+    }
+
+    void examples_match_onnx_runtime_data() {
+        QTest::addColumn<QString>("name");
+        for (const QString& n : kDatasets.keys()) QTest::newRow(qPrintable(n)) << n;
+    }
+    void examples_match_onnx_runtime() {
+        QFETCH(QString, name);
+        QTemporaryDir dir;
+        const QString path = create_project(dir, name);
+        QVERIFY(!path.isEmpty());
+        const Result t = cli({"train", path, "--epochs", "2", "--json"});
+        QVERIFY2(t.code == 0, qPrintable(t.err));
+        const QString model_dir = dir.filePath("onnx");
+        QDir().mkpath(model_dir + "/test_data_set_0");
+        const Result e = cli({"export", path, "-o", model_dir + "/model.onnx"});
+        QVERIFY2(e.code == 0, qPrintable(e.err));
+        QVERIFY2(e.out.contains("normalization included"), qPrintable(e.out));  // the examples train normalized
+        // Raw-feature inputs (the model and `neura run` normalize them), engine output through the CLI.
+        const project::Project p = project::load_project(path.toStdString());
+        const train::TrainedModel m = train::load_trained_model(p);
+        QVERIFY(m.trained && m.normalization);
+        Generator gen(5);
+        const Tensor x = Tensor::randn({4, shape_numel(m.network.input_shape())}, DType::F32, &gen)
+                             .mul_(3.0)
+                             .reshape([&] {
+                                 Shape s = {4};
+                                 s.insert(s.end(), m.network.input_shape().begin(), m.network.input_shape().end());
+                                 return s;
+                             }());
+        const QString in = model_dir + "/test_data_set_0/input_0.pb";
+        onnx::write_tensor_file(in.toStdString(), x, "input");
+        const Result r = cli({"run", path, "--input", in, "-o", model_dir + "/test_data_set_0/output_0.pb"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const double worst = judge(model_dir, name);
+        QVERIFY(worst >= 0 && worst <= kAtol);
+        QVERIFY(import_and_run(model_dir, name) >= 0);
+    }
+
+    // Models PyTorch exported (opset 17): ONNX Runtime agrees with PyTorch, and the imported project run by
+    // the engine agrees too.
+    void pytorch_models_import_data() {
+        QTest::addColumn<QString>("name");
+        for (const char* n : {"cnn", "mlp", "global_pool"}) QTest::newRow(n) << QString(n);
+    }
+    void pytorch_models_import() {
+        QFETCH(QString, name);
+        static QTemporaryDir dir;  // made once for all rows
+        if (!QFile::exists(dir.filePath(name + "/model.onnx"))) {
+            const Result r = run(kPython, {kTorchScript, dir.path()});
+            QVERIFY2(r.code == 0, qPrintable("python3-torch export failed: " + r.err.right(1500)));
+        }
+        const QString d = dir.filePath(name);
+        QVERIFY(judge(d, "pytorch " + name, /*ours=*/false) >= 0);
+        QVERIFY(import_and_run(d, "pytorch " + name) >= 0);
+    }
+
+    void import_errors_name_the_onnx_node() {
+        QTemporaryDir dir;
+        const QString model = dir.filePath("cos.onnx");
+        const Result py = run(kPython, {"-c", QString(R"(
+import onnx
+from onnx import helper, TensorProto
+g = helper.make_graph([helper.make_node("Cos", ["input"], ["output"], name="my_cos")], "g",
+    [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3])],
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 3])])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+onnx.save(m, "%1")
+)").arg(model)});
+        QVERIFY2(py.code == 0, qPrintable(py.err));
+        Result r = cli({"import", model, "-o", dir.filePath("p.neura")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("'my_cos' (Cos)") && r.err.contains("no NeuraStudio layer"), qPrintable(r.err));
+        QVERIFY(!QFile::exists(dir.filePath("p.neura")));
+        // A truncated model file.
+        QFile f(model);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray bytes = f.readAll();
+        f.close();
+        QFile t(dir.filePath("cut.onnx"));
+        QVERIFY(t.open(QIODevice::WriteOnly));
+        t.write(bytes.left(bytes.size() / 2));
+        t.close();
+        r = cli({"import", dir.filePath("cut.onnx"), "-o", dir.filePath("p.neura")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("not an ONNX model"), qPrintable(r.err));
+    }
+
+    void unmapped_and_unexportable_layers_name_the_node() {
+        // A layer type without an ONNX mapping (as a plugin's might be).
+        graph::LayerRegistry reg;
+        graph::register_builtin_layers(reg);
+        graph::LayerDescriptor custom = reg.at("ReLU");
+        custom.type = "MyActivation";
+        custom.onnx = nullptr;
+        reg.add(custom);
+        GraphBuilder gb({4});
+        gb.add("MyActivation", "weird_act");
+        ModelGraph g = gb.done();
+        graph::Network net = graph::compile(g, 1, reg);
+        try {
+            onnx::export_onnx_bytes(g, net, {}, reg);
+            QFAIL("exported a layer without an ONNX mapping");
+        } catch (const Error& err) {
+            const QString msg = err.what();
+            QVERIFY2(msg.contains("'weird_act'") && msg.contains("MyActivation") && msg.contains("no ONNX mapping"),
+                     qPrintable(msg));
+        }
+        // Adaptive pooling that does not divide its input.
+        GraphBuilder ga({2, 5, 5});
+        ga.add("AdaptiveAvgPool2d", "odd_pool", {{"output_size", l({3, 3})}});
+        g = ga.done();
+        net = graph::compile(g, 1);
+        try {
+            onnx::export_onnx_bytes(g, net);
+            QFAIL("exported a non-divisible adaptive pooling");
+        } catch (const Error& err) {
+            QVERIFY2(QString(err.what()).contains("'odd_pool'") && QString(err.what()).contains("3x3"), err.what());
+        }
+    }
+
+    void unwritable_path_is_a_clear_error() {
+        GraphBuilder g0({3});
+        g0.add("ReLU", "act");
+        const ModelGraph g = g0.done();
+        const graph::Network net = graph::compile(g, 1);
+        try {
+            onnx::export_onnx(g, net, "/nonexistent-dir/sub/model.onnx");
+            QFAIL("wrote into a missing folder");
+        } catch (const Error& err) {
+            QVERIFY2(QString(err.what()).contains("/nonexistent-dir/sub/model.onnx"), err.what());
+        }
+        QTemporaryDir dir;
+        const QString path = create_project(dir, "xor");
+        QVERIFY(!path.isEmpty());
+        Result r = cli({"export", path, "-o", "/nonexistent-dir/m.onnx"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("/nonexistent-dir/m.onnx") && r.err.contains("not been trained"), qPrintable(r.err));
+        r = cli({"export", path});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("-o M.onnx"), qPrintable(r.err));
+    }
+
+    void run_rejects_malformed_inputs_clearly() {
+        QTemporaryDir dir;
+        const QString path = create_project(dir, "xor");  // Input [2]
+        QVERIFY(!path.isEmpty());
+        QVERIFY(cli({"train", path, "--epochs", "1"}).code == 0);
+        auto file = [&](const QString& name, const QByteArray& bytes) {
+            QFile f(dir.filePath(name));
+            f.open(QIODevice::WriteOnly);
+            f.write(bytes);
+            return dir.filePath(name);
+        };
+        const std::string good = onnx::serialize_tensor_proto(Tensor::ones({3, 2}), "input");
+        const QByteArray good_bytes(good.data(), static_cast<qsizetype>(good.size()));
+        std::mt19937 rng(3);
+        QByteArray noise(97, '\0');
+        for (auto& ch : noise) ch = static_cast<char>(rng());
+        struct Bad {
+            QString file;
+            QString expect;
+        };
+        const std::vector<Bad> bad = {
+            {file("truncated.pb", good_bytes.left(good_bytes.size() - 5)), "TensorProto"},
+            {file("empty.pb", {}), "empty"},
+            {file("noise.pb", noise), "noise.pb"},
+            {file("int64.pb", QByteArray::fromStdString(onnx::serialize_tensor_proto(Tensor::zeros({3, 2}, DType::I64)))),
+             "int64"},
+            {file("shape.pb", QByteArray::fromStdString(onnx::serialize_tensor_proto(Tensor::ones({3, 5})))), "[3, 5]"},
+            {file("no_batch.pb", QByteArray::fromStdString(onnx::serialize_tensor_proto(Tensor::ones({2})))), "[batch, 2]"},
+            {dir.filePath("missing.pb"), "cannot read"},
+        };
+        for (const Bad& c : bad) {
+            const Result r = cli({"run", path, "--input", c.file, "-o", dir.filePath("out.pb")});
+            QVERIFY2(r.code == 1, qPrintable(QString("%1: exit %2, %3").arg(c.file).arg(r.code).arg(r.err)));
+            QVERIFY2(r.err.startsWith("neura: ") && r.err.contains(c.expect),
+                     qPrintable(QString("%1: %2").arg(c.file, r.err)));
+        }
+        Result r = cli({"run", path, "--input", file("ok.pb", good_bytes), "--input", file("ok2.pb", good_bytes), "-o",
+                          dir.filePath("out.pb")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("1 input"), qPrintable(r.err));
+        r = cli({"run", path, "-o", dir.filePath("out.pb")});
+        QCOMPARE(r.code, 2);
+        // The good one runs and its output reads back.
+        r = cli({"run", path, "--input", dir.filePath("ok.pb"), "-o", dir.filePath("out.pb")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const Tensor out = onnx::read_tensor_file(dir.filePath("out.pb").toStdString());
+        QCOMPARE(out.shape(), (Shape{3, 2}));
+    }
+
+    void importer_survives_mutated_models() {
+        // Random byte changes to an exported model: each import either works or is a neura::Error.
+        const auto cases = layer_cases();
+        for (const char* which : {"Conv2d", "GELU", "BatchNorm2d", "Flatten_partial"}) {
+            const auto c = std::find_if(cases.begin(), cases.end(), [&](const LayerCase& x) { return x.name == std::string(which); });
+            QVERIFY(c != cases.end());
+            const ModelGraph g = c->graph();
+            graph::Network net = graph::compile(g, 3);
+            net.eval();
+            const std::string good = onnx::export_onnx_bytes(g, net);
+            QCOMPARE(onnx::import_onnx_bytes(good).graph.node_count(), g.node_count());
+            std::mt19937 rng(17);
+            int errors = 0;
+            for (int k = 0; k < 300; ++k) {
+                std::string s = good;
+                const int flips = 1 + static_cast<int>(rng() % 4);
+                for (int j = 0; j < flips; ++j) s[rng() % s.size()] = static_cast<char>(rng());
+                if (k % 10 == 0) s.resize(rng() % s.size());
+                try {
+                    onnx::import_onnx_bytes(s);
+                } catch (const Error&) {
+                    ++errors;
+                }
+            }
+            qInfo("%s: %d of 300 mutated models refused with an error, the rest imported", which, errors);
+        }
+    }
+
+    void tensor_parser_survives_every_truncation_and_noise() {
+        const std::string good = onnx::serialize_tensor_proto(Tensor::randn({2, 3, 4}), "x");
+        QCOMPARE(onnx::parse_tensor_proto(good, "good").shape(), (Shape{2, 3, 4}));
+        int rejected = 0;
+        for (std::size_t n = 0; n < good.size(); ++n) {
+            try {
+                onnx::parse_tensor_proto(good.substr(0, n), "prefix");
+            } catch (const Error&) {
+                ++rejected;
+            }
+        }
+        QCOMPARE(rejected, static_cast<int>(good.size()));  // every proper prefix is refused
+        std::mt19937 rng(9);
+        for (int k = 0; k < 2000; ++k) {
+            std::string s = good;
+            const int flips = 1 + static_cast<int>(rng() % 8);
+            for (int j = 0; j < flips; ++j) s[rng() % s.size()] = static_cast<char>(rng());
+            try {
+                const Tensor t = onnx::parse_tensor_proto(s, "mutated");
+                QVERIFY(t.numel() >= 0);
+            } catch (const Error&) {
+            }
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOnnxExport)
+#include "tst_onnx_export.moc"
