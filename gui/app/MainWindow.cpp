@@ -4,6 +4,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QCoreApplication>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -22,9 +23,14 @@
 #include "neura/core/Error.h"
 #include "neura/graph/ModelJson.h"
 #include "neura/train/TrainConfig.h"
+#include "panels/DatasetPanel.h"
+#include "panels/DecisionBoundaryView.h"
 #include "panels/IssuesPanel.h"
 #include "panels/PalettePanel.h"
+#include "panels/PlotsPanel.h"
 #include "panels/PropertiesPanel.h"
+#include "panels/TrainingPanel.h"
+#include "session/TrainingSession.h"
 
 namespace neura::gui {
 
@@ -50,8 +56,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     view_ = new GraphView(scene_, this);
     setCentralWidget(view_);
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
+    session_ = new TrainingSession(this);
     createDocks();
     createActions();
+    createTrainingDocks();
+    connectTraining();
 
     totalsLabel_ = new QLabel(this);
     stateLabel_ = new QLabel(this);
@@ -101,6 +110,100 @@ void MainWindow::createDocks() {
     resizeDocks({palette_, properties_}, {210, 290}, Qt::Horizontal);
     resizeDocks({issues_}, {120}, Qt::Vertical);
 }
+
+static QDockWidget* makeDock(const QString& title, const QString& objectName, QWidget* content, QWidget* parent) {
+    auto* dock = new QDockWidget(title, parent);
+    dock->setObjectName(objectName);
+    dock->setWidget(content);
+    return dock;
+}
+
+void MainWindow::createTrainingDocks() {
+    trainingPanel_ = new TrainingPanel(this);
+    plots_ = new PlotsPanel(this);
+    datasetPanel_ = new DatasetPanel(this);
+    boundary_ = new DecisionBoundaryView(this);
+    datasetDock_ = makeDock(tr("Dataset"), "DatasetDock", datasetPanel_, this);
+    trainingDock_ = makeDock(tr("Training"), "TrainingDock", trainingPanel_, this);
+    plotsDock_ = makeDock(tr("Plots"), "PlotsDock", plots_, this);
+    boundaryDock_ = makeDock(tr("Decision Boundary"), "BoundaryDock", boundary_, this);
+
+    // Left and right docks run the full height; the bottom row sits under the canvas only, so the
+    // canvas keeps its width and the plots get the row. Left: layers | dataset over properties.
+    // Right: the training setup and run, full height. Bottom: plots (tabbed with issues) beside the
+    // decision boundary.
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    addPanel(datasetDock_, Qt::LeftDockWidgetArea);
+    addPanel(trainingDock_, Qt::RightDockWidgetArea);
+    addPanel(plotsDock_, Qt::BottomDockWidgetArea);
+    addPanel(boundaryDock_, Qt::BottomDockWidgetArea);
+    removeDockWidget(properties_);
+    splitDockWidget(palette_, properties_, Qt::Vertical);
+    properties_->show();
+    tabifyDockWidget(palette_, datasetDock_);
+    palette_->raise();
+    splitDockWidget(plotsDock_, boundaryDock_, Qt::Horizontal);  // before tabbing: a tab cannot be split
+    tabifyDockWidget(plotsDock_, issues_);
+    plotsDock_->raise();
+    resizeDocks({palette_, trainingDock_}, {270, 330}, Qt::Horizontal);
+    resizeDocks({palette_, properties_}, {430, 400}, Qt::Vertical);
+    resizeDocks({plotsDock_}, {350}, Qt::Vertical);
+    resizeDocks({plotsDock_, boundaryDock_}, {520, 320}, Qt::Horizontal);
+
+    // ---- Train menu: F5 is the panel's action (window-wide), Pause/Resume and Stop follow the session.
+    QMenu* trainMenu = menuBar()->insertMenu(menuBar()->actions().constLast(), new QMenu(tr("&Train"), this))->menu();
+    trainMenu->addAction(trainingPanel_->trainAction());
+    addAction(trainingPanel_->trainAction());  // F5 also when the training dock is hidden or tabbed away
+    pauseAct_ = trainMenu->addAction(tr("&Pause"), this, [this] {
+        if (session_->isPaused())
+            session_->resume();
+        else
+            session_->pause();
+    });
+    pauseAct_->setShortcut(QKeySequence(Qt::Key_F6));
+    stopAct_ = trainMenu->addAction(tr("&Stop"), session_, &TrainingSession::stop);
+    stopAct_->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
+    for (QAction* a : {pauseAct_, stopAct_}) {
+        a->setEnabled(false);
+        addAction(a);
+    }
+}
+
+void MainWindow::connectTraining() {
+    trainingPanel_->attachSession(session_);
+    connect(trainingPanel_, &TrainingPanel::trainRequested, this, &MainWindow::train);
+    connect(trainingPanel_, &TrainingPanel::configChanged, this, [this] {
+        if (loadingPanels_) return;
+        trainingPanel_->saveToProject(project_);
+        setDataModified(true);
+        updateTotals();  // the batch size is in the totals
+    });
+    connect(datasetPanel_, &DatasetPanel::datasetChanged, this, [this] {
+        if (!loadingPanels_) onDatasetChanged();
+    });
+    connect(datasetPanel_, &DatasetPanel::datasetBuilt, boundary_, &DecisionBoundaryView::setDataset);
+
+    connect(session_, &TrainingSession::stateChanged, this, [this](TrainingSession::State state) {
+        const bool running = state == TrainingSession::State::Running;
+        const bool paused = state == TrainingSession::State::Paused;
+        pauseAct_->setEnabled(running || paused);
+        pauseAct_->setText(paused ? tr("&Resume") : tr("&Pause"));
+        stopAct_->setEnabled(running || paused);
+    });
+    connect(session_, &TrainingSession::epochFinished, plots_, &PlotsPanel::addEpoch);
+    connect(session_, &TrainingSession::boundaryUpdated, boundary_, &DecisionBoundaryView::setGrid);
+    connect(session_, &TrainingSession::diverged, this, &MainWindow::onDiverged);
+    connect(session_, &TrainingSession::finished, this, &MainWindow::onTrainingFinished);
+    connect(session_, &TrainingSession::failed, this, [this](const QString& message) {
+        doc_->setReadOnly(false);
+        plots_->endRun();
+        statusBar()->showMessage(tr("Training failed: %1").arg(message), 10000);
+        reportError(tr("Training failed"), message);
+    });
+}
+
+QAction* MainWindow::trainAction() const { return trainingPanel_->trainAction(); }
 
 void MainWindow::createActions() {
     // ---- File
@@ -198,11 +301,18 @@ void MainWindow::addPanel(QDockWidget* panel, Qt::DockWidgetArea area) {
 
 // ---------------------------------------------------------------- state shown
 
+bool MainWindow::isModified() const { return doc_->isModified() || dataModified_; }
+
+void MainWindow::setDataModified(bool modified) {
+    dataModified_ = modified;
+    updateTitle();
+}
+
 void MainWindow::updateTitle() {
     const QString name = path_.isEmpty() ? tr("Untitled.neura") : QFileInfo(path_).fileName();
     setWindowTitle(tr("%1[*] — NeuraStudio").arg(name));
-    setWindowModified(doc_->isModified());
-    revertAct_->setEnabled(!path_.isEmpty() && doc_->isModified());
+    setWindowModified(isModified());
+    revertAct_->setEnabled(!path_.isEmpty() && isModified() && !session_->isRunning());
 }
 
 void MainWindow::updateActions() {
@@ -268,7 +378,7 @@ QMessageBox::StandardButton MainWindow::askToSave() {
 }
 
 bool MainWindow::maybeSave() {
-    if (!doc_->isModified()) return true;
+    if (!isModified()) return true;
     switch (askToSave()) {
         case QMessageBox::Save: return save();
         case QMessageBox::Discard: return true;
@@ -277,17 +387,19 @@ bool MainWindow::maybeSave() {
 }
 
 void MainWindow::newDocument() {
-    if (!maybeSave()) return;
+    if (refuseWhileTraining() || !maybeSave()) return;
     project_ = project::Project{};
     project_.train_config_json = train::TrainConfig().to_json();
     path_.clear();
     doc_->newDocument();
+    loadPanels();
     updateTitle();
     updateTotals();
     fitView();
 }
 
 bool MainWindow::openFile(const QString& path) {
+    if (refuseWhileTraining()) return false;
     project::Project p;
     try {
         p = project::load_project(path.toStdString());
@@ -304,6 +416,7 @@ bool MainWindow::openFile(const QString& path) {
     project_ = std::move(p);
     path_ = QFileInfo(path).absoluteFilePath();
     doc_->loadProject(project_);
+    loadPanels();
     addRecent(path_);
     updateTitle();
     updateTotals();
@@ -325,6 +438,7 @@ bool MainWindow::saveTo(const QString& path) {
     project_ = std::move(p);
     path_ = QFileInfo(path).absoluteFilePath();
     doc_->markSaved();
+    dataModified_ = false;
     addRecent(path_);
     updateTitle();
     statusBar()->showMessage(tr("Saved %1").arg(path_), 4000);
@@ -343,15 +457,15 @@ bool MainWindow::saveAs() {
 }
 
 void MainWindow::open() {
-    if (!maybeSave()) return;
+    if (refuseWhileTraining() || !maybeSave()) return;
     const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), QFileInfo(path_).absolutePath(),
                                                       tr("NeuraStudio projects (*.neura);;All files (*)"));
     if (!path.isEmpty()) openFile(path);
 }
 
 void MainWindow::revert() {
-    if (path_.isEmpty()) return;
-    if (doc_->isModified() &&
+    if (path_.isEmpty() || refuseWhileTraining()) return;
+    if (isModified() &&
         QMessageBox::question(this, tr("Revert"), tr("Discard all changes since the last save?")) != QMessageBox::Yes)
         return;
     openFile(path_);
@@ -437,13 +551,139 @@ void MainWindow::writeSettings() {
     s.setValue("window/state", saveState());
 }
 
+bool MainWindow::askToStopTraining() {
+    return QMessageBox::question(this, tr("Training in progress"),
+                                 tr("A training run is in progress. Stop it and close?"),
+                                 QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) == QMessageBox::Yes;
+}
+
 void MainWindow::closeEvent(QCloseEvent* e) {
+    if (session_->isRunning()) {
+        if (session_->state() != TrainingSession::State::Stopping && !askToStopTraining()) {
+            e->ignore();
+            return;
+        }
+        // Stop between two batches, join the worker, and take the run's result now (its finished()
+        // is queued on the session) so the question about saving covers the trained weights.
+        session_->stop();
+        session_->wait();
+        QCoreApplication::sendPostedEvents(session_, QEvent::MetaCall);
+    }
     if (!maybeSave()) {
         e->ignore();
         return;
     }
     writeSettings();
     e->accept();
+}
+
+}  // namespace neura::gui
+
+namespace neura::gui {
+
+// ---------------------------------------------------------------- training
+
+bool MainWindow::refuseWhileTraining() {
+    if (!session_->isRunning()) return false;
+    statusBar()->showMessage(tr("A training run is in progress: stop it first (Train ▸ Stop)."), 8000);
+    return true;
+}
+
+void MainWindow::loadPanels() {
+    loadingPanels_ = true;
+    if (!trainingPanel_->loadFromProject(project_))
+        statusBar()->showMessage(tr("The project's training setup cannot be read: using the defaults."), 8000);
+    if (!project_.dataset_json.empty() && !datasetPanel_->loadFromProject(project_))
+        statusBar()->showMessage(tr("The project's dataset cannot be read: using the panel's choice."), 8000);
+    // A project without a setup or dataset gets the panels' (so saving and training agree).
+    if (project_.train_config_json.empty()) trainingPanel_->saveToProject(project_);
+    if (project_.dataset_json.empty()) datasetPanel_->saveToProject(project_);
+    plots_->clearAll();
+    plots_->setRuns(project_.runs);
+    boundary_->clearGrid();
+    loadingPanels_ = false;
+    dataModified_ = false;
+    updateTitle();
+}
+
+void MainWindow::onDatasetChanged() {
+    datasetPanel_->saveToProject(project_);
+    setDataModified(true);
+    // The Input layer takes the dataset's feature shape (one undoable edit) when the model has one.
+    const Shape shape = datasetPanel_->featureShape();
+    if (shape.empty()) return;
+    NodeId input;
+    int inputs = 0;
+    for (const auto& [id, node] : doc_->graph().nodes())
+        if (node.type == "Input") {
+            input = id;
+            ++inputs;
+        }
+    if (inputs != 1) return;
+    const graph::AttributeValue value{std::vector<std::int64_t>(shape.begin(), shape.end())};
+    const auto& attrs = doc_->graph().nodes().at(input).attributes;
+    const auto it = attrs.find("shape");
+    if (it == attrs.end() || it->second != value) doc_->setAttribute(input, "shape", value);
+}
+
+void MainWindow::train() {
+    if (session_->isRunning()) return;
+    // Everything the run needs goes into one copy: the model as drawn, the setup, the dataset.
+    project::Project p = currentProject();
+    trainingPanel_->saveToProject(p);
+    datasetPanel_->saveToProject(p);
+    const train::TrainConfig config = trainingPanel_->config();
+    plots_->setRuns(project_.runs);
+    plots_->beginRun(tr("Run %1 · this session").arg(project_.runs.size() + 1));
+    boundary_->clearGrid();
+    doc_->setReadOnly(true, tr("The model cannot be edited while it is training (Train ▸ Stop ends the run)."));
+    if (!session_->start(p, config)) {
+        doc_->setReadOnly(false);
+        return;
+    }
+    statusBar()->showMessage(tr("Training…"), 4000);
+}
+
+void MainWindow::onTrainingFinished(const TrainingResult& result) {
+    doc_->setReadOnly(false);
+    plots_->endRun();
+    if (result.project) {
+        const project::Project& trained = *result.project;
+        if (result.status != train::FitStatus::Diverged) {
+            // The trained weights are only the model's as it was drawn: the document could not change
+            // while the run went (read-only), so they match it.
+            project_.weights = trained.weights;
+            project_.optimizer_state = trained.optimizer_state;
+            project_.optimizer_json = trained.optimizer_json;
+            if (const auto it = trained.metadata.find("normalization"); it != trained.metadata.end())
+                project_.metadata[it->first] = it->second;
+        }
+        project_.runs = trained.runs;
+        setDataModified(true);
+    }
+    QString text = tr("Training %1").arg(result.statusName);
+    if (!result.history.empty()) {
+        const auto& last = result.history.back();
+        text += tr(" after %1 epochs · loss %2").arg(result.history.size()).arg(last.train_loss, 0, 'g', 4);
+        if (last.train_accuracy >= 0) text += tr(" · accuracy %1").arg(last.train_accuracy, 0, 'f', 3);
+        if (last.val_accuracy >= 0) text += tr(" · validation %1").arg(last.val_accuracy, 0, 'f', 3);
+    }
+    if (result.status != train::FitStatus::Diverged) statusBar()->showMessage(text, 10000);
+}
+
+void MainWindow::onDiverged(const QString& message, qint64 nodeId) {
+    if (nodeId >= 0) {
+        const NodeId id(static_cast<NodeId::Rep>(nodeId));
+        if (auto* item = scene_->nodeItem(id)) {
+            scene_->selectNodes({id});
+            view_->centerOn(item);
+        }
+    }
+    statusBar()->showMessage(tr("Training diverged: %1").arg(message), 15000);
+    // After finished() (which follows at once) has made the document editable again: a message box
+    // here would hold the run's end behind it.
+    QMetaObject::invokeMethod(this, [this, message] { reportError(tr("Training diverged"), message); },
+                              Qt::QueuedConnection);
 }
 
 }  // namespace neura::gui

@@ -1,11 +1,13 @@
 #pragma once
 // MainWindow: the studio's frame — canvas in the middle, palette / properties / issues docks, menus,
-// recent files, settings. Other panels (training, dataset, plots) plug in through addPanel().
+// recent files, settings — and the training loop around it: the training, dataset, plots and
+// decision-boundary docks plugged in through addPanel(), driving one TrainingSession.
 #include <QMainWindow>
 #include <QMessageBox>
 
 #include "neura/project/Project.h"
 
+class QAction;
 class QLabel;
 class QMenu;
 
@@ -17,6 +19,12 @@ class GraphView;
 class PalettePanel;
 class PropertiesPanel;
 class IssuesPanel;
+class TrainingSession;
+class TrainingPanel;
+class PlotsPanel;
+class DatasetPanel;
+class DecisionBoundaryView;
+struct TrainingResult;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -30,6 +38,17 @@ public:
     PalettePanel* palette() const { return palette_; }
     PropertiesPanel* properties() const { return properties_; }
     IssuesPanel* issues() const { return issues_; }
+    TrainingSession* session() const { return session_; }
+    TrainingPanel* trainingPanel() const { return trainingPanel_; }
+    PlotsPanel* plots() const { return plots_; }
+    DatasetPanel* datasetPanel() const { return datasetPanel_; }
+    DecisionBoundaryView* boundaryView() const { return boundary_; }
+    QAction* trainAction() const;  // F5, the training panel's
+    QAction* pauseAction() const { return pauseAct_; }
+    QAction* stopAction() const { return stopAct_; }
+
+    // The model's undo stack is not clean, or training, the dataset or the setup changed the project.
+    bool isModified() const;
 
     // The project as last loaded or saved, with the document's model and layout written into it.
     project::Project currentProject() const;
@@ -51,6 +70,9 @@ public slots:
     void open();
     void revert();
     void fitView();
+    // Trains the document's model with the training panel's setup and the dataset panel's data on a
+    // copy of the project; the document is read-only until the run ends. Ignored while a run goes.
+    void train();
 
 signals:
     // Every error the window reports goes through here first (tests listen).
@@ -63,11 +85,21 @@ protected:
     virtual void showError(const QString& title, const QString& text);
     // Asks whether to save unsaved changes: Save, Discard or Cancel.
     virtual QMessageBox::StandardButton askToSave();
+    // Asks whether to stop the run going on so the window can close: true stops it.
+    virtual bool askToStopTraining();
     void closeEvent(QCloseEvent* e) override;
 
 private:
     void createActions();
     void createDocks();
+    void createTrainingDocks();
+    void connectTraining();
+    void loadPanels();  // the training, dataset and plots panels from project_
+    void onTrainingFinished(const TrainingResult& result);
+    void onDiverged(const QString& message, qint64 nodeId);
+    void onDatasetChanged();
+    void setDataModified(bool modified);
+    bool refuseWhileTraining();
     void reportError(const QString& title, const QString& text);
     bool maybeSave();
     void updateTitle();
@@ -89,6 +121,17 @@ private:
     PalettePanel* palette_;
     PropertiesPanel* properties_;
     IssuesPanel* issues_;
+    TrainingSession* session_ = nullptr;
+    TrainingPanel* trainingPanel_ = nullptr;
+    PlotsPanel* plots_ = nullptr;
+    DatasetPanel* datasetPanel_ = nullptr;
+    DecisionBoundaryView* boundary_ = nullptr;
+    QDockWidget* trainingDock_ = nullptr;
+    QDockWidget* plotsDock_ = nullptr;
+    QDockWidget* datasetDock_ = nullptr;
+    QDockWidget* boundaryDock_ = nullptr;
+    QAction* pauseAct_ = nullptr;
+    QAction* stopAct_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QMenu* panelsMenu_ = nullptr;
     QLabel* totalsLabel_ = nullptr;
@@ -106,6 +149,8 @@ private:
     project::Project project_;
     QString path_;
     int pasteSerial_ = 0;
+    bool dataModified_ = false;  // project fields outside the document changed since the last save/load
+    bool loadingPanels_ = false;  // panels are being filled from the project: their change signals are ours
 };
 
 }  // namespace neura::gui

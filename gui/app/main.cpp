@@ -1,8 +1,10 @@
 // neurastudio [PROJECT]
-// neurastudio --screenshot OUT.png [PROJECT]   render the main window to a PNG and exit
+// neurastudio --screenshot OUT.png [--train-epochs N] [PROJECT]
+//     render the main window to a PNG and exit; with --train-epochs, train N epochs first
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QEventLoop>
 #include <QFileInfo>
 #include <QSettings>
 #include <QTimer>
@@ -12,6 +14,8 @@
 #include "app/Theme.h"
 #include "document/GraphDocument.h"
 #include "editor/GraphScene.h"
+#include "panels/TrainingPanel.h"
+#include "session/TrainingSession.h"
 
 namespace {
 
@@ -46,6 +50,8 @@ int main(int argc, char** argv) {
     parser.addVersionOption();
     QCommandLineOption shot("screenshot", "Render the main window to OUT.png after loading, then exit.", "OUT.png");
     parser.addOption(shot);
+    QCommandLineOption trainEpochs("train-epochs", "With --screenshot: train N epochs before rendering.", "N");
+    parser.addOption(trainEpochs);
     QCommandLineOption dark("dark", "Use the dark theme.");
     parser.addOption(dark);
     parser.addPositionalArgument("project", "The .neura project to open.", "[PROJECT]");
@@ -56,6 +62,15 @@ int main(int argc, char** argv) {
         return 2;
     }
     const bool screenshot = parser.isSet(shot);
+    int epochs = 0;
+    if (parser.isSet(trainEpochs)) {
+        bool ok = false;
+        epochs = parser.value(trainEpochs).toInt(&ok);
+        if (!ok || epochs <= 0 || !screenshot) {
+            std::fprintf(stderr, "neurastudio: --train-epochs takes a positive count, with --screenshot\n");
+            return 2;
+        }
+    }
     // --dark, or the View ▸ Dark Theme choice (not for screenshots: they show what was asked).
     if (parser.isSet(dark) || (!screenshot && QSettings().value("view/dark", false).toBool()))
         neura::gui::applyTheme(true);
@@ -79,6 +94,24 @@ int main(int argc, char** argv) {
         window->show();
         const QString out = parser.value(shot);
         int status = 0;
+        if (epochs > 0) {
+            // Train first, waiting in a nested loop, so the plots and the decision boundary show the
+            // trained network (the window is shown: the panels update as they would for a user).
+            auto* panel = window->trainingPanel();
+            auto config = panel->config();
+            config.epochs = epochs;
+            panel->setConfig(config);
+            QEventLoop loop;
+            auto* session = window->session();
+            QObject::connect(session, &neura::gui::TrainingSession::finished, &loop, [&] { loop.quit(); });
+            QObject::connect(session, &neura::gui::TrainingSession::failed, &loop, [&] {
+                status = 1;  // the reason is on stderr
+                loop.quit();
+            });
+            window->train();
+            if (session->isRunning()) loop.exec();
+            if (status != 0) return status;
+        }
         // Let layouts, docks and the first paint settle, then fit and grab.
         QTimer::singleShot(150, window.get(), [&] {
             window->fitView();
