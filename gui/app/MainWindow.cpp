@@ -6,10 +6,12 @@
 #include <QCloseEvent>
 #include <QCoreApplication>
 #include <QDockWidget>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
 #include <QStatusBar>
@@ -61,6 +63,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     createActions();
     createTrainingDocks();
     connectTraining();
+
+    // Autosave to a side file every two minutes while there are unsaved changes; recovered on open.
+    autosaveTimer_ = new QTimer(this);
+    connect(autosaveTimer_, &QTimer::timeout, this, [this] { autosaveNow(); });
+    setAutosaveInterval(qEnvironmentVariableIsSet("NEURA_AUTOSAVE_SECONDS")
+                            ? qEnvironmentVariableIntValue("NEURA_AUTOSAVE_SECONDS")
+                            : 120);
 
     totalsLabel_ = new QLabel(this);
     stateLabel_ = new QLabel(this);
@@ -398,11 +407,59 @@ void MainWindow::newDocument() {
     fitView();
 }
 
+QString MainWindow::autosavePath(const QString& path) { return path + ".autosave"; }
+
+void MainWindow::setAutosaveInterval(int seconds) {
+    if (seconds > 0) autosaveTimer_->start(seconds * 1000);
+    else autosaveTimer_->stop();
+}
+
+bool MainWindow::autosaveNow() {
+    if (path_.isEmpty() || !isModified()) return false;
+    const QString side = autosavePath(path_);
+    try {
+        project::Project p = currentProject();
+        project::stamp_metadata(p);
+        QFile::remove(side);
+        project::save_project(side.toStdString(), p);
+    } catch (const neura::Error& e) {
+        statusBar()->showMessage(tr("Autosave failed: %1").arg(QString::fromUtf8(e.what())), 8000);
+        return false;
+    }
+    statusBar()->showMessage(tr("Autosaved to %1").arg(side), 3000);
+    return true;
+}
+
+void MainWindow::removeAutosave() {
+    if (!path_.isEmpty()) QFile::remove(autosavePath(path_));
+}
+
+bool MainWindow::askToRecover(const QString& autosave) {
+    return QMessageBox::question(this, tr("Recover unsaved changes?"),
+                                 tr("%1 holds changes that were not saved (NeuraStudio may have closed "
+                                    "unexpectedly). Recover them?").arg(autosave),
+                                 QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes) == QMessageBox::Yes;
+}
+
 bool MainWindow::openFile(const QString& path) {
     if (refuseWhileTraining()) return false;
     project::Project p;
+    bool recovered = false;
     try {
         p = project::load_project(path.toStdString());
+        const QString side = autosavePath(QFileInfo(path).absoluteFilePath());
+        if (QFileInfo::exists(side) && QFileInfo(side).lastModified() >= QFileInfo(path).lastModified()) {
+            if (askToRecover(side)) {
+                try {
+                    p = project::load_project(side.toStdString());
+                    recovered = true;
+                } catch (const neura::Error& e) {
+                    reportError(tr("Cannot recover"), QString::fromUtf8(e.what()));
+                }
+            } else {
+                QFile::remove(side);
+            }
+        }
         // Parse the model before anything changes: a model that cannot be read changes nothing.
         if (!p.model_json.empty()) (void)graph::from_json(p.model_json);
     } catch (const project::ProjectError& e) {
@@ -422,6 +479,10 @@ bool MainWindow::openFile(const QString& path) {
     updateTotals();
     fitView();
     statusBar()->showMessage(tr("Opened %1").arg(path_), 4000);
+    if (recovered) {
+        setDataModified(true);
+        statusBar()->showMessage(tr("Recovered unsaved changes of %1: save to keep them").arg(path_), 8000);
+    }
     emit projectLoaded(path_);
     return true;
 }
@@ -436,7 +497,9 @@ bool MainWindow::saveTo(const QString& path) {
         return false;
     }
     project_ = std::move(p);
+    removeAutosave();  // the old path's side file: its changes are in a real file now
     path_ = QFileInfo(path).absoluteFilePath();
+    removeAutosave();
     doc_->markSaved();
     dataModified_ = false;
     addRecent(path_);
@@ -573,6 +636,7 @@ void MainWindow::closeEvent(QCloseEvent* e) {
         e->ignore();
         return;
     }
+    removeAutosave();  // saved or discarded on purpose: nothing to recover
     writeSettings();
     e->accept();
 }

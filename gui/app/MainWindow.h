@@ -3,6 +3,7 @@
 // recent files, settings — and the training loop around it: the training, dataset, plots and
 // decision-boundary docks plugged in through addPanel(), driving one TrainingSession.
 #include <QMainWindow>
+#include <QTimer>
 #include <QMessageBox>
 
 #include "neura/project/Project.h"
@@ -73,6 +74,14 @@ public slots:
     // Trains the document's model with the training panel's setup and the dataset panel's data on a
     // copy of the project; the document is read-only until the run ends. Ignored while a run goes.
     void train();
+    // Writes the project with its unsaved changes to autosavePath(), leaving the project file and the
+    // modified state alone; false when there was nothing to write or it failed. A timer calls it.
+    bool autosaveNow();
+
+public:
+    // The side file autosave writes for the project at `path` ("<path>.autosave").
+    static QString autosavePath(const QString& path);
+    void setAutosaveInterval(int seconds);  // 0 turns autosave off
 
 signals:
     // Every error the window reports goes through here first (tests listen).
@@ -87,6 +96,8 @@ protected:
     virtual QMessageBox::StandardButton askToSave();
     // Asks whether to stop the run going on so the window can close: true stops it.
     virtual bool askToStopTraining();
+    // Offers to recover an autosave newer than the project file: true loads it.
+    virtual bool askToRecover(const QString& autosave);
     void closeEvent(QCloseEvent* e) override;
 
 private:
@@ -113,8 +124,10 @@ private:
     void selectAll();
     void onSelectionChanged();
     void readSettings();
+    void removeAutosave();
     void writeSettings();
 
+    QTimer* autosaveTimer_ = nullptr;
     GraphDocument* doc_;
     GraphScene* scene_;
     GraphView* view_;
