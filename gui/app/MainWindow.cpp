@@ -13,6 +13,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QStatusBar>
 #include <QUndoStack>
@@ -24,6 +25,9 @@
 #include "editor/NodeItem.h"
 #include "neura/core/Error.h"
 #include "neura/graph/ModelJson.h"
+#include "neura/onnx/Export.h"
+#include "neura/onnx/Import.h"
+#include "neura/train/TrainedModel.h"
 #include "neura/train/TrainConfig.h"
 #include "panels/DatasetPanel.h"
 #include "panels/DecisionBoundaryView.h"
@@ -229,6 +233,23 @@ void MainWindow::createActions() {
     saveAsAct->setShortcut(QKeySequence::SaveAs);
     revertAct_ = file->addAction(tr("Re&vert"), this, &MainWindow::revert);
     file->addSeparator();
+    auto* importAct = file->addAction(tr("&Import ONNX…"), this, [this] {
+        if (refuseWhileTraining() || !maybeSave()) return;
+        const QString path = QFileDialog::getOpenFileName(this, tr("Import ONNX Model"), QString(),
+                                                          tr("ONNX models (*.onnx)"));
+        if (!path.isEmpty()) importOnnxFrom(path);
+    });
+    importAct->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I));
+    auto* exportAct = file->addAction(tr("&Export ONNX… (opset %1)").arg(onnx::kOpsetVersion), this, [this] {
+        QString suggested = path_.isEmpty() ? tr("model.onnx") : QString(path_).replace(QRegularExpression("\\.neura$"), ".onnx");
+        QString path = QFileDialog::getSaveFileName(this, tr("Export ONNX Model (opset %1)").arg(onnx::kOpsetVersion),
+                                                    suggested, tr("ONNX models (*.onnx)"));
+        if (path.isEmpty()) return;
+        if (!path.endsWith(".onnx")) path += ".onnx";
+        exportOnnxTo(path);
+    });
+    exportAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    file->addSeparator();
     auto* quitAct = file->addAction(tr("&Quit"), this, &QWidget::close);
     quitAct->setShortcut(QKeySequence::Quit);
     quitAct->setMenuRole(QAction::QuitRole);
@@ -408,6 +429,55 @@ void MainWindow::newDocument() {
 }
 
 QString MainWindow::autosavePath(const QString& path) { return path + ".autosave"; }
+
+bool MainWindow::exportOnnxTo(const QString& path) {
+    try {
+        const project::Project p = currentProject();
+        train::TrainedModel m = train::load_trained_model(p);
+        onnx::ExportOptions o;
+        o.normalization = m.normalization;
+        o.model_name = path_.isEmpty() ? std::string("model") : QFileInfo(path_).completeBaseName().toStdString();
+        onnx::export_onnx(m.graph, m.network, path.toStdString(), o);
+        statusBar()->showMessage(
+            (m.trained ? tr("Exported the trained model to %1 (ONNX opset %2)")
+                       : tr("Exported %1 with its initial weights: the model has not been trained (ONNX opset %2)"))
+                .arg(path)
+                .arg(onnx::kOpsetVersion),
+            8000);
+        return true;
+    } catch (const neura::Error& e) {
+        reportError(tr("Cannot export to ONNX"), QString::fromUtf8(e.what()));
+        return false;
+    }
+}
+
+bool MainWindow::importOnnxFrom(const QString& path) {
+    if (refuseWhileTraining()) return false;
+    project::Project p;
+    try {
+        const onnx::ImportedModel m = onnx::import_onnx(path.toStdString());
+        p.model_json = graph::to_json(m.graph);
+        p.weights = m.weights;
+        if (m.normalization) p.metadata["normalization"] = m.normalization->to_json();
+        train::TrainConfig cfg;
+        cfg.normalize = m.normalization.has_value();
+        p.train_config_json = cfg.to_json();
+        train::load_trained_model(p);  // it must compile and take its weights before anything changes
+    } catch (const neura::Error& e) {
+        reportError(tr("Cannot import ONNX model"), QString::fromUtf8(e.what()));
+        return false;
+    }
+    project_ = std::move(p);
+    path_.clear();
+    doc_->loadProject(project_);
+    doc_->autoLayout();
+    loadPanels();
+    setDataModified(true);
+    updateTotals();
+    fitView();
+    statusBar()->showMessage(tr("Imported %1: choose a dataset, then save the project").arg(path), 8000);
+    return true;
+}
 
 void MainWindow::setAutosaveInterval(int seconds) {
     if (seconds > 0) autosaveTimer_->start(seconds * 1000);

@@ -77,6 +77,10 @@ public slots:
     // Writes the project with its unsaved changes to autosavePath(), leaving the project file and the
     // modified state alone; false when there was nothing to write or it failed. A timer calls it.
     bool autosaveNow();
+    // File ▸ Export ONNX…: the document's model with the project's trained weights (and normalization).
+    bool exportOnnxTo(const QString& path);
+    // File ▸ Import ONNX…: the model and its weights become a new, untitled project, laid out left to right.
+    bool importOnnxFrom(const QString& path);
 
 public:
     // The side file autosave writes for the project at `path` ("<path>.autosave").
