@@ -10,6 +10,7 @@
 #include "neura/optim/AdamW.h"
 #include "neura/optim/RMSprop.h"
 #include "neura/optim/SGD.h"
+#include "train/ThreadScope.h"
 
 namespace neura::train {
 
@@ -130,22 +131,6 @@ std::size_t Experiment::load_weights(const project::Project& project) {
     return loaded;
 }
 
-namespace {
-// Sets this thread's OpenMP team size for a scope. Small models run on one thread: their ops are too
-// short to pay for a parallel region, and on a busy machine every region's barrier waits for a
-// descheduled thread (measured: digits-cnn 13 s/epoch with 2 threads on a loaded 2-core machine,
-// 0.34 s with 1).
-class ThreadScope {
-public:
-    explicit ThreadScope(int n) : previous_(omp_get_max_threads()) { omp_set_num_threads(n); }
-    ~ThreadScope() { omp_set_num_threads(previous_); }
-    ThreadScope(const ThreadScope&) = delete;
-    ThreadScope& operator=(const ThreadScope&) = delete;
-
-private:
-    int previous_;
-};
-}  // namespace
 
 int compute_threads(const TrainConfig& config, std::int64_t parameters) {
     if (config.threads > 0) return config.threads;

@@ -5,12 +5,15 @@
 #include "neura/autograd/GradMode.h"
 #include "neura/nn/Module.h"
 #include "neura/ops/Ops.h"
+#include "train/ThreadScope.h"
 
 namespace neura::train {
 
 std::vector<LayerGradcheckResult> check_layers(graph::Network& net, const Tensor& batch_features,
                                                const LayerGradcheckOptions& opts, DType dtype,
                                                const std::function<void(int, int)>& progress, StopToken* stop) {
+    // Thousands of forwards on a few rows: far too small for a parallel region (see ThreadScope).
+    ThreadScope one_thread(1);
     net.to(dtype);
     net.train();
     // Dropout would make every forward different: check it (and everything) deterministically.

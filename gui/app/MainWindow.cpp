@@ -31,6 +31,7 @@
 #include "neura/train/TrainConfig.h"
 #include "panels/DatasetPanel.h"
 #include "panels/DecisionBoundaryView.h"
+#include "panels/GradcheckPanel.h"
 #include "panels/IssuesPanel.h"
 #include "panels/PalettePanel.h"
 #include "panels/PlotsPanel.h"
@@ -140,6 +141,10 @@ void MainWindow::createTrainingDocks() {
     trainingDock_ = makeDock(tr("Training"), "TrainingDock", trainingPanel_, this);
     plotsDock_ = makeDock(tr("Plots"), "PlotsDock", plots_, this);
     boundaryDock_ = makeDock(tr("Decision Boundary"), "BoundaryDock", boundary_, this);
+    gradcheck_ = new GradcheckPanel(this);
+    gradcheckDock_ = makeDock(tr("Gradient Check"), "GradcheckDock", gradcheck_, this);
+    // It checks the project as the window holds it now: the document's model, trained weights, data.
+    connect(gradcheck_, &GradcheckPanel::started, this, [this] { statusBar()->showMessage(tr("Checking gradients…"), 3000); });
 
     // Left and right docks run the full height; the bottom row sits under the canvas only, so the
     // canvas keeps its width and the plots get the row. Left: layers | dataset over properties.
@@ -158,6 +163,8 @@ void MainWindow::createTrainingDocks() {
     palette_->raise();
     splitDockWidget(plotsDock_, boundaryDock_, Qt::Horizontal);  // before tabbing: a tab cannot be split
     tabifyDockWidget(plotsDock_, issues_);
+    addPanel(gradcheckDock_, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(plotsDock_, gradcheckDock_);
     plotsDock_->raise();
     resizeDocks({palette_, trainingDock_}, {270, 330}, Qt::Horizontal);
     resizeDocks({palette_, properties_}, {430, 400}, Qt::Vertical);
@@ -380,6 +387,10 @@ void MainWindow::updateTotals() {
 void MainWindow::onSelectionChanged() {
     const auto sel = scene_->selectedNodes();
     properties_->setNode(sel.size() == 1 ? sel.front() : graph::NodeId::Invalid);
+    if (gradcheck_ && !gradcheck_->isRunning()) {
+        gradcheck_->setSelectedNodes(std::set<graph::NodeId>(sel.begin(), sel.end()));
+        gradcheck_->setProject(currentProject());
+    }
 }
 
 void MainWindow::fitView() { view_->fitToContents(); }
@@ -735,6 +746,7 @@ void MainWindow::loadPanels() {
     plots_->clearAll();
     plots_->setRuns(project_.runs);
     boundary_->clearGrid();
+    gradcheck_->setProject(project_);
     loadingPanels_ = false;
     dataModified_ = false;
     updateTitle();
@@ -794,6 +806,7 @@ void MainWindow::onTrainingFinished(const TrainingResult& result) {
         }
         project_.runs = trained.runs;
         setDataModified(true);
+        gradcheck_->setProject(currentProject());
     }
     QString text = tr("Training %1").arg(result.statusName);
     if (!result.history.empty()) {

@@ -3,6 +3,7 @@
 // recent files, settings — and the training loop around it: the training, dataset, plots and
 // decision-boundary docks plugged in through addPanel(), driving one TrainingSession.
 #include <QMainWindow>
+#include <QPointer>
 #include <QTimer>
 #include <QMessageBox>
 
@@ -25,6 +26,7 @@ class TrainingPanel;
 class PlotsPanel;
 class DatasetPanel;
 class DecisionBoundaryView;
+class GradcheckPanel;
 struct TrainingResult;
 
 class MainWindow : public QMainWindow {
@@ -143,6 +145,8 @@ private:
     PlotsPanel* plots_ = nullptr;
     DatasetPanel* datasetPanel_ = nullptr;
     DecisionBoundaryView* boundary_ = nullptr;
+    QPointer<GradcheckPanel> gradcheck_;  // QPointer: selection signals can arrive while the window is torn down
+    QDockWidget* gradcheckDock_ = nullptr;
     QDockWidget* trainingDock_ = nullptr;
     QDockWidget* plotsDock_ = nullptr;
     QDockWidget* datasetDock_ = nullptr;
