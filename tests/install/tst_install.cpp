@@ -1,0 +1,193 @@
+// The installed layout, run as a user would run it: `cmake --install` of this build tree into a
+// temporary prefix (the same rules CPack packs into the .deb and .tar.gz, see installer/), then the
+// INSTALLED binaries: `neura --version`, `neura create` + `neura train` on an installed example with
+// NEURA_DATA_DIR unset (so the datasets come from <prefix>/share/neurastudio/datasets), and the
+// studio's --version and offscreen --screenshot. A file missing from the package fails here.
+#include <QtTest>
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFileInfo>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+
+#ifndef NEURA_BUILD_DIR  // installer/CMakeLists.txt defines it; otherwise <build>/engine/neura → <build>
+#define NEURA_BUILD_DIR ""
+#endif
+
+namespace {
+
+struct Result {
+    int code = -1;
+    QString out, err;
+};
+
+QString buildDir() {
+    const QString defined = QStringLiteral(NEURA_BUILD_DIR);
+    if (!defined.isEmpty()) return defined;
+    return QFileInfo(QStringLiteral(NEURA_CLI_PATH)).absoluteDir().absoluteFilePath("..");
+}
+
+QString cmakeCommand() {
+#ifdef NEURA_CMAKE_COMMAND
+    return QStringLiteral(NEURA_CMAKE_COMMAND);
+#else
+    return QStandardPaths::findExecutable("cmake");
+#endif
+}
+
+Result run(const QString& program, const QStringList& args, const QString& config_home, int timeout_ms = 180000) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove("NEURA_DATA_DIR");  // the installed datasets must be found on their own
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    env.insert("XDG_CONFIG_HOME", config_home);  // keep the studio's QSettings out of the real home
+    p.setProcessEnvironment(env);
+    p.start(program, args);
+    if (!p.waitForFinished(timeout_ms)) {
+        p.kill();
+        p.waitForFinished();
+        return {-2, {}, "timed out"};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+QString describe(const Result& r) { return QString("exit %1\nstdout: %2\nstderr: %3").arg(r.code).arg(r.out, r.err); }
+
+}  // namespace
+
+class TestInstall : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+    QString prefix_, work_, config_;
+
+    QString installed(const QString& rel) const { return prefix_ + "/" + rel; }
+    QString neura() const { return installed("bin/neura"); }
+    QString examples() const { return installed("share/neurastudio/projects"); }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(tmp_.isValid());
+        prefix_ = tmp_.filePath("prefix");
+        work_ = tmp_.filePath("work");
+        config_ = tmp_.filePath("config");
+        QVERIFY(QDir().mkpath(work_));
+        QVERIFY(QDir().mkpath(config_));
+        const QString cmake = cmakeCommand();
+        QVERIFY2(!cmake.isEmpty(), "cmake not found");
+        const Result r = run(cmake, {"--install", buildDir(), "--prefix", prefix_}, config_);
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+    }
+
+    void layout_data() {
+        QTest::addColumn<QString>("path");
+        for (const char* p : {"bin/neura", "include/neura/neura.h", "share/doc/neurastudio/README.md",
+                              "share/neurastudio/projects/make_examples.sh",
+                              "share/neurastudio/projects/src/iris.model.json",
+                              "share/neurastudio/projects/src/iris.config.json",
+                              "share/neurastudio/projects/iris.neura", "share/neurastudio/datasets/README.md"})
+            QTest::newRow(p) << QString(p);
+#ifdef NEURA_WITH_GUI
+        for (const char* p : {"bin/neurastudio", "share/applications/neurastudio.desktop",
+                              "share/mime/packages/neurastudio.xml", "share/icons/hicolor/scalable/apps/neurastudio.svg",
+                              "share/icons/hicolor/48x48/apps/neurastudio.png",
+                              "share/icons/hicolor/128x128/apps/neurastudio.png",
+                              "share/icons/hicolor/256x256/apps/neurastudio.png"})
+            QTest::newRow(p) << QString(p);
+#endif
+    }
+    void layout() {
+        QFETCH(QString, path);
+        const QFileInfo fi(installed(path));
+        QVERIFY2(fi.isFile() && fi.size() > 0, qPrintable(path + " missing or empty in the install"));
+        if (path.startsWith("bin/") || path.endsWith(".sh")) QVERIFY2(fi.isExecutable(), qPrintable(path));
+    }
+
+    // Everything the source tree ships as data, docs, headers and example sources is installed.
+    void sourceTreesComplete_data() {
+        QTest::addColumn<QString>("source");
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<QString>("filter");
+        QTest::newRow("datasets") << "resources/datasets" << "share/neurastudio/datasets" << "*";
+        QTest::newRow("examples") << "projects/src" << "share/neurastudio/projects/src" << "*.json";
+        QTest::newRow("docs") << "docs" << "share/doc/neurastudio" << "*.md";
+        QTest::newRow("headers") << "engine/include/neura" << "include/neura" << "*.h";
+    }
+    void sourceTreesComplete() {
+        QFETCH(QString, source);
+        QFETCH(QString, target);
+        QFETCH(QString, filter);
+        const QDir src(QStringLiteral(NEURA_SOURCE_DIR "/") + source);
+        QVERIFY(src.exists());
+        int n = 0;
+        QDirIterator it(src.path(), {filter}, QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QFileInfo f(it.next());
+            const QString rel = src.relativeFilePath(f.filePath());
+            const QFileInfo in(installed(target + "/" + rel));
+            QVERIFY2(in.isFile() && in.size() == f.size(), qPrintable(target + "/" + rel + " not installed"));
+            ++n;
+        }
+        QVERIFY(n > 0);
+    }
+
+    void examplesInstalled() {
+        for (const char* name : {"xor", "spiral", "moons", "iris", "digits-mlp", "digits-cnn", "sine-regression"}) {
+            const QString path = examples() + "/" + name + ".neura";
+            QVERIFY2(QFileInfo(path).isFile(), qPrintable(path));
+            const Result r = run(neura(), {"info", path}, config_);
+            QVERIFY2(r.code == 0, qPrintable(QString(name) + ": " + describe(r)));
+        }
+    }
+
+    void neuraVersion() {
+        const Result r = run(neura(), {"--version"}, config_);
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        QVERIFY2(r.out.contains(NEURA_VERSION), qPrintable(r.out));
+    }
+
+    // iris reads iris.csv, which only the installed datasets folder can provide (NEURA_DATA_DIR unset).
+    void createAndTrainInstalledExample() {
+        const QString src = examples() + "/src/";
+        const QString project = work_ + "/iris.neura";
+        Result r = run(neura(),
+                       {"create", project, "--model", src + "iris.model.json", "--config", src + "iris.config.json",
+                        "--dataset", "iris"},
+                       config_);
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        QVERIFY(QFileInfo(project).isFile());
+        r = run(neura(), {"train", project, "--epochs", "2"}, config_);
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+    }
+
+#ifdef NEURA_WITH_GUI
+    void studioVersionAndHelp() {
+        Result r = run(installed("bin/neurastudio"), {"--version"}, config_);
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        QVERIFY2(r.out.contains(NEURA_VERSION), qPrintable(r.out));
+        r = run(installed("bin/neurastudio"), {"--help"}, config_);
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        QVERIFY2(r.out.contains("--screenshot"), qPrintable(r.out));
+    }
+
+    void studioScreenshot_data() {
+        QTest::addColumn<QString>("project");
+        QTest::newRow("trained") << QString("work/iris.neura");  // from createAndTrainInstalledExample
+        QTest::newRow("installed example") << QString("prefix/share/neurastudio/projects/digits-cnn.neura");
+    }
+    void studioScreenshot() {
+        QFETCH(QString, project);
+        const QString path = tmp_.filePath(project);
+        QVERIFY2(QFileInfo(path).isFile(), qPrintable(path));
+        const QString out = work_ + "/shot-" + QFileInfo(path).baseName() + ".png";
+        const Result r = run(installed("bin/neurastudio"), {"--screenshot", out, path}, config_);
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        QVERIFY2(QFileInfo(out).size() > 1000, qPrintable(out));
+    }
+#endif
+};
+
+QTEST_GUILESS_MAIN(TestInstall)
+#include "tst_install.moc"
