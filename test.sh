@@ -10,6 +10,8 @@ jobs=$(nproc)
 tools/setup-debian.sh
 echo "== tests (RelWithDebInfo)"
 (cd build && ctest --output-on-failure -j"$jobs")
+echo "== packages (.deb and .tar.gz)"
+(cd build && cpack -G "DEB;TGZ" > cpack.log && ls -l ./*.deb ./*.tar.gz)
 
 if [ "${NEURA_SKIP_SANITIZE:-0}" != "1" ]; then
   echo "== tests under ASan + UBSan"
