@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QIcon>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -16,6 +17,7 @@
 #include <QRegularExpression>
 #include <QSettings>
 #include <QStatusBar>
+#include <QToolBar>
 #include <QUndoStack>
 
 #include "app/Theme.h"
@@ -39,7 +41,12 @@
 #include "panels/TrainingPanel.h"
 #include "session/TrainingSession.h"
 
+// The icons live in neura_gui, a static library: its resources must be registered by hand.
+static void initIconResourcesGlobal() { Q_INIT_RESOURCE(neurastudio); }
+
 namespace neura::gui {
+
+static void initIconResources() { initIconResourcesGlobal(); }
 
 namespace {
 constexpr const char* kNodesMime = "application/x-neura-nodes";
@@ -57,7 +64,11 @@ QString humanBytes(double bytes) {
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    initIconResources();
     setObjectName("MainWindow");
+    QIcon appIcon;
+    for (const char* size : {"48", "128", "256"}) appIcon.addFile(QString(":/icons/neurastudio-%1.png").arg(size));
+    setWindowIcon(appIcon);
     doc_ = new GraphDocument(this);
     scene_ = new GraphScene(doc_, this);
     view_ = new GraphView(scene_, this);
@@ -183,6 +194,15 @@ void MainWindow::createTrainingDocks() {
     });
     pauseAct_->setShortcut(QKeySequence(Qt::Key_F6));
     stopAct_ = trainMenu->addAction(tr("&Stop"), session_, &TrainingSession::stop);
+    trainingPanel_->trainAction()->setIcon(QIcon(":/icons/train.png"));
+    pauseAct_->setIcon(QIcon(":/icons/pause.png"));
+    stopAct_->setIcon(QIcon(":/icons/stop.png"));
+    // A toolbar with the run controls, so training is one click away as well as F5.
+    QToolBar* runBar = addToolBar(tr("Run"));
+    runBar->setObjectName("RunToolBar");
+    runBar->addAction(trainingPanel_->trainAction());
+    runBar->addAction(pauseAct_);
+    runBar->addAction(stopAct_);
     stopAct_->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
     for (QAction* a : {pauseAct_, stopAct_}) {
         a->setEnabled(false);
