@@ -546,6 +546,22 @@ ImportedModel Importer::run() {
         }
         for (const auto& i : n.input()) consumers_[i].push_back(&n);
     }
+    // Every op with no NeuraStudio layer, listed at once (not only the first one met).
+    {
+        static const std::set<std::string> kKnown = {
+            "Add", "AveragePool", "BatchNormalization", "Cast", "Concat", "Constant", "Conv", "Div", "Dropout",
+            "Erf", "Flatten", "Gather", "Gemm", "GlobalAveragePool", "Identity", "LayerNormalization",
+            "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad", "Relu", "Reshape", "Sigmoid", "Softmax", "Sub", "Tanh"};
+        std::vector<std::string> unknown;
+        for (const auto& n : g.node())
+            if (!kKnown.count(n.op_type())) unknown.push_back(describe(n));
+        if (unknown.size() > 1) {
+            std::string list;
+            for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
+            throw Error(concat("cannot import the ONNX model: ", unknown.size(),
+                               " nodes use ops with no NeuraStudio layer (docs/onnx.md lists the imported ops): ", list));
+        }
+    }
 
     // One activation input, one output.
     std::vector<const ::onnx::ValueInfoProto*> inputs;

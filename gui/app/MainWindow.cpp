@@ -14,6 +14,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProgressDialog>
 #include <QRegularExpression>
 #include <QSettings>
 #include <QStatusBar>
@@ -462,13 +463,22 @@ void MainWindow::newDocument() {
 QString MainWindow::autosavePath(const QString& path) { return path + ".autosave"; }
 
 bool MainWindow::exportOnnxTo(const QString& path) {
+    // Shown only when an export takes longer than half a second (small models take milliseconds).
+    QProgressDialog progress(tr("Exporting to ONNX (opset %1)…").arg(onnx::kOpsetVersion), QString(), 0, 3, this);
+    progress.setWindowModality(Qt::WindowModal);
+    progress.setMinimumDuration(500);
     try {
         const project::Project p = currentProject();
+        progress.setLabelText(tr("Building the trained model…"));
+        progress.setValue(1);
         train::TrainedModel m = train::load_trained_model(p);
         onnx::ExportOptions o;
         o.normalization = m.normalization;
         o.model_name = path_.isEmpty() ? std::string("model") : QFileInfo(path_).completeBaseName().toStdString();
+        progress.setLabelText(tr("Writing and checking %1…").arg(path));
+        progress.setValue(2);
         onnx::export_onnx(m.graph, m.network, path.toStdString(), o);
+        progress.setValue(3);
         statusBar()->showMessage(
             (m.trained ? tr("Exported the trained model to %1 (ONNX opset %2)")
                        : tr("Exported %1 with its initial weights: the model has not been trained (ONNX opset %2)"))

@@ -516,6 +516,25 @@ onnx.save(m, "%1")
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("'my_cos' (Cos)") && r.err.contains("no NeuraStudio layer"), qPrintable(r.err));
         QVERIFY(!QFile::exists(dir.filePath("p.neura")));
+        // Several unsupported ops: all of them are listed, by node name and op.
+        const QString two = dir.filePath("two.onnx");
+        const Result py2 = run(kPython, {"-c", QString(R"(
+import onnx
+from onnx import helper, TensorProto
+g = helper.make_graph([helper.make_node("Cos", ["input"], ["a"], name="my_cos"),
+                       helper.make_node("Relu", ["a"], ["b"], name="ok_relu"),
+                       helper.make_node("Sin", ["b"], ["output"], name="my_sin")], "g",
+    [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3])],
+    [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 3])])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+onnx.save(m, "%1")
+)").arg(two)});
+        QVERIFY2(py2.code == 0, qPrintable(py2.err));
+        r = cli({"import", two, "-o", dir.filePath("p.neura")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("2 nodes") && r.err.contains("'my_cos' (Cos)") && r.err.contains("'my_sin' (Sin)") &&
+                     !r.err.contains("ok_relu"),
+                 qPrintable(r.err));
         // A truncated model file.
         QFile f(model);
         QVERIFY(f.open(QIODevice::ReadOnly));
