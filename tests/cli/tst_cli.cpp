@@ -2,6 +2,8 @@
 // (projects/src) and trained to their accuracy targets, plus exit codes and error messages.
 #include <QtTest>
 
+#include "common/TestSupport.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -15,7 +17,7 @@ struct Result {
     QString out, err;
 };
 
-Result neura(const QStringList& args, int timeout_ms = 120000) {
+Result run_neura(const QStringList& args, int timeout_ms = 120000) {
     QProcess p;
     p.start(NEURA_CLI_PATH, args);
     if (!p.waitForFinished(timeout_ms)) {
@@ -29,24 +31,18 @@ Result neura(const QStringList& args, int timeout_ms = 120000) {
 const QString kSrc = QStringLiteral(NEURA_SOURCE_DIR "/projects/src/");
 
 // The datasets of projects/make_examples.sh.
-const QMap<QString, QString> kDatasets = {{"xor", "xor,n=400,noise=0,seed=1"},
-                                          {"spiral", "spiral,n=600,classes=3,noise=0.1,seed=1"},
-                                          {"moons", "moons,n=400,noise=0.15,seed=1"},
-                                          {"iris", "iris"},
-                                          {"digits-mlp", "digits"},
-                                          {"digits-cnn", "digits,image=true"},
-                                          {"sine-regression", "sine,n=400,noise=0.05,seed=1"}};
 
 QString create(const QTemporaryDir& dir, const QString& name) {
     const QString path = dir.filePath(name + ".neura");
-    const Result r = neura({"create", path, "--model", kSrc + name + ".model.json", "--config",
-                            kSrc + name + ".config.json", "--dataset", kDatasets[name]});
+    const Result r = run_neura({"create", path, "--model", neura::test::example_file(name, "model.json"), "--config",
+                            neura::test::example_file(name, "config.json"), "--dataset",
+                            neura::test::example_text(name, "dataset")});
     if (r.code != 0) qWarning() << r.err;
     return r.code == 0 ? path : QString();
 }
 
 QJsonObject train_json(const QString& path, const QStringList& extra = {}) {
-    const Result r = neura(QStringList{"train", path, "--json"} + extra);
+    const Result r = run_neura(QStringList{"train", path, "--json"} + extra);
     if (r.code != 0) qWarning() << "train failed:" << r.code << r.err;
     return QJsonDocument::fromJson(r.out.toUtf8()).object();
 }
@@ -82,7 +78,7 @@ private slots:
         const QJsonArray h = j["history"].toArray();
         QVERIFY(h.first().toObject()["train_loss"].toDouble() > h.last().toObject()["train_loss"].toDouble());
         // Weights and the run are in the file now.
-        const QJsonObject info = QJsonDocument::fromJson(neura({"info", path, "--json"}).out.toUtf8()).object();
+        const QJsonObject info = QJsonDocument::fromJson(run_neura({"info", path, "--json"}).out.toUtf8()).object();
         QCOMPARE(info["trained"].toBool(), true);
         QCOMPARE(info["runs"].toInt(), 1);
     }
@@ -111,13 +107,13 @@ private slots:
     void info_and_dump() {
         QTemporaryDir dir;
         const QString path = create(dir, "digits-cnn");
-        const Result text = neura({"info", path});
+        const Result text = run_neura({"info", path});
         QCOMPARE(text.code, 0);
         QVERIFY(text.out.contains("conv1") && text.out.contains("[B, 16, 8, 8]") && text.out.contains("Total params: 6090"));
-        const QJsonObject j = QJsonDocument::fromJson(neura({"info", path, "--json"}).out.toUtf8()).object();
+        const QJsonObject j = QJsonDocument::fromJson(run_neura({"info", path, "--json"}).out.toUtf8()).object();
         // PyTorch: Conv2d(1,16,3)=160, Conv2d(16,32,3)=4640, Linear(128,10)=1290.
         QCOMPARE(j["total_parameters"].toInt(), 6090);
-        const Result dump = neura({"dump", path});
+        const Result dump = run_neura({"dump", path});
         QCOMPARE(dump.code, 0);
         QVERIFY(QJsonDocument::fromJson(dump.out.toUtf8()).object()["format_version"].toInt() == 1);
     }
@@ -125,7 +121,7 @@ private slots:
     void gradcheck_passes_on_every_layer() {
         QTemporaryDir dir;
         const QString path = create(dir, "digits-cnn");
-        const Result r = neura({"gradcheck", path, "--json"});
+        const Result r = run_neura({"gradcheck", path, "--json"});
         QCOMPARE(r.code, 0);
         const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QVERIFY(j["passed"].toBool());
@@ -134,18 +130,18 @@ private slots:
     }
 
     void exit_codes_and_messages() {
-        QCOMPARE(neura({}).code, 2);
-        QCOMPARE(neura({"frobnicate"}).code, 2);
-        QCOMPARE(neura({"train"}).code, 2);
+        QCOMPARE(run_neura({}).code, 2);
+        QCOMPARE(run_neura({"frobnicate"}).code, 2);
+        QCOMPARE(run_neura({"train"}).code, 2);
         QTemporaryDir dir;
         const QString path = create(dir, "xor");
-        Result r = neura({"train", path, "--epochs", "many"});
+        Result r = run_neura({"train", path, "--epochs", "many"});
         QCOMPARE(r.code, 2);
         QVERIFY(r.err.contains("--epochs expects a number"));
-        r = neura({"train", path, "--optimizer", "Adagrad"});
+        r = run_neura({"train", path, "--optimizer", "Adagrad"});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("unknown optimizer 'Adagrad'"), qPrintable(r.err));
-        r = neura({"train", path, "--device", "cuda:0"});
+        r = run_neura({"train", path, "--device", "cuda:0"});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("cuda:0") && r.err.contains("not available"), qPrintable(r.err));
         // A file that is not a project: a clear message, nothing written.
@@ -154,14 +150,14 @@ private slots:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(QByteArray(5000, 'x'));
         f.close();
-        r = neura({"train", junk});
+        r = run_neura({"train", junk});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("not a NeuraStudio project"), qPrintable(r.err));
         QCOMPARE(QFileInfo(junk).size(), 5000);
-        r = neura({"create", path, "--model", kSrc + "xor.model.json"});
+        r = run_neura({"create", path, "--model", kSrc + "xor.model.json"});
         QCOMPARE(r.code, 1);
         QVERIFY(r.err.contains("exists already"));
-        r = neura({"create", dir.filePath("x.neura"), "--model", kSrc + "xor.model.json", "--dataset", "spiral,n=-3"});
+        r = run_neura({"create", dir.filePath("x.neura"), "--model", kSrc + "xor.model.json", "--dataset", "spiral,n=-3"});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("n"), qPrintable(r.err));
     }
@@ -169,17 +165,17 @@ private slots:
     void nan_stops_training_and_names_a_node() {
         QTemporaryDir dir;
         const QString path = create(dir, "digits-cnn");
-        QCOMPARE(neura({"train", path, "--epochs", "1"}).code, 0);
-        const QByteArray trained = neura({"gradcheck", path, "--json"}).out.toUtf8();
-        const Result r = neura({"train", path, "--json", "--lr", "1e30", "--optimizer", "SGD", "--epochs", "3"});
+        QCOMPARE(run_neura({"train", path, "--epochs", "1"}).code, 0);
+        const QByteArray trained = run_neura({"gradcheck", path, "--json"}).out.toUtf8();
+        const Result r = run_neura({"train", path, "--json", "--lr", "1e30", "--optimizer", "SGD", "--epochs", "3"});
         QCOMPARE(r.code, 1);
         const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
         QCOMPARE(j["status"].toString(), QString("diverged"));
         QVERIFY2(j["message"].toString().contains("not finite") && j["message"].toString().contains("node '"),
                  qPrintable(j["message"].toString()));
         // The good weights survive the failed run, and the run is in the history as failed.
-        QCOMPARE(neura({"gradcheck", path, "--json"}).out.toUtf8(), trained);
-        const QJsonObject info = QJsonDocument::fromJson(neura({"info", path, "--json"}).out.toUtf8()).object();
+        QCOMPARE(run_neura({"gradcheck", path, "--json"}).out.toUtf8(), trained);
+        const QJsonObject info = QJsonDocument::fromJson(run_neura({"info", path, "--json"}).out.toUtf8()).object();
         QCOMPARE(info["runs"].toInt(), 2);
     }
 };

@@ -3,6 +3,8 @@
 // F64 gradcheck of every layer, first-order backward under create_graph, and error messages.
 #include <QtTest>
 
+#include "common/TestSupport.h"
+
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -19,14 +21,7 @@ using nlohmann::json;
 
 namespace {
 
-const json& fixtures() {
-    static const json j = [] {
-        std::ifstream f(NEURA_TEST_DATA_DIR "/reference/layers_reference.json");
-        if (!f) qFatal("cannot open tests/reference/layers_reference.json");
-        return json::parse(f);
-    }();
-    return j;
-}
+const json& fixtures() { return neura::test::fixture("layers_reference.json"); }
 
 Conv2dOptions conv_options(std::int64_t in, std::int64_t out, std::int64_t kh, std::int64_t kw) {
     Conv2dOptions o;

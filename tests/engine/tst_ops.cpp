@@ -1,6 +1,8 @@
 // Drives every case of the op table (OpTable.h) through the same checks.
 #include <QtTest>
 
+#include "common/TestSupport.h"
+
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,14 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-const json& fixtures() {
-    static const json j = [] {
-        std::ifstream f(NEURA_TEST_DATA_DIR "/reference/ops_reference.json");
-        if (!f) qFatal("cannot open tests/reference/ops_reference.json");
-        return json::parse(f);
-    }();
-    return j;
-}
+const json& fixtures() { return neura::test::fixture("ops_reference.json"); }
 
 enum class Layout { Contiguous, Transposed, Sliced };
 

@@ -2,6 +2,8 @@
 // every case, and the error messages.
 #include <QtTest>
 
+#include "common/TestSupport.h"
+
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -17,14 +19,7 @@ using nlohmann::json;
 
 namespace {
 
-const json& fixtures() {
-    static const json j = [] {
-        std::ifstream f(NEURA_TEST_DATA_DIR "/reference/nn_reference.json");
-        if (!f) qFatal("cannot open tests/reference/nn_reference.json");
-        return json::parse(f);
-    }();
-    return j;
-}
+const json& fixtures() { return neura::test::fixture("nn_reference.json"); }
 
 Tensor tensor_from(const json& t, DType float_dtype) {
     const Shape shape = t["shape"].get<Shape>();

@@ -6,6 +6,8 @@
 // fails saying so. Also: `neura run` on malformed TensorProto files gives clear errors, never a crash.
 #include <QtTest>
 
+#include "common/TestSupport.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -45,7 +47,6 @@ const QString kPython = QStringLiteral("/usr/bin/python3");  // Debian's: it see
 const QString kCheckScript = QStringLiteral(NEURA_SOURCE_DIR "/tests/onnx/check_model.py");
 const QString kOrtScript = QStringLiteral(NEURA_SOURCE_DIR "/tests/onnx/ort_check.js");
 const QString kTorchScript = QStringLiteral(NEURA_SOURCE_DIR "/tests/onnx/torch_models.py");
-const QString kSrc = QStringLiteral(NEURA_SOURCE_DIR "/projects/src/");
 constexpr double kAtol = 1e-4;
 
 struct Result {
@@ -381,18 +382,19 @@ void train_a_little(graph::Network& net, std::int64_t index_high, Generator& gen
 
 // ---- example projects (as projects/make_examples.sh) ----
 
-const QMap<QString, QString> kDatasets = {{"xor", "xor,n=400,noise=0,seed=1"},
-                                          {"spiral", "spiral,n=600,classes=3,noise=0.1,seed=1"},
-                                          {"moons", "moons,n=400,noise=0.15,seed=1"},
-                                          {"iris", "iris"},
-                                          {"digits-mlp", "digits"},
-                                          {"digits-cnn", "digits,image=true"},
-                                          {"sine-regression", "sine,n=400,noise=0.05,seed=1"}};
+// Every example of projects/src, by its model file.
+QStringList example_names() {
+    QStringList names;
+    for (const QString& f : QDir(QStringLiteral(NEURA_SOURCE_DIR "/projects/src")).entryList({"*.model.json"}))
+        names << f.chopped(QString(".model.json").size());
+    return names;
+}
 
 QString create_project(const QTemporaryDir& dir, const QString& name) {
     const QString path = dir.filePath(name + ".neura");
-    const Result r = cli({"create", path, "--model", kSrc + name + ".model.json", "--config",
-                            kSrc + name + ".config.json", "--dataset", kDatasets[name]});
+    const Result r = cli({"create", path, "--model", neura::test::example_file(name, "model.json"), "--config",
+                          neura::test::example_file(name, "config.json"), "--dataset",
+                          neura::test::example_text(name, "dataset")});
     if (r.code != 0) qWarning() << r.err;
     return r.code == 0 ? path : QString();
 }
@@ -446,7 +448,7 @@ private slots:
 
     void examples_match_onnx_runtime_data() {
         QTest::addColumn<QString>("name");
-        for (const QString& n : kDatasets.keys()) QTest::newRow(qPrintable(n)) << n;
+        for (const QString& n : example_names()) QTest::newRow(qPrintable(n)) << n;
     }
     void examples_match_onnx_runtime() {
         QFETCH(QString, name);

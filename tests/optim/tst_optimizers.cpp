@@ -3,6 +3,8 @@
 // export/import; errors.
 #include <QtTest>
 
+#include "common/TestSupport.h"
+
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -18,14 +20,7 @@ using nlohmann::json;
 
 namespace {
 
-const json& fixtures() {
-    static const json j = [] {
-        std::ifstream f(NEURA_TEST_DATA_DIR "/reference/nn_reference.json");
-        if (!f) qFatal("cannot open tests/reference/nn_reference.json");
-        return json::parse(f);
-    }();
-    return j;
-}
+const json& fixtures() { return neura::test::fixture("nn_reference.json"); }
 
 std::unique_ptr<Optimizer> make_optimizer(const std::string& type, const json& o, std::vector<Tensor> params) {
     if (type == "SGD") {

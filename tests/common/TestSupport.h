@@ -1,0 +1,34 @@
+#pragma once
+// Shared by the test suites: the PyTorch fixtures and the example projects' text form.
+#include <QFile>
+#include <QString>
+#include <QtTest>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace neura::test {
+
+// tests/reference/<file>, parsed once per process.
+inline const nlohmann::json& fixture(const char* file) {
+    static std::map<std::string, nlohmann::json> cache;
+    auto it = cache.find(file);
+    if (it == cache.end()) {
+        std::ifstream f(std::string(NEURA_TEST_DATA_DIR "/reference/") + file);
+        if (!f) qFatal("cannot open tests/reference/%s", file);
+        it = cache.emplace(file, nlohmann::json::parse(f)).first;
+    }
+    return it->second;
+}
+
+// projects/src/<name>.<part>: "model.json", "config.json" or "dataset" (whitespace trimmed).
+inline QString example_file(const QString& name, const QString& part) {
+    return QStringLiteral(NEURA_SOURCE_DIR "/projects/src/") + name + "." + part;
+}
+inline QString example_text(const QString& name, const QString& part) {
+    QFile f(example_file(name, part));
+    if (!f.open(QIODevice::ReadOnly)) qFatal("cannot read %s", qPrintable(f.fileName()));
+    return QString::fromUtf8(f.readAll()).trimmed();
+}
+
+}  // namespace neura::test
