@@ -8,10 +8,7 @@ tools/setup-debian.sh
 project=${1:-projects/spiral.neura}
 if [ -x build/gui/neurastudio ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   exec build/gui/neurastudio "$project"
-elif [ -x build/engine/neura ]; then
-  [ -f "$project" ] || build/engine/neura create "$project" --model "${project%.neura}.json"
-  exec build/engine/neura train "$project"
 else
-  echo "run.sh: the studio and the neura CLI are not built yet in this version; the engine benchmarks run instead."
-  exec bench/run.sh
+  echo "run.sh: no display: training $project with the neura command-line tool"
+  exec build/engine/neura train "$project"
 fi
