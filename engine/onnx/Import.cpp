@@ -246,7 +246,9 @@ bool Importer::try_normalization(const Node& sub) {
     if (!div || div->input(0) != sub.output(0) || !is_const(div->input(1)) || out_.normalization) return false;
     const IntList in = shape_of(input_);
     std::int64_t features = 1;
-    for (std::size_t k = 1; k < in.size(); ++k) features *= in[k];
+    for (std::size_t k = 1; k < in.size(); ++k)
+        if (__builtin_mul_overflow(features, in[k], &features) || features > (std::int64_t{1} << 31))
+            fail(sub, "the input has too many features for a normalization");
     auto values = [&](const Node& n) {
         std::vector<double> v = constant(n, 1).to_vector<double>();
         if (v.size() == 1) v.assign(static_cast<std::size_t>(features), v[0]);
@@ -447,18 +449,26 @@ void Importer::import_node(const Node& n) {
         const IntList per(s.begin() + 1, s.end());
         for (std::size_t k = 0; k < want.size(); ++k)
             if (want[k] == 0) want[k] = k < per.size() ? per[k] : 0;
+        // Sizes come from the file: multiply with overflow checks (a damaged model must not be UB).
+        auto times = [&](std::int64_t a, std::int64_t b) {
+            std::int64_t r = 0;
+            if (__builtin_mul_overflow(a, b, &r)) fail(n, "its shape sizes overflow");
+            return r;
+        };
+        for (auto d : want)
+            if (d < -1) fail(n, concat("the target size ", d, " is not a size"));
         std::int64_t known = 1, total = 1;
-        for (auto d : per) total *= d;
+        for (auto d : per) total = times(total, d);
         int infer = -1;
         for (std::size_t k = 0; k < want.size(); ++k)
             if (want[k] == -1) infer = static_cast<int>(k);
-            else known *= want[k];
+            else known = times(known, want[k]);
         if (infer >= 0 && known > 0) want[static_cast<std::size_t>(infer)] = total / known;
         for (std::size_t a = 0; a < per.size(); ++a)
             for (std::size_t b = a; b < per.size(); ++b) {
                 IntList merged(per.begin(), per.begin() + static_cast<std::ptrdiff_t>(a));
                 std::int64_t p = 1;
-                for (std::size_t k = a; k <= b; ++k) p *= per[k];
+                for (std::size_t k = a; k <= b; ++k) p = times(p, per[k]);
                 merged.push_back(p);
                 merged.insert(merged.end(), per.begin() + static_cast<std::ptrdiff_t>(b) + 1, per.end());
                 if (merged == want) {
