@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "neura/core/Error.h"
+
 namespace neura::test {
 
 // tests/reference/<file>, parsed once per process.
@@ -29,6 +31,17 @@ inline QString example_text(const QString& name, const QString& part) {
     QFile f(example_file(name, part));
     if (!f.open(QIODevice::ReadOnly)) qFatal("cannot read %s", qPrintable(f.fileName()));
     return QString::fromUtf8(f.readAll()).trimmed();
+}
+
+// The message of the neura::Error that fn throws; empty when it throws none.
+template <class Fn>
+QString error_of(Fn&& fn) {
+    try {
+        fn();
+    } catch (const neura::Error& e) {
+        return QString::fromUtf8(e.what());
+    }
+    return {};
 }
 
 }  // namespace neura::test

@@ -1,6 +1,8 @@
 // The CSV reader for users' files and the IDX (MNIST) reader/writer.
 #include <QtTest>
 
+#include "common/TestSupport.h"
+
 #include <fstream>
 
 #include "neura/data/CsvReader.h"
@@ -21,15 +23,7 @@ std::string write_file(const QTemporaryDir& dir, const QString& name, const QByt
 }
 
 // The message of the neura::Error that fn throws, or "" when it throws none.
-template <class Fn>
-QString error_of(Fn&& fn) {
-    try {
-        fn();
-    } catch (const neura::Error& e) {
-        return QString::fromUtf8(e.what());
-    }
-    return {};
-}
+using neura::test::error_of;
 
 }  // namespace
 

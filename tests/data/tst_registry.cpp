@@ -1,6 +1,8 @@
 // make_dataset / dataset_names: datasets by name with string parameters.
 #include <QtTest>
 
+#include "common/TestSupport.h"
+
 #include <set>
 
 #include "neura/data/DatasetRegistry.h"
@@ -11,15 +13,7 @@ using namespace neura;
 using namespace neura::data;
 
 namespace {
-template <class Fn>
-QString error_of(Fn&& fn) {
-    try {
-        fn();
-    } catch (const neura::Error& e) {
-        return QString::fromUtf8(e.what());
-    }
-    return {};
-}
+using neura::test::error_of;
 }  // namespace
 
 class TestRegistry : public QObject {

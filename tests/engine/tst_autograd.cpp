@@ -2,6 +2,8 @@
 // or against PyTorch's documented behaviour.
 #include <QtTest>
 
+#include "common/TestSupport.h"
+
 #include <cmath>
 #include <limits>
 
@@ -19,15 +21,7 @@ bool all_finite(const Tensor& t) {
         if (!std::isfinite(v)) return false;
     return true;
 }
-template <class F>
-QString error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
-}
+using neura::test::error_of;
 }  // namespace
 
 class TestAutograd : public QObject {

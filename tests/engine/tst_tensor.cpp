@@ -1,6 +1,8 @@
 // Tensor creation, views, access, dtype rules and error messages.
 #include <QtTest>
 
+#include "common/TestSupport.h"
+
 #include <sstream>
 
 #include "neura/neura.h"
@@ -8,15 +10,7 @@
 using namespace neura;
 
 namespace {
-template <class F>
-QString error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
-}
+using neura::test::error_of;
 Tensor iota(const Shape& s, DType dt = DType::F32) {
     return Tensor::arange(0.0, static_cast<double>(shape_numel(s)), 1.0, dt).reshape(s);
 }

@@ -4,6 +4,8 @@
 // sum(p.numel() for p in m.parameters()). The numbers are quoted next to each check.
 #include <QtTest>
 
+#include "common/TestSupport.h"
+
 #include <cmath>
 #include <random>
 #include <set>
@@ -17,15 +19,7 @@ using namespace neura::graph;
 
 namespace {
 
-template <class Fn>
-QString error_of(Fn&& fn) {
-    try {
-        fn();
-    } catch (const neura::Error& e) {
-        return QString::fromUtf8(e.what());
-    }
-    return {};
-}
+using neura::test::error_of;
 
 // Appends a node fed by `from` (port 0 → port 0).
 NodeId chain(ModelGraph& g, NodeId from, const std::string& type, const std::string& name, AttributeMap attrs = {}) {

@@ -2,6 +2,8 @@
 // errors for malformed input, each naming the JSON path.
 #include <QtTest>
 
+#include "common/TestSupport.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -14,15 +16,7 @@ using L = std::vector<std::int64_t>;
 
 namespace {
 
-template <class Fn>
-QString error_of(Fn&& fn) {
-    try {
-        fn();
-    } catch (const neura::Error& e) {
-        return QString::fromUtf8(e.what());
-    }
-    return {};
-}
+using neura::test::error_of;
 
 // One node of every built-in type, with some non-default attributes, some edges and a layout.
 ModelGraph every_layer() {
