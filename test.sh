@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian 12 machine: installs what is missing, builds, runs
-# CTest, then the same suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
-#   ./test.sh                 (NEURA_SKIP_SANITIZE=1 skips the sanitizer pass)
+# CTest and builds the packages.
+#   ./test.sh              every test (what CI runs; about 15 minutes on a fresh 2-core machine)
+#   ./test.sh --sanitize   then every engine test again under AddressSanitizer + UndefinedBehaviorSanitizer
+#                          (a second full build: run before landing engine changes; NEURA_SANITIZE_PASS=1 too)
 set -euo pipefail
 cd "$(dirname "$0")"
 export QT_QPA_PLATFORM=offscreen
@@ -13,7 +15,15 @@ echo "== tests (RelWithDebInfo)"
 echo "== packages (.deb and .tar.gz)"
 (cd build && cpack -G "DEB;TGZ" > cpack.log && ls -l ./*.deb ./*.tar.gz)
 
-if [ "${NEURA_SKIP_SANITIZE:-0}" != "1" ]; then
+sanitize="${NEURA_SANITIZE_PASS:-0}"
+for arg in "$@"; do
+  case "$arg" in
+    --sanitize) sanitize=1 ;;
+    *) echo "usage: ./test.sh [--sanitize]" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$sanitize" = "1" ]; then
   echo "== tests under ASan + UBSan"
   NEURA_BUILD_DIR=build-sanitize NEURA_BUILD_TYPE=RelWithDebInfo tools/setup-debian.sh -DNEURA_SANITIZE=ON \
     -DNEURA_BUILD_BENCH=OFF -DNEURA_BUILD_GUI=OFF
