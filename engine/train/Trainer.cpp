@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <sstream>
 
 #include "neura/autograd/GradMode.h"
@@ -27,10 +28,26 @@ void StopToken::set_paused(bool paused) {
     cv_.notify_all();
 }
 
+void StopToken::step_once() {
+    {
+        std::lock_guard lock(mutex_);
+        ++steps_;
+    }
+    cv_.notify_all();
+}
+
 bool StopToken::wait_while_paused() {
     std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return !paused_.load() || stop_.load(); });
-    return !stop_.load();
+    cv_.wait(lock, [&] { return !paused_.load() || stop_.load() || steps_ > 0; });
+    stepped_ = false;
+    if (stop_.load()) return false;
+    if (paused_.load()) {  // woken by a granted step
+        --steps_;
+        stepped_ = true;
+    } else {
+        steps_ = 0;  // steps granted before a resume do not carry over into the next pause
+    }
+    return true;
 }
 
 const char* fit_status_name(FitStatus s) {
@@ -119,6 +136,9 @@ FitResult Trainer::fit(data::DataLoader& train, const data::Dataset* val, std::i
             }
             const auto s0 = Clock::now();
             opt_.zero_grad();
+            std::unique_ptr<CaptureRecorder> recorder;
+            if (cb.on_capture && ((stop && stop->stepped()) || (cb.want_capture && cb.want_capture())))
+                recorder = std::make_unique<CaptureRecorder>(net_);
             Tensor out = net_.forward(batch->features);
             Tensor loss = net_.loss(out, batch->targets);
             const double loss_value = loss.item<double>();
@@ -132,6 +152,7 @@ FitResult Trainer::fit(data::DataLoader& train, const data::Dataset* val, std::i
                     }
             }
             if (!finite) {
+                recorder.reset();
                 auto [node, where] = locate_non_finite(batch->features);
                 result.status = FitStatus::Diverged;
                 result.bad_node = node;
@@ -142,6 +163,14 @@ FitResult Trainer::fit(data::DataLoader& train, const data::Dataset* val, std::i
                     << ". Try a smaller learning rate, normalized inputs, or check the data.";
                 result.message = msg.str();
                 return result;
+            }
+            if (recorder) {
+                Capture c = recorder->finish(loss_value, batch->size());
+                recorder.reset();
+                c.epoch = epoch;
+                c.step = step;
+                c.global_step = global_step;
+                cb.on_capture(std::move(c));
             }
             opt_.step();
             const double acc = accuracy(out, batch->targets);

@@ -14,23 +14,31 @@
 #include "neura/graph/Network.h"
 #include "neura/optim/Optimizer.h"
 #include "neura/optim/Schedulers.h"
+#include "neura/train/Insight.h"
 
 namespace neura::train {
 
-// Shared between the thread that trains and the one that controls it. Stop and pause take effect
-// between two batches.
+// Shared between the thread that trains and the one that controls it. Stop, pause and single steps
+// take effect between two batches.
 class StopToken {
 public:
     void request_stop();
     void set_paused(bool paused);
+    // While paused: lets exactly one more batch through, then pauses again (step mode).
+    void step_once();
     bool stop_requested() const { return stop_.load(); }
     bool paused() const { return paused_.load(); }
-    // Blocks while paused; returns false when a stop was requested.
+    // Blocks while paused (unless a step was granted, which it uses up); returns false when a stop
+    // was requested.
     bool wait_while_paused();
+    // Whether the last wait_while_paused() let a batch through as a single step.
+    bool stepped() const { return stepped_; }
 
 private:
     std::atomic<bool> stop_{false};
     std::atomic<bool> paused_{false};
+    int steps_ = 0;         // granted single steps; under mutex_
+    bool stepped_ = false;  // the training thread's own
     std::mutex mutex_;
     std::condition_variable cv_;
 };
@@ -59,6 +67,11 @@ struct EpochMetrics {
 struct Callbacks {
     std::function<void(const StepProgress&)> on_step;
     std::function<void(const EpochMetrics&)> on_epoch;
+    // Asked before each batch: true records that batch (outputs, gradients, parameters) and hands it to
+    // on_capture after the backward, before the optimizer step. A single step (StopToken::step_once)
+    // is always recorded when on_capture is set.
+    std::function<bool()> want_capture;
+    std::function<void(Capture&&)> on_capture;
 };
 
 enum class FitStatus { Completed, Stopped, Diverged };
