@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-app="$build/gui/neurastudio"
+root=$(pwd)
+app="$(realpath "$build")/gui/neurastudio"
 export QT_QPA_PLATFORM=offscreen
 # A fresh settings folder: screenshots show the default layout, not whatever this machine saved.
 export XDG_CONFIG_HOME
@@ -18,4 +19,13 @@ trap 'rm -rf "$tmp" "$XDG_CONFIG_HOME"' EXIT
 "$build/engine/neura" create "$tmp/cnn.neura" --model projects/src/digits-cnn.model.json \
   --config projects/src/digits-cnn.config.json --dataset "digits,image=true" > /dev/null
 "$app" --screenshot docs/images/studio-digits-cnn.png "$tmp/cnn.neura"
-echo "wrote docs/images/studio-untrained.png, studio-trained.png, studio-digits-cnn.png"
+"$app" --screenshot docs/images/gradcheck-digits-cnn.png --gradcheck --dock "Gradient Check" "$tmp/cnn.neura"
+"$app" --screenshot docs/images/inspector-digits-cnn.png --train-epochs 3 --dock Inspector --select conv2 "$tmp/cnn.neura"
+"$app" --screenshot docs/images/inspector-spiral.png --train-epochs 20 --dock Inspector --select fc2 "$tmp/spiral.neura"
+# The tutorial's pictures: its steps, run as a user would take them (docs/tutorial/first-network.script).
+(cd "$tmp" && "$app" --script "$root/docs/tutorial/first-network.script")
+rm -rf docs/images/tutorial
+cp -r "$tmp/docs/images/tutorial" docs/images/
+echo "wrote docs/images/tutorial/*.png"
+echo "wrote docs/images/studio-untrained.png, studio-trained.png, studio-digits-cnn.png, gradcheck-digits-cnn.png,"
+echo "      inspector-digits-cnn.png, inspector-spiral.png"

@@ -35,6 +35,7 @@
 #include "panels/DatasetPanel.h"
 #include "panels/DecisionBoundaryView.h"
 #include "panels/GradcheckPanel.h"
+#include "panels/InspectorPanel.h"
 #include "panels/IssuesPanel.h"
 #include "panels/PalettePanel.h"
 #include "panels/PlotsPanel.h"
@@ -157,6 +158,9 @@ void MainWindow::createTrainingDocks() {
     gradcheckDock_ = makeDock(tr("Gradient Check"), "GradcheckDock", gradcheck_, this);
     // It checks the project as the window holds it now: the document's model, trained weights, data.
     connect(gradcheck_, &GradcheckPanel::started, this, [this] { statusBar()->showMessage(tr("Checking gradients…"), 3000); });
+    connect(gradcheck_, &GradcheckPanel::nodeResults, scene_, &GraphScene::setGradcheckVerdicts);
+    inspector_ = new InspectorPanel(this);
+    inspectorDock_ = makeDock(tr("Inspector"), "InspectorDock", inspector_, this);
 
     // Left and right docks run the full height; the bottom row sits under the canvas only, so the
     // canvas keeps its width and the plots get the row. Left: layers | dataset over properties.
@@ -177,6 +181,8 @@ void MainWindow::createTrainingDocks() {
     tabifyDockWidget(plotsDock_, issues_);
     addPanel(gradcheckDock_, Qt::BottomDockWidgetArea);
     tabifyDockWidget(plotsDock_, gradcheckDock_);
+    addPanel(inspectorDock_, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(plotsDock_, inspectorDock_);
     plotsDock_->raise();
     resizeDocks({palette_, trainingDock_}, {270, 330}, Qt::Horizontal);
     resizeDocks({palette_, properties_}, {430, 400}, Qt::Vertical);
@@ -194,6 +200,12 @@ void MainWindow::createTrainingDocks() {
             session_->pause();
     });
     pauseAct_->setShortcut(QKeySequence(Qt::Key_F6));
+    stepAct_ = trainMenu->addAction(tr("S&tep One Batch"), this, &MainWindow::stepTraining);
+    stepAct_->setShortcut(QKeySequence(Qt::Key_F10));
+    stepAct_->setToolTip(tr("Run one batch forward, backward and through the optimizer, then pause: the "
+                            "Inspector shows every tensor and gradient of that batch (F10)"));
+    stepAct_->setIcon(QIcon(":/icons/step.png"));
+    inspector_->setStepAction(stepAct_);
     stopAct_ = trainMenu->addAction(tr("&Stop"), session_, &TrainingSession::stop);
     trainingPanel_->trainAction()->setIcon(QIcon(":/icons/train.png"));
     pauseAct_->setIcon(QIcon(":/icons/pause.png"));
@@ -203,8 +215,19 @@ void MainWindow::createTrainingDocks() {
     runBar->setObjectName("RunToolBar");
     runBar->addAction(trainingPanel_->trainAction());
     runBar->addAction(pauseAct_);
+    runBar->addAction(stepAct_);
     runBar->addAction(stopAct_);
     stopAct_->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
+    trainMenu->addSeparator();
+    flowAct_ = trainMenu->addAction(tr("Show &Gradient Flow on the Canvas"));
+    flowAct_->setCheckable(true);
+    flowAct_->setChecked(true);
+    flowAct_->setToolTip(tr("While training, colour each edge by the gradient flowing back along it and each "
+                            "node by the scale of its output (blue vanishing, green healthy, red exploding)"));
+    connect(flowAct_, &QAction::toggled, this, [this](bool on) {
+        scene_->setInsight(on ? inspector_->capture() : nullptr);
+    });
+    addAction(stepAct_);
     for (QAction* a : {pauseAct_, stopAct_}) {
         a->setEnabled(false);
         addAction(a);
@@ -233,6 +256,17 @@ void MainWindow::connectTraining() {
         stopAct_->setEnabled(running || paused);
     });
     connect(session_, &TrainingSession::epochFinished, plots_, &PlotsPanel::addEpoch);
+    connect(session_, &TrainingSession::captured, this, [this](const train::CapturePtr& capture) {
+        inspector_->setCapture(capture);
+        if (flowAct_->isChecked()) scene_->setInsight(capture);
+    });
+    connect(inspector_, &InspectorPanel::captureRequested, this, &MainWindow::captureBatch);
+    connect(inspector_, &InspectorPanel::captureReady, this, [this](const train::CapturePtr& capture) {
+        if (flowAct_->isChecked()) scene_->setInsight(capture);
+    });
+    connect(inspector_, &InspectorPanel::captureFailed, this, [this](const QString& message) {
+        statusBar()->showMessage(tr("Could not capture a batch: %1").arg(message), 10000);
+    });
     connect(session_, &TrainingSession::boundaryUpdated, boundary_, &DecisionBoundaryView::setGrid);
     connect(session_, &TrainingSession::diverged, this, &MainWindow::onDiverged);
     connect(session_, &TrainingSession::finished, this, &MainWindow::onTrainingFinished);
@@ -245,6 +279,7 @@ void MainWindow::connectTraining() {
 }
 
 QAction* MainWindow::trainAction() const { return trainingPanel_->trainAction(); }
+GradcheckPanel* MainWindow::gradcheckPanel() const { return gradcheck_.data(); }
 
 void MainWindow::createActions() {
     // ---- File
@@ -408,6 +443,7 @@ void MainWindow::updateTotals() {
 void MainWindow::onSelectionChanged() {
     const auto sel = scene_->selectedNodes();
     properties_->setNode(sel.size() == 1 ? sel.front() : graph::NodeId::Invalid);
+    if (inspector_ && sel.size() == 1) inspector_->setNode(sel.front());
     if (gradcheck_ && !gradcheck_->isRunning()) {
         gradcheck_->setSelectedNodes(std::set<graph::NodeId>(sel.begin(), sel.end()));
         gradcheck_->setProject(currentProject());
@@ -802,8 +838,36 @@ void MainWindow::onDatasetChanged() {
     if (it == attrs.end() || it->second != value) doc_->setAttribute(input, "shape", value);
 }
 
-void MainWindow::train() {
-    if (session_->isRunning()) return;
+void MainWindow::train() { startTraining(false); }
+
+void MainWindow::stepTraining() {
+    if (session_->isPaused()) {
+        session_->step();
+    } else if (session_->isRunning()) {
+        session_->pause();
+    } else if (startTraining(true)) {
+        session_->step();
+        inspectorDock_->show();
+        inspectorDock_->raise();
+    }
+}
+
+void MainWindow::captureBatch() {
+    if (session_->isRunning()) {
+        session_->requestCapture();
+        statusBar()->showMessage(session_->isPaused() ? tr("The next batch will be captured: press Step (F10).")
+                                                      : tr("Capturing the next batch…"),
+                                 5000);
+        return;
+    }
+    project::Project p = currentProject();
+    trainingPanel_->saveToProject(p);
+    datasetPanel_->saveToProject(p);
+    inspector_->captureProject(p);
+}
+
+bool MainWindow::startTraining(bool paused) {
+    if (session_->isRunning()) return false;
     // Everything the run needs goes into one copy: the model as drawn, the setup, the dataset.
     project::Project p = currentProject();
     trainingPanel_->saveToProject(p);
@@ -813,11 +877,17 @@ void MainWindow::train() {
     plots_->beginRun(tr("Run %1 · this session").arg(project_.runs.size() + 1));
     boundary_->clearGrid();
     doc_->setReadOnly(true, tr("The model cannot be edited while it is training (Train ▸ Stop ends the run)."));
-    if (!session_->start(p, config)) {
+    TrainingSession::Options options;
+    options.startPaused = paused;
+    // Canvas colours and the inspector follow the run about twice a second.
+    options.insightIntervalMs = flowAct_->isChecked() || inspectorDock_->isVisible() ? 500 : 0;
+    if (!session_->start(p, config, options)) {
         doc_->setReadOnly(false);
-        return;
+        return false;
     }
-    statusBar()->showMessage(tr("Training…"), 4000);
+    statusBar()->showMessage(paused ? tr("Step mode: F10 runs one batch, F6 resumes, Shift+F5 stops.") : tr("Training…"),
+                             paused ? 8000 : 4000);
+    return true;
 }
 
 void MainWindow::onTrainingFinished(const TrainingResult& result) {

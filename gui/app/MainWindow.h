@@ -27,6 +27,7 @@ class PlotsPanel;
 class DatasetPanel;
 class DecisionBoundaryView;
 class GradcheckPanel;
+class InspectorPanel;
 struct TrainingResult;
 
 class MainWindow : public QMainWindow {
@@ -49,6 +50,10 @@ public:
     QAction* trainAction() const;  // F5, the training panel's
     QAction* pauseAction() const { return pauseAct_; }
     QAction* stopAction() const { return stopAct_; }
+    QAction* stepAction() const { return stepAct_; }
+    QAction* gradientFlowAction() const { return flowAct_; }
+    GradcheckPanel* gradcheckPanel() const;
+    InspectorPanel* inspector() const { return inspector_; }
 
     // The model's undo stack is not clean, or training, the dataset or the setup changed the project.
     bool isModified() const;
@@ -76,6 +81,12 @@ public slots:
     // Trains the document's model with the training panel's setup and the dataset panel's data on a
     // copy of the project; the document is read-only until the run ends. Ignored while a run goes.
     void train();
+    // Step mode (F10): idle, starts a run paused and runs its first batch; paused, runs the next batch;
+    // running, pauses. Each step's batch arrives in the inspector with every tensor and gradient.
+    void stepTraining();
+    // The inspector's "Capture batch": the next batch of a run going on, or one forward + backward
+    // of the project's current weights when idle.
+    void captureBatch();
     // Writes the project with its unsaved changes to autosavePath(), leaving the project file and the
     // modified state alone; false when there was nothing to write or it failed. A timer calls it.
     bool autosaveNow();
@@ -112,6 +123,7 @@ private:
     void createTrainingDocks();
     void connectTraining();
     void loadPanels();  // the training, dataset and plots panels from project_
+    bool startTraining(bool paused);
     void onTrainingFinished(const TrainingResult& result);
     void onDiverged(const QString& message, qint64 nodeId);
     void onDatasetChanged();
@@ -147,6 +159,10 @@ private:
     DecisionBoundaryView* boundary_ = nullptr;
     QPointer<GradcheckPanel> gradcheck_;  // QPointer: selection signals can arrive while the window is torn down
     QDockWidget* gradcheckDock_ = nullptr;
+    InspectorPanel* inspector_ = nullptr;
+    QDockWidget* inspectorDock_ = nullptr;
+    QAction* stepAct_ = nullptr;
+    QAction* flowAct_ = nullptr;
     QDockWidget* trainingDock_ = nullptr;
     QDockWidget* plotsDock_ = nullptr;
     QDockWidget* datasetDock_ = nullptr;

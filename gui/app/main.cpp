@@ -1,9 +1,15 @@
 // neurastudio [PROJECT]
-// neurastudio --screenshot OUT.png [--train-epochs N] [PROJECT]
-//     render the main window to a PNG and exit; with --train-epochs, train N epochs first
+// neurastudio --screenshot OUT.png [--train-epochs N] [--gradcheck] [--capture] [--select NODE]
+//              [--dock TITLE] [PROJECT]
+//     render the main window to a PNG and exit; with --train-epochs, train N epochs first; --gradcheck
+//     runs the gradient check of every layer, --capture records one batch for the inspector, --select
+//     selects a node by name, --dock brings a dock to the front (by its title)
+// neurastudio --script FILE [PROJECT]
+//     run a screenshot script (gui/app/ScreenshotScript.h: the tutorial's steps) and exit
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QDockWidget>
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QSettings>
@@ -11,9 +17,12 @@
 #include <cstdio>
 
 #include "app/MainWindow.h"
+#include "app/ScreenshotScript.h"
 #include "app/Theme.h"
 #include "document/GraphDocument.h"
 #include "editor/GraphScene.h"
+#include "panels/GradcheckPanel.h"
+#include "panels/InspectorPanel.h"
 #include "panels/TrainingPanel.h"
 #include "session/TrainingSession.h"
 
@@ -52,6 +61,16 @@ int main(int argc, char** argv) {
     parser.addOption(shot);
     QCommandLineOption trainEpochs("train-epochs", "With --screenshot: train N epochs before rendering.", "N");
     parser.addOption(trainEpochs);
+    QCommandLineOption gradcheck("gradcheck", "With --screenshot: check every layer's gradients first.");
+    parser.addOption(gradcheck);
+    QCommandLineOption capture("capture", "With --screenshot: capture one batch for the inspector first.");
+    parser.addOption(capture);
+    QCommandLineOption select("select", "With --screenshot: select the node called NODE.", "NODE");
+    parser.addOption(select);
+    QCommandLineOption dockOption("dock", "With --screenshot: bring the dock titled TITLE to the front.", "TITLE");
+    parser.addOption(dockOption);
+    QCommandLineOption script("script", "Run the steps in FILE (new, add, connect, train, shot, ...) and exit.", "FILE");
+    parser.addOption(script);
     QCommandLineOption dark("dark", "Use the dark theme.");
     parser.addOption(dark);
     parser.addPositionalArgument("project", "The .neura project to open.", "[PROJECT]");
@@ -61,7 +80,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "neurastudio: one project at most\n");
         return 2;
     }
-    const bool screenshot = parser.isSet(shot);
+    const bool screenshot = parser.isSet(shot) || parser.isSet(script);
     int epochs = 0;
     if (parser.isSet(trainEpochs)) {
         bool ok = false;
@@ -71,6 +90,11 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    for (const auto* o : {&gradcheck, &capture, &select, &dockOption})
+        if (parser.isSet(*o) && !screenshot) {
+            std::fprintf(stderr, "neurastudio: --%s goes with --screenshot\n", qPrintable(o->names().front()));
+            return 2;
+        }
     // --dark, or the View ▸ Dark Theme choice (not for screenshots: they show what was asked).
     if (parser.isSet(dark) || (!screenshot && QSettings().value("view/dark", false).toBool()))
         neura::gui::applyTheme(true);
@@ -81,7 +105,7 @@ int main(int argc, char** argv) {
     else
         window = std::make_unique<neura::gui::MainWindow>();
 
-    const QString project = args.isEmpty() ? defaultProject() : args.front();
+    const QString project = !args.isEmpty() ? args.front() : parser.isSet(script) ? QString() : defaultProject();
     if (project.isEmpty()) {
         window->newDocument();
     } else if (!window->openFile(project)) {
@@ -89,6 +113,20 @@ int main(int argc, char** argv) {
         window->newDocument();
     }
 
+    if (parser.isSet(script)) {
+        window->resize(1440, 900);
+        window->show();
+        int status = 0;
+        QTimer::singleShot(0, window.get(), [&] {
+            QString error;
+            if (!neura::gui::ScreenshotScript::run(*window, parser.value(script), &error)) {
+                std::fprintf(stderr, "neurastudio: %s\n", qPrintable(error));
+                status = 1;
+            }
+            app.exit(status);
+        });
+        return app.exec();
+    }
     if (screenshot) {
         window->resize(1440, 900);
         window->show();
@@ -112,14 +150,55 @@ int main(int argc, char** argv) {
             if (session->isRunning()) loop.exec();
             if (status != 0) return status;
         }
+        // Waits in a nested loop for one of two signals; false when the second (failure) came.
+        auto await = [](auto* sender, auto done, auto failed) {
+            QEventLoop loop;
+            bool ok = true;
+            QObject::connect(sender, done, &loop, [&] { loop.quit(); });
+            QObject::connect(sender, failed, &loop, [&] {
+                ok = false;
+                loop.quit();
+            });
+            QTimer::singleShot(300000, &loop, [&] {
+                ok = false;
+                loop.quit();
+            });
+            loop.exec();
+            return ok;
+        };
+        if (parser.isSet(gradcheck)) {
+            auto* panel = window->gradcheckPanel();
+            QTimer::singleShot(0, panel, &neura::gui::GradcheckPanel::checkAll);
+            if (!await(panel, &neura::gui::GradcheckPanel::finished, &neura::gui::GradcheckPanel::failed)) return 1;
+        }
+        if (parser.isSet(capture)) {
+            auto* inspector = window->inspector();
+            QTimer::singleShot(0, window.get(), &neura::gui::MainWindow::captureBatch);
+            if (!await(inspector, &neura::gui::InspectorPanel::captureReady, &neura::gui::InspectorPanel::captureFailed))
+                return 1;
+        }
+        if (parser.isSet(dockOption)) {
+            bool found = false;
+            for (auto* d : window->findChildren<QDockWidget*>())
+                if (d->windowTitle() == parser.value(dockOption)) {
+                    d->show();
+                    d->raise();
+                    found = true;
+                }
+            if (!found) {
+                std::fprintf(stderr, "neurastudio: no dock is titled '%s'\n", qPrintable(parser.value(dockOption)));
+                return 2;
+            }
+        }
+        const QString selectName = parser.value(select);
         // Let layouts, docks and the first paint settle, then fit and grab.
         QTimer::singleShot(150, window.get(), [&] {
             window->fitView();
-            // Show the properties form too: select the first layer with parameters.
+            // Show the properties form too: select the node asked for, or the first layer with parameters.
             const auto& doc = *window->document();
             for (const auto& [id, node] : doc.graph().nodes()) {
                 const auto* s = doc.shapes().find(id);
-                if (s && s->parameters > 0) {
+                if (selectName.isEmpty() ? (s && s->parameters > 0) : QString::fromStdString(node.name) == selectName) {
                     window->scene()->selectNodes({id});
                     break;
                 }

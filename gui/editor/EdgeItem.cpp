@@ -8,6 +8,8 @@
 #include <QStyleOptionGraphicsItem>
 #include <cmath>
 
+#include "editor/ScaleColours.h"
+
 namespace neura::gui {
 
 EdgeItem::EdgeItem(graph::EdgeId id) : id_(id) {
@@ -33,7 +35,23 @@ void EdgeItem::setLabel(const QString& shape) {
     if (label_ == shape) return;
     prepareGeometryChange();
     label_ = shape;
-    setToolTip(shape.isEmpty() ? QString() : QObject::tr("Tensor %1").arg(shape));
+    updateToolTip();
+}
+
+void EdgeItem::setGradientScale(double rms) {
+    gradRms_ = rms;
+    updateToolTip();
+    update();
+}
+
+void EdgeItem::updateToolTip() {
+    QString tip = label_.isEmpty() ? QString() : QObject::tr("Tensor %1").arg(label_);
+    if (gradRms_ >= 0)
+        tip += QObject::tr("%1Gradient RMS %2 (%3)")
+                   .arg(tip.isEmpty() ? "" : "\n")
+                   .arg(gradRms_, 0, 'g', 3)
+                   .arg(scale_colours::verdict(gradRms_, scale_colours::kGradient));
+    setToolTip(tip);
 }
 
 QRectF EdgeItem::boundingRect() const {
@@ -54,7 +72,12 @@ void EdgeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidge
     const bool selected = option->state & QStyle::State_Selected;
     QColor c = selected ? pal.color(QPalette::Highlight) : pal.color(QPalette::Text);
     if (!selected) c.setAlphaF(0.55f);
-    p->setPen(QPen(c, selected ? 3.0 : 2.0, Qt::SolidLine, Qt::RoundCap));
+    double width = selected ? 3.0 : 2.0;
+    if (gradRms_ >= 0 && !selected) {
+        c = scale_colours::colour(gradRms_, scale_colours::kGradient);
+        width = 3.5;
+    }
+    p->setPen(QPen(c, width, Qt::SolidLine, Qt::RoundCap));
     p->setBrush(Qt::NoBrush);
     p->drawPath(path());
     if (label_.isEmpty()) return;

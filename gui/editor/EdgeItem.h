@@ -17,6 +17,10 @@ public:
     void setEnds(QPointF from, QPointF to);
     void setLabel(const QString& shape);
     const QString& label() const { return label_; }
+    // The RMS of the loss's gradient flowing back along this edge on the last captured batch, shown
+    // as the curve's colour; negative clears it.
+    void setGradientScale(double rms);
+    double gradientScale() const { return gradRms_; }
 
     static QPainterPath curve(QPointF from, QPointF to);
 
@@ -26,7 +30,10 @@ public:
 
 private:
     graph::EdgeId id_;
+    void updateToolTip();
+
     QString label_;
+    double gradRms_ = -1.0;
     QPointF labelPos_;
 };
 

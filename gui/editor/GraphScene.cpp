@@ -26,6 +26,12 @@ GraphScene::GraphScene(GraphDocument* doc, QObject* parent) : QGraphicsScene(par
     connect(doc_, &GraphDocument::edgeRemoved, this, &GraphScene::removeEdgeItem);
     connect(doc_, &GraphDocument::nodeMoved, this, &GraphScene::moveNodeItem);
     connect(doc_, &GraphDocument::analysisChanged, this, &GraphScene::refreshAnalysis);
+    for (auto signal : {&GraphDocument::nodeAdded, &GraphDocument::nodeRemoved})
+        connect(doc_, signal, this, &GraphScene::modelEdited);
+    for (auto signal : {&GraphDocument::edgeAdded, &GraphDocument::edgeRemoved})
+        connect(doc_, signal, this, &GraphScene::modelEdited);
+    connect(doc_, &GraphDocument::attributeChanged, this, &GraphScene::modelEdited);
+    connect(doc_, &GraphDocument::documentReset, this, &GraphScene::modelEdited);
     rebuild();
 }
 
@@ -96,6 +102,37 @@ QRectF GraphScene::contentRect() const {
 }
 
 // ---------------------------------------------------------------- following the document
+
+void GraphScene::modelEdited() {
+    clearGradcheckVerdicts();
+    setInsight(nullptr);
+}
+
+void GraphScene::setGradcheckVerdicts(const QMap<quint32, int>& verdicts) {
+    for (auto& [id, item] : nodes_) item->setGradcheckVerdict(verdicts.value(id.value, -1));
+}
+
+void GraphScene::clearGradcheckVerdicts() {
+    for (auto& [id, item] : nodes_) item->setGradcheckVerdict(-1);
+}
+
+void GraphScene::setInsight(const train::CapturePtr& capture) {
+    if (!capture && !insight_) return;
+    insight_ = capture;
+    applyInsight();
+}
+
+void GraphScene::applyInsight() {
+    for (auto& [id, item] : nodes_) {
+        const train::NodeCapture* n = insight_ ? insight_->find(id) : nullptr;
+        const bool shown = n && n->activation.numel > 0 && doc_->graph().node(id).type != "Input";
+        item->setActivationScale(shown ? n->activation.rms : -1.0, n ? n->dead_fraction : -1.0);
+    }
+    for (auto& [id, item] : edges_) {
+        const train::NodeCapture* n = insight_ && doc_->graph().has_edge(id) ? insight_->find(doc_->graph().edge(id).from.node) : nullptr;
+        item->setGradientScale(n && n->gradient.numel > 0 ? n->gradient.rms : -1.0);
+    }
+}
 
 void GraphScene::rebuild() {
     dragPort_ = dropTarget_ = nullptr;

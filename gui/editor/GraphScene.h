@@ -3,10 +3,12 @@
 // answer to the document's signals — and turns the user's gestures (port drags, node drags, drops
 // from the palette) into requests to the document.
 #include <QGraphicsScene>
+#include <QMap>
 #include <map>
 #include <vector>
 
 #include "neura/graph/ModelGraph.h"
+#include "neura/train/Insight.h"
 
 class QGraphicsPathItem;
 
@@ -39,6 +41,15 @@ public:
     // Bounding rectangle of the nodes, with a margin.
     QRectF contentRect() const;
 
+    // Gradient-check verdicts by node id value (GradcheckPanel::verdictOf): the nodes' halos. Any edit
+    // of the model clears them, since they no longer describe it.
+    void setGradcheckVerdicts(const QMap<quint32, int>& verdicts);
+    void clearGradcheckVerdicts();
+    // A batch seen from inside: nodes get their activation scale, edges the gradient flowing back
+    // along them. Null (or any edit of the model) clears it.
+    void setInsight(const train::CapturePtr& capture);
+    const train::CapturePtr& insight() const { return insight_; }
+
 signals:
     void statusMessage(const QString& text);
 
@@ -63,8 +74,11 @@ private:
     void updateEdgesOf(graph::NodeId id);
     PortItem* portAt(QPointF scenePos) const;
     void finishPortDrag(QPointF scenePos);
+    void modelEdited();
+    void applyInsight();
 
     GraphDocument* doc_;
+    train::CapturePtr insight_;
     std::map<graph::NodeId, NodeItem*> nodes_;
     std::map<graph::EdgeId, EdgeItem*> edges_;
 

@@ -9,6 +9,7 @@
 
 #include "document/GraphDocument.h"
 #include "editor/PortItem.h"
+#include "editor/ScaleColours.h"
 #include "neura/graph/LayerRegistry.h"
 
 namespace neura::gui {
@@ -110,7 +111,8 @@ void NodeItem::refresh() {
     if (!message_.isEmpty())
         tip += QStringLiteral("<hr><span style='color:%1'>%2</span>")
                    .arg(error_ ? "#d03030" : "#c08000", message_.toHtmlEscaped().replace("\n", "<br>"));
-    setToolTip(tip);
+    baseTip_ = tip;
+    updateToolTip();
     for (auto* p : inputs_) p->setConnected(doc_->graph().edge_into(p->ref()).has_value());
     for (auto* p : outputs_) {
         bool used = false;
@@ -118,6 +120,44 @@ void NodeItem::refresh() {
         p->setConnected(used);
     }
     update();
+}
+
+QColor NodeItem::verdictColour(int verdict) {
+    switch (verdict) {
+        case 0: return QColor(40, 170, 70);
+        case 1: return QColor(225, 160, 20);
+        case 2: return QColor(220, 50, 50);
+        default: return {};
+    }
+}
+
+void NodeItem::setGradcheckVerdict(int verdict) {
+    if (verdict == verdict_) return;
+    verdict_ = verdict;
+    updateToolTip();
+    update();
+}
+
+void NodeItem::setActivationScale(double rms, double deadFraction) {
+    activationRms_ = rms;
+    deadFraction_ = deadFraction;
+    updateToolTip();
+    update();
+}
+
+void NodeItem::updateToolTip() {
+    QString tip = baseTip_;
+    if (verdict_ >= 0) {
+        static const char* kWords[] = {"passed", "passed, but close to the tolerance", "FAILED"};
+        tip += QStringLiteral("<hr>Gradient check: <span style='color:%1'><b>%2</b></span>")
+                   .arg(verdictColour(verdict_).name(), QObject::tr(kWords[verdict_]));
+    }
+    if (activationRms_ >= 0) {
+        using namespace scale_colours;
+        tip += QStringLiteral("<hr>Output RMS %1 (%2)").arg(activationRms_, 0, 'g', 3).arg(verdict(activationRms_, kActivation));
+        if (deadFraction_ >= 0) tip += QObject::tr("<br>Dead units on the last batch: %1%").arg(deadFraction_ * 100, 0, 'f', 1);
+    }
+    setToolTip(tip);
 }
 
 PortItem* NodeItem::inputPort(std::size_t index) const { return index < inputs_.size() ? inputs_[index] : nullptr; }
@@ -137,9 +177,22 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidge
     QColor border = error_ ? error : warning_ ? warning : blend(pal.color(QPalette::Text), bodyFill, 0.65);
     const bool selected = option->state & QStyle::State_Selected;
     if (selected) border = pal.color(QPalette::Highlight);
+    if (verdict_ >= 0) {  // the gradient check's verdict: a halo around the node
+        QColor halo = verdictColour(verdict_);
+        p->setPen(QPen(halo, 5.0));
+        p->setBrush(Qt::NoBrush);
+        p->drawRoundedRect(body.adjusted(-1.5, -1.5, 1.5, 1.5), kCorner + 1.5, kCorner + 1.5);
+    }
     p->setPen(QPen(border, selected || error_ ? 2.4 : 1.2));
     p->setBrush(bodyFill);
     p->drawRoundedRect(body, kCorner, kCorner);
+    if (activationRms_ >= 0) {  // activation scale: a strip along the bottom edge
+        QPainterPath strip;
+        strip.addRoundedRect(body.adjusted(1, 0, -1, -1), kCorner, kCorner);
+        QPainterPath band;
+        band.addRect(QRectF(0, height() - 6, kWidth, 6));
+        p->fillPath(strip.intersected(band), scale_colours::colour(activationRms_, scale_colours::kActivation));
+    }
 
     // Header band in the category colour
     QPainterPath header;
@@ -163,6 +216,15 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidge
     p->setFont(small);
     p->setPen(QColor(255, 255, 255, 215));
     p->drawText(QRectF(10, 23, kWidth - 20, 18), Qt::AlignLeft | Qt::AlignVCenter, type_);
+    if (verdict_ >= 0 && !(error_ || warning_)) {  // the check's badge: ✓ or ✗
+        const QRectF badge(kWidth - 26, 12, 18, 18);
+        p->setPen(Qt::NoPen);
+        p->setBrush(Qt::white);
+        p->drawEllipse(badge);
+        p->setPen(verdictColour(verdict_));
+        p->setFont(bold);
+        p->drawText(badge, Qt::AlignCenter, verdict_ == 2 ? QStringLiteral("\u2717") : QStringLiteral("\u2713"));
+    }
     if (error_ || warning_) {  // badge
         const QRectF badge(kWidth - 26, 12, 18, 18);
         p->setPen(Qt::NoPen);

@@ -2,6 +2,7 @@
 // NodeItem: how one layer node looks — name, type, named ports (inputs left, outputs right), output
 // shape and parameter count; red with the message as tooltip when validate() reports an error.
 // It holds the node's id only and refreshes from the document when told to.
+#include <QColor>
 #include <QGraphicsItem>
 #include <vector>
 
@@ -35,14 +36,27 @@ public:
     QString parameterLabel() const { return params_; }
     bool showsError() const { return error_; }
 
+    // The gradient check's verdict for this node: -1 none, 0 passed, 1 passed narrowly, 2 failed.
+    void setGradcheckVerdict(int verdict);
+    int gradcheckVerdict() const { return verdict_; }
+    static QColor verdictColour(int verdict);
+    // What training shows on the node: its output's RMS (a strip along the bottom in the activation
+    // colour scale) and, for ReLU, the dead fraction; a negative rms clears it.
+    void setActivationScale(double rms, double deadFraction = -1.0);
+    double activationScale() const { return activationRms_; }
+
 private:
     void rebuildPorts();
+    void updateToolTip();
     double height() const;
 
     const GraphDocument* doc_;
     graph::NodeId id_;
     QString name_, type_, category_, shape_, params_, message_;
     bool error_ = false, warning_ = false;
+    int verdict_ = -1;
+    double activationRms_ = -1.0, deadFraction_ = -1.0;
+    QString baseTip_;
     bool compact_ = false;  // single unnamed ports: no label rows, ports beside the footer
     std::vector<PortItem*> inputs_, outputs_;  // children, owned by the item
 };

@@ -45,6 +45,11 @@ Extent extent_of(const data::Dataset& d) {
 
 }  // namespace
 
+struct TrainingRequests {
+    std::atomic<bool> snapshot{false};
+    std::atomic<bool> capture{false};
+};
+
 // Lives on the session's QThread; everything it touches (experiment, network, project copy) is its
 // own. What crosses back are signal arguments: values or shared_ptrs to const data.
 class TrainingWorker : public QObject {
@@ -54,7 +59,9 @@ public:
                    std::shared_ptr<train::StopToken> token)
         : project_(std::move(project)), config_(std::move(config)), options_(options), token_(std::move(token)) {}
 
-    std::atomic<bool> snapshotRequested{false};
+    // Shared with the session, which may set them until the thread has ended (the worker object
+    // itself goes away with its thread).
+    std::shared_ptr<TrainingRequests> requests = std::make_shared<TrainingRequests>();
 
 public slots:
     void run() {
@@ -74,6 +81,7 @@ signals:
     void epochFinished(const neura::train::EpochMetrics& metrics);
     void boundaryUpdated(const neura::gui::BoundaryGridPtr& grid);
     void weightsSnapshot(const neura::gui::WeightsPtr& weights);
+    void captured(const neura::train::CapturePtr& capture);
     void finishedRun(const neura::gui::TrainingResult& result);
     void failedRun(const QString& message);
 
@@ -96,6 +104,7 @@ private:
         const auto t_start = Clock::now();
         auto last_progress = t_start - std::chrono::hours(1);
         auto last_boundary = t_start;
+        auto last_capture = t_start - std::chrono::hours(1);
         std::int64_t samples_since = 0;
         auto since = t_start;
 
@@ -105,7 +114,8 @@ private:
             samples_since += last_step ? train_n - p.step * bs : bs;
             const auto now = Clock::now();
             const bool final_step = last_step && p.epoch + 1 == p.epochs;
-            if (seconds_between(last_progress, now) * 1000.0 >= options_.progressIntervalMs || final_step) {
+            if (seconds_between(last_progress, now) * 1000.0 >= options_.progressIntervalMs || final_step ||
+                token_->stepped()) {
                 TrainingProgress g;
                 g.epoch = p.epoch;
                 g.epochs = p.epochs;
@@ -129,15 +139,27 @@ private:
                 emit boundaryUpdated(evaluateGrid(ex, p.global_step));
                 last_boundary = Clock::now();  // the evaluation's own time does not count
             }
-            if (snapshotRequested.exchange(false)) emit weightsSnapshot(cloneWeights(ex));
+            if (requests->snapshot.exchange(false)) emit weightsSnapshot(cloneWeights(ex));
         };
         cb.on_epoch = [&](const train::EpochMetrics& m) { emit epochFinished(m); };
+        const std::int64_t total_steps = steps * config_.epochs;
+        std::int64_t asked = 0;
+        cb.want_capture = [&] {
+            const bool last_batch = ++asked == total_steps;  // what the views show after the run
+            if (requests->capture.exchange(false) || (last_batch && options_.insightIntervalMs > 0)) return true;
+            return options_.insightIntervalMs > 0 &&
+                   seconds_between(last_capture, Clock::now()) * 1000.0 >= options_.insightIntervalMs;
+        };
+        cb.on_capture = [&](train::Capture&& c) {
+            emit captured(std::make_shared<const train::Capture>(std::move(c)));
+            last_capture = Clock::now();  // the capture's own time does not count
+        };
 
         const train::FitResult r = ex.run(cb, token_.get());
 
         const std::int64_t steps_done = static_cast<std::int64_t>(r.history.size()) * steps;
         if (boundary && r.status != train::FitStatus::Diverged) emit boundaryUpdated(evaluateGrid(ex, steps_done));
-        if (snapshotRequested.exchange(false)) emit weightsSnapshot(cloneWeights(ex));
+        if (requests->snapshot.exchange(false)) emit weightsSnapshot(cloneWeights(ex));
 
         TrainingResult out;
         out.status = r.status;
@@ -238,6 +260,7 @@ TrainingSession::TrainingSession(QObject* parent) : QObject(parent) {
         qRegisterMetaType<WeightsPtr>();
         qRegisterMetaType<TrainingResult>();
         qRegisterMetaType<train::EpochMetrics>();
+        qRegisterMetaType<train::CapturePtr>();
         return true;
     }();
     (void)registered;
@@ -256,9 +279,11 @@ bool TrainingSession::start(const project::Project& project, const train::TrainC
                             const Options& options) {
     if (thread_) return false;
     token_ = std::make_shared<train::StopToken>();
+    if (options.startPaused) token_->set_paused(true);
     thread_ = new QThread;  // owned here, not by a parent: it is joined before it is deleted
     thread_->setObjectName(QStringLiteral("neura-training"));
     worker_ = new TrainingWorker(project, config, options, token_);
+    requests_ = worker_->requests;
     worker_->moveToThread(thread_);
     // The worker is deleted on its own thread as the thread ends (Qt's worker-object pattern).
     connect(thread_, &QThread::finished, worker_, &QObject::deleteLater);
@@ -268,6 +293,7 @@ bool TrainingSession::start(const project::Project& project, const train::TrainC
     connect(worker_, &TrainingWorker::epochFinished, this, &TrainingSession::epochFinished);
     connect(worker_, &TrainingWorker::boundaryUpdated, this, &TrainingSession::boundaryUpdated);
     connect(worker_, &TrainingWorker::weightsSnapshot, this, &TrainingSession::weightsSnapshot);
+    connect(worker_, &TrainingWorker::captured, this, &TrainingSession::captured);
     connect(worker_, &TrainingWorker::finishedRun, this, [this](const TrainingResult& r) {
         joinWorker();
         setState(State::Idle);
@@ -281,7 +307,7 @@ bool TrainingSession::start(const project::Project& project, const train::TrainC
     });
     thread_->start();
     QMetaObject::invokeMethod(worker_, &TrainingWorker::run, Qt::QueuedConnection);
-    setState(State::Running);
+    setState(options.startPaused ? State::Paused : State::Running);
     return true;
 }
 
@@ -318,7 +344,15 @@ void TrainingSession::stop() {
 }
 
 void TrainingSession::requestWeightsSnapshot() {
-    if (worker_) worker_->snapshotRequested.store(true);
+    if (requests_) requests_->snapshot.store(true);
+}
+
+void TrainingSession::step() {
+    if (token_ && state_ == State::Paused) token_->step_once();
+}
+
+void TrainingSession::requestCapture() {
+    if (requests_) requests_->capture.store(true);
 }
 
 void TrainingSession::setState(State s) {

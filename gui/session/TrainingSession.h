@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "neura/project/Project.h"
+#include "neura/train/Insight.h"
 #include "neura/train/TrainConfig.h"
 #include "neura/train/Trainer.h"
 
@@ -58,6 +59,7 @@ struct TrainingResult {
 };
 
 class TrainingWorker;
+struct TrainingRequests;
 
 class TrainingSession : public QObject {
     Q_OBJECT
@@ -70,6 +72,8 @@ public:
         int progressIntervalMs = 100;  // stepProgress at most this often
         int boundaryResolution = 72;   // grid cells per side; 0 disables the decision-boundary grid
         int boundaryIntervalMs = 250;  // boundaryUpdated at most this often
+        int insightIntervalMs = 0;     // captured() about this often; 0: only when asked or stepping
+        bool startPaused = false;      // step mode: nothing runs until step() or resume()
     };
 
     explicit TrainingSession(QObject* parent = nullptr);
@@ -94,6 +98,11 @@ public slots:
     void stop();    // before the next batch; also ends a pause. finished() follows with status "stopped"
     // The worker clones the weights at its next step and emits weightsSnapshot().
     void requestWeightsSnapshot();
+    // While paused: runs exactly one batch (forward, backward, optimizer step), emits captured() with
+    // that batch's tensors and gradients, and pauses again.
+    void step();
+    // Records the next batch and emits captured().
+    void requestCapture();
 
 signals:
     void stateChanged(neura::gui::TrainingSession::State state);
@@ -103,6 +112,8 @@ signals:
     void epochFinished(const neura::train::EpochMetrics& metrics);  // every epoch, in order
     void boundaryUpdated(const neura::gui::BoundaryGridPtr& grid);   // 2-D classification sets only
     void weightsSnapshot(const neura::gui::WeightsPtr& weights);
+    // One batch seen from inside: node outputs and their gradients, parameters and theirs.
+    void captured(const neura::train::CapturePtr& capture);
     // A NaN/Inf stop, before finished(): the message and the node where non-finite values appeared.
     void diverged(const QString& message, qint64 nodeId);
     // The run ended (completed, stopped or diverged). Exactly one of finished() / failed() per start().
@@ -118,6 +129,7 @@ private:
     QThread* thread_ = nullptr;
     TrainingWorker* worker_ = nullptr;
     std::shared_ptr<train::StopToken> token_;
+    std::shared_ptr<TrainingRequests> requests_;
     State state_ = State::Idle;
 };
 
@@ -128,3 +140,4 @@ Q_DECLARE_METATYPE(neura::gui::BoundaryGridPtr)
 Q_DECLARE_METATYPE(neura::gui::WeightsPtr)
 Q_DECLARE_METATYPE(neura::gui::TrainingResult)
 Q_DECLARE_METATYPE(neura::train::EpochMetrics)
+Q_DECLARE_METATYPE(neura::train::CapturePtr)

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "neura/core/Error.h"
+#include "neura/project/Project.h"
+#include "neura/train/Experiment.h"
 
 namespace neura::test {
 
@@ -31,6 +33,23 @@ inline QString example_text(const QString& name, const QString& part) {
     QFile f(example_file(name, part));
     if (!f.open(QIODevice::ReadOnly)) qFatal("cannot read %s", qPrintable(f.fileName()));
     return QString::fromUtf8(f.readAll()).trimmed();
+}
+
+// projects/src/<name> as a project: model, training setup and dataset ("spiral,n=600,...").
+inline project::Project example_project(const QString& name) {
+    project::Project p;
+    p.model_json = example_text(name, "model.json").toStdString();
+    p.train_config_json = train::TrainConfig::from_json(example_text(name, "config.json").toStdString()).to_json();
+    const QStringList parts = example_text(name, "dataset").split(QLatin1Char(','));
+    train::DatasetSpec spec;
+    spec.name = parts.front().toStdString();
+    for (qsizetype i = 1; i < parts.size(); ++i) {
+        const qsizetype eq = parts[i].indexOf(QLatin1Char('='));
+        spec.params[parts[i].left(eq).toStdString()] = parts[i].mid(eq + 1).toStdString();
+    }
+    p.dataset_json = spec.to_json();
+    project::stamp_metadata(p);
+    return p;
 }
 
 // The message of the neura::Error that fn throws; empty when it throws none.

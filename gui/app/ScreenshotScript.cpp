@@ -1,0 +1,296 @@
+#include "app/ScreenshotScript.h"
+
+#include <QDir>
+#include <QDockWidget>
+#include <QEventLoop>
+#include <QFile>
+#include <QFileInfo>
+#include <QPixmap>
+#include <QRegularExpression>
+#include <QTimer>
+#include <functional>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "app/MainWindow.h"
+#include "document/GraphDocument.h"
+#include "editor/GraphScene.h"
+#include "editor/NodeItem.h"
+#include "neura/graph/LayerRegistry.h"
+#include "panels/DatasetPanel.h"
+#include "panels/GradcheckPanel.h"
+#include "panels/InspectorPanel.h"
+#include "panels/TrainingPanel.h"
+#include "session/TrainingSession.h"
+
+namespace neura::gui {
+
+namespace {
+
+// Thrown by a command; run() turns it into "line N: message".
+struct ScriptError {
+    QString message;
+};
+
+[[noreturn]] void fail(const QString& message) { throw ScriptError{message}; }
+
+// Runs the event loop until `done` or `failed` is emitted (or ten minutes pass); false unless `done`.
+template <class Sender, class Done, class Failed>
+bool await(Sender* sender, Done done, Failed failed, const std::function<void()>& start) {
+    QEventLoop loop;
+    bool ok = false;
+    auto a = QObject::connect(sender, done, &loop, [&] {
+        ok = true;
+        loop.quit();
+    });
+    auto b = QObject::connect(sender, failed, &loop, [&] { loop.quit(); });
+    QTimer::singleShot(600000, &loop, &QEventLoop::quit);
+    QTimer::singleShot(0, &loop, start);
+    loop.exec();
+    QObject::disconnect(a);
+    QObject::disconnect(b);
+    return ok;
+}
+
+void settle(int ms) {
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+std::pair<QString, QString> keyValue(const QString& word) {
+    const qsizetype eq = word.indexOf(QLatin1Char('='));
+    if (eq <= 0) fail(QStringLiteral("expected key=value, got '%1'").arg(word));
+    return {word.left(eq), word.mid(eq + 1)};
+}
+
+graph::AttributeValue parseAttribute(const graph::LayerDescriptor& d, const QString& name, const QString& text) {
+    const graph::AttributeSpec* spec = d.find_attribute(name.toStdString());
+    if (!spec) fail(QStringLiteral("%1 has no attribute '%2'").arg(QString::fromStdString(d.type), name));
+    bool ok = true;
+    switch (spec->type) {
+        case graph::AttributeType::Int: {
+            const qlonglong v = text.toLongLong(&ok);
+            if (ok) return std::int64_t{v};
+            break;
+        }
+        case graph::AttributeType::Float: {
+            const double v = text.toDouble(&ok);
+            if (ok) return v;
+            break;
+        }
+        case graph::AttributeType::Bool:
+            if (text == "true" || text == "false") return text == "true";
+            ok = false;
+            break;
+        case graph::AttributeType::Choice: return text.toStdString();
+        case graph::AttributeType::IntList: {
+            std::vector<std::int64_t> list;
+            for (const QString& part : text.split(QLatin1Char(','))) {
+                list.push_back(part.toLongLong(&ok));
+                if (!ok) break;
+            }
+            if (ok) return list;
+            break;
+        }
+    }
+    fail(QStringLiteral("'%1' is not a valid %2 for %3").arg(text, graph::attribute_type_name(spec->type), name));
+}
+
+class Runner {
+public:
+    Runner(MainWindow& w, QDir base) : w_(w), base_(std::move(base)) {}
+
+    void command(const QStringList& words) {
+        const QString& c = words.front();
+        const QStringList args = words.mid(1);
+        auto need = [&](qsizetype n) {
+            if (args.size() < n) fail(QStringLiteral("'%1' needs %2 argument(s)").arg(c).arg(n));
+        };
+        if (c == "new") {
+            w_.newDocument();
+        } else if (c == "open") {
+            need(1);
+            if (!w_.openFile(path(args[0]))) fail(QStringLiteral("cannot open %1").arg(args[0]));
+        } else if (c == "dataset") {
+            need(1);
+            data::DatasetParams params;
+            for (const QString& kv : args.mid(1)) {
+                const auto [k, v] = keyValue(kv);
+                params[k.toStdString()] = v.toStdString();
+            }
+            if (!w_.datasetPanel()->setDataset(args[0], params)) fail(QStringLiteral("no dataset called '%1'").arg(args[0]));
+        } else if (c == "add") {
+            need(4);
+            const auto* d = graph::LayerRegistry::instance().find(args[0].toStdString());
+            if (!d) fail(QStringLiteral("no layer type '%1'").arg(args[0]));
+            graph::AttributeMap attrs;
+            for (const QString& kv : args.mid(4)) {
+                const auto [k, v] = keyValue(kv);
+                attrs[k.toStdString()] = parseAttribute(*d, k, v);
+            }
+            const NodeId id = doc().addNode(args[0], QPointF(number(args[2]), number(args[3])), attrs);
+            if (!id.valid() || !doc().rename(id, args[1])) fail(QStringLiteral("cannot add %1 '%2'").arg(args[0], args[1]));
+        } else if (c == "connect") {
+            need(2);
+            const graph::PortRef from{node(args[0]), graph::PortIndex{0}};
+            const graph::PortRef to{node(args[1]),
+                                    graph::PortIndex{static_cast<graph::PortIndex::Rep>(args.size() > 2 ? number(args[2]) : 0)}};
+            const QString problem = doc().connectionProblem(from, to);
+            if (!problem.isEmpty() || !doc().connectPorts(from, to).valid())
+                fail(QStringLiteral("cannot connect %1 to %2: %3").arg(args[0], args[1], problem));
+        } else if (c == "set") {
+            need(2);
+            const NodeId id = node(args[0]);
+            const auto* d = graph::LayerRegistry::instance().find(doc().graph().node(id).type);
+            for (const QString& kv : args.mid(1)) {
+                const auto [k, v] = keyValue(kv);
+                if (!doc().setAttribute(id, k.toStdString(), parseAttribute(*d, k, v)))
+                    fail(QStringLiteral("cannot set %1 of %2").arg(k, args[0]));
+            }
+        } else if (c == "config") {
+            need(1);
+            train::TrainConfig config = w_.trainingPanel()->config();
+            for (const QString& kv : args) {
+                const auto [k, v] = keyValue(kv);
+                if (k == "epochs") config.epochs = static_cast<std::int64_t>(number(v));
+                else if (k == "batch_size") config.batch_size = static_cast<std::int64_t>(number(v));
+                else if (k == "lr") config.lr = number(v);
+                else if (k == "seed") config.seed = static_cast<std::uint64_t>(number(v));
+                else if (k == "optimizer") config.optimizer = v.toStdString();
+                else fail(QStringLiteral("config: unknown key '%1'").arg(k));
+            }
+            w_.trainingPanel()->setConfig(config);
+        } else if (c == "train") {
+            auto* s = w_.session();
+            QObject::connect(s, &TrainingSession::finished, &w_, [this](const TrainingResult& r) { last_ = r; },
+                             Qt::SingleShotConnection);
+            if (!await(s, &TrainingSession::finished, &TrainingSession::failed, [this] { w_.train(); }))
+                fail(QStringLiteral("training failed or did not start"));
+        } else if (c == "gradcheck") {
+            auto* g = w_.gradcheckPanel();
+            if (!await(g, &GradcheckPanel::finished, &GradcheckPanel::failed, [g] { g->checkAll(); }))
+                fail(QStringLiteral("the gradient check failed"));
+        } else if (c == "capture") {
+            auto* i = w_.inspector();
+            if (!await(i, &InspectorPanel::captureReady, &InspectorPanel::captureFailed, [this] { w_.captureBatch(); }))
+                fail(QStringLiteral("capturing a batch failed"));
+        } else if (c == "export") {
+            need(1);
+            if (!w_.exportOnnxTo(outputPath(args[0]))) fail(QStringLiteral("the ONNX export to %1 failed").arg(args[0]));
+        } else if (c == "save") {
+            need(1);
+            if (!w_.saveTo(outputPath(args[0]))) fail(QStringLiteral("saving %1 failed").arg(args[0]));
+        } else if (c == "select") {
+            std::vector<NodeId> ids;
+            for (const QString& n : args) ids.push_back(node(n));
+            w_.scene()->selectNodes(ids);
+        } else if (c == "dock") {
+            need(1);
+            const QString title = args.join(QLatin1Char(' '));
+            QDockWidget* dock = nullptr;
+            for (auto* d : w_.findChildren<QDockWidget*>())
+                if (d->windowTitle() == title) dock = d;
+            if (!dock) fail(QStringLiteral("no dock titled '%1'").arg(title));
+            dock->show();
+            dock->raise();
+        } else if (c == "layout") {
+            doc().autoLayout();
+        } else if (c == "fit") {
+            settle(50);
+            w_.fitView();
+        } else if (c == "expect") {
+            need(3);
+            expect(args);
+        } else if (c == "shot") {
+            need(1);
+            settle(250);  // layouts, docks and queued replots
+            const QString file = outputPath(args[0]);
+            if (!w_.grab().save(file)) fail(QStringLiteral("cannot write %1").arg(file));
+        } else {
+            fail(QStringLiteral("unknown command '%1'").arg(c));
+        }
+    }
+
+private:
+    GraphDocument& doc() { return *w_.document(); }
+    QString path(const QString& p) const { return base_.absoluteFilePath(p); }
+    // A file to write: its folder is made when missing (a user would pick an existing one).
+    QString outputPath(const QString& p) const {
+        const QString file = path(p);
+        QDir().mkpath(QFileInfo(file).absolutePath());
+        return file;
+    }
+
+    static double number(const QString& text) {
+        bool ok = false;
+        const double v = text.toDouble(&ok);
+        if (!ok) fail(QStringLiteral("'%1' is not a number").arg(text));
+        return v;
+    }
+
+    NodeId node(const QString& name) {
+        for (const auto& [id, n] : doc().graph().nodes())
+            if (QString::fromStdString(n.name) == name) return id;
+        fail(QStringLiteral("no node called '%1'").arg(name));
+    }
+
+    void expect(const QStringList& a) {
+        const QString what = a[0];
+        if (what == "accuracy" || what == "val_accuracy" || what == "loss") {
+            if (!last_ || last_->history.empty()) fail(QStringLiteral("expect %1: no run has finished").arg(what));
+            const auto& m = last_->history.back();
+            const double v = what == "accuracy" ? m.train_accuracy : what == "val_accuracy" ? m.val_accuracy : m.train_loss;
+            const double bound = number(a[2]);
+            const bool ok = a[1] == ">" ? v > bound : a[1] == "<" ? v < bound : (fail(QStringLiteral("expect: OP is > or <")), false);
+            if (!ok) fail(QStringLiteral("expected %1 %2 %3, got %4").arg(what, a[1], a[2]).arg(v));
+            return;
+        }
+        const NodeId id = node(what);
+        const QString text = a.mid(2).join(QLatin1Char(' '));
+        const NodeItem* item = w_.scene()->nodeItem(id);
+        QString shown;
+        if (a[1] == "shape") shown = item->shapeLabel();
+        else if (a[1] == "params") shown = item->parameterLabel();
+        else if (a[1] == "error")
+            for (const auto& d : doc().diagnosticsFor(id)) shown += QString::fromStdString(d.message) + "\n";
+        else fail(QStringLiteral("expect: unknown property '%1'").arg(a[1]));
+        if (!shown.contains(text)) fail(QStringLiteral("expected %1's %2 to show '%3', it shows '%4'").arg(what, a[1], text, shown.trimmed()));
+    }
+
+    MainWindow& w_;
+    QDir base_;
+    std::optional<TrainingResult> last_;
+};
+
+}  // namespace
+
+bool ScreenshotScript::run(MainWindow& window, const QString& path, QString* error) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly | QIODevice::Text)) {
+        if (error) *error = QStringLiteral("cannot read %1: %2").arg(path, f.errorString());
+        return false;
+    }
+    Runner runner(window, QDir::current());
+    int lineNo = 0;
+    while (!f.atEnd()) {
+        ++lineNo;
+        QString line = QString::fromUtf8(f.readLine());
+        if (const qsizetype hash = line.indexOf(QLatin1Char('#')); hash >= 0) line.truncate(hash);
+        const QStringList words = line.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts);
+        if (words.isEmpty()) continue;
+        try {
+            runner.command(words);
+        } catch (const ScriptError& e) {
+            if (error) *error = QStringLiteral("%1:%2: %3").arg(QFileInfo(path).fileName()).arg(lineNo).arg(e.message);
+            return false;
+        } catch (const std::exception& e) {
+            if (error) *error = QStringLiteral("%1:%2: %3").arg(QFileInfo(path).fileName()).arg(lineNo).arg(e.what());
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace neura::gui

@@ -1,0 +1,39 @@
+#pragma once
+// ScreenshotScript: drives a MainWindow through the steps a user would take — new project, choose a
+// dataset, add and connect layers, train, check gradients, export — and grabs the window between
+// them. The tutorial's pictures come from one such script (docs/tutorial/first-network.script), so
+// they always show the current app, and a test runs the same script to prove the tutorial works.
+//
+// One command per line; '#' starts a comment; paths are relative to the current folder.
+//   new                                    an empty project (Input and Loss)
+//   open PATH                              a .neura project
+//   dataset NAME [key=value ...]           the Dataset dock's choice ("dataset spiral n=600 classes=3")
+//   add TYPE NAME X Y [attr=value ...]     a layer from the palette at (X, Y); lists as 3,3
+//   connect FROM TO [PORT]                 FROM's first output into TO's input PORT (0 by default)
+//   set NODE attr=value ...                edits in the Properties dock
+//   config key=value ...                   training setup: epochs, batch_size, lr, optimizer, seed
+//   train                                  trains and waits for the end of the run
+//   gradcheck                              checks every layer and waits
+//   capture                                one batch for the Inspector
+//   export PATH                            File ▸ Export ONNX
+//   save PATH                              File ▸ Save As
+//   select NODE ...                        selects nodes (the Properties and Inspector docks follow)
+//   dock TITLE                             brings a dock to the front
+//   layout | fit                           Edit ▸ Auto Layout | View ▸ Fit
+//   expect NODE shape|params|error TEXT    fails the script unless the node shows TEXT
+//   expect accuracy|val_accuracy|loss OP NUMBER    on the last run (OP is > or <)
+//   shot FILE.png                          grabs the window
+#include <QString>
+#include <QStringList>
+
+namespace neura::gui {
+
+class MainWindow;
+
+class ScreenshotScript {
+public:
+    // Runs every line; false with *error ("line 12: no node called 'fc9'") at the first that fails.
+    static bool run(MainWindow& window, const QString& path, QString* error);
+};
+
+}  // namespace neura::gui
