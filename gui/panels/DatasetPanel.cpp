@@ -73,10 +73,11 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent) {
 
     preview_ = new QStackedWidget;
     scatter_ = new QCustomPlot;
-    scatter_->setMinimumSize(200, 200);
+    scatter_->setMinimumSize(140, 160);  // narrower than the dock: a wider plot would be cut off
     scatter_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     scatter_->legend->setVisible(true);
     scatter_->legend->setFont(QFont(font().family(), 8));
+    scatter_->legend->setBrush(QColor(255, 255, 255, 170));  // the points behind it stay visible
     images_ = new QLabel;
     images_->setAlignment(Qt::AlignCenter);
     note_ = new QLabel;
@@ -400,6 +401,8 @@ void DatasetPanel::showPreview() {
         if (twoD && shape[0] > 2)
             scatter_->xAxis->setLabel(tr("feature 0 (first two of %1 features)").arg(shape[0]));
         scatter_->rescaleAxes();
+        scatter_->xAxis->scaleRange(1.1);  // a margin: points on the edge are not cut in half
+        scatter_->yAxis->scaleRange(1.1);
         scatter_->replot();
         preview_->setCurrentWidget(scatter_);
         return;
