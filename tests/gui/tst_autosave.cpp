@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "app/MainWindow.h"
+#include "gui/QuietWindow.h"
 #include "document/GraphDocument.h"
 #include "neura/graph/ModelJson.h"
 #include "neura/project/Project.h"
@@ -23,20 +24,7 @@ std::string readText(const char* path) {
     return s.str();
 }
 
-class Window : public MainWindow {
-public:
-    bool recover = true;
-    int recoverAsked = 0;
-    QStringList errors;
-
-protected:
-    void showError(const QString& title, const QString& text) override { errors << title + ": " + text; }
-    QMessageBox::StandardButton askToSave() override { return QMessageBox::Discard; }
-    bool askToRecover(const QString&) override {
-        ++recoverAsked;
-        return recover;
-    }
-};
+using Window = neura::test::QuietWindow;
 
 QString makeProject(const QTemporaryDir& dir) {
     project::Project p;
@@ -103,7 +91,7 @@ private slots:
         Window w;
         w.setAutosaveInterval(0);
         QVERIFY(w.openFile(path));
-        QCOMPARE(w.recoverAsked, 1);
+        QCOMPARE(w.recoverQuestions, 1);
         QCOMPARE(w.document()->graph().node_count(), before + 1);
         QVERIFY(w.isModified());  // recovered changes still need saving
         QCOMPARE(nodeCount(path), before);
@@ -121,7 +109,7 @@ private slots:
             QVERIFY(crashed.autosaveNow());
         }
         Window w;
-        w.recover = false;
+        w.recoverAnswer = false;
         QVERIFY(w.openFile(path));
         QCOMPARE(w.document()->graph().node_count(), before);
         QVERIFY(!QFileInfo::exists(MainWindow::autosavePath(path)));

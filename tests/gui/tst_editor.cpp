@@ -17,6 +17,7 @@
 #include <cmath>
 
 #include "app/MainWindow.h"
+#include "gui/QuietWindow.h"
 #include "document/GraphDocument.h"
 #include "editor/EdgeItem.h"
 #include "editor/GraphScene.h"
@@ -35,14 +36,7 @@ using graph::NodeId;
 namespace {
 
 // Errors and "save changes?" questions are caught instead of shown.
-class TestWindow : public MainWindow {
-public:
-    QStringList errors;
-
-protected:
-    void showError(const QString&, const QString& text) override { errors << text; }
-    QMessageBox::StandardButton askToSave() override { return QMessageBox::Discard; }
-};
+using TestWindow = neura::test::QuietWindow;
 
 QStringList undoTexts(QUndoStack* s) {
     QStringList out;

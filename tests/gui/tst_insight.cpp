@@ -8,6 +8,7 @@
 #include <QtTest>
 
 #include "app/MainWindow.h"
+#include "gui/QuietWindow.h"
 #include "autograd/Function.h"
 #include "common/TestSupport.h"
 #include "document/GraphDocument.h"
@@ -79,15 +80,7 @@ project::Project brokenSpiral() {
     return p;
 }
 
-class TestWindow : public MainWindow {
-public:
-    QStringList errors;
-
-protected:
-    void showError(const QString& title, const QString& text) override { errors << title + ": " + text; }
-    QMessageBox::StandardButton askToSave() override { return QMessageBox::Discard; }
-    bool askToStopTraining() override { return true; }
-};
+using TestWindow = neura::test::QuietWindow;
 
 graph::NodeId nodeNamed(const GraphDocument& doc, const std::string& name) {
     for (const auto& [id, n] : doc.graph().nodes())

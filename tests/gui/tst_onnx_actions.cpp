@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "app/MainWindow.h"
+#include "gui/QuietWindow.h"
 #include "document/GraphDocument.h"
 #include "neura/graph/ModelJson.h"
 #include "neura/onnx/Export.h"
@@ -25,14 +26,7 @@ std::string readText(const QString& path) {
     return s.str();
 }
 
-class Window : public MainWindow {
-public:
-    QStringList errors;
-
-protected:
-    void showError(const QString& title, const QString& text) override { errors << title + ": " + text; }
-    QMessageBox::StandardButton askToSave() override { return QMessageBox::Discard; }
-};
+using Window = neura::test::QuietWindow;
 
 // The moons example, trained for a few epochs and saved.
 QString trainedProject(const QTemporaryDir& dir) {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "app/MainWindow.h"
+#include "gui/QuietWindow.h"
 #include "document/GraphDocument.h"
 #include "editor/GraphScene.h"
 #include "editor/GraphView.h"
@@ -55,24 +56,7 @@ QString saveProject(const QTemporaryDir& dir, const project::Project& p, const Q
 }
 
 // Answers the window's questions without dialogs and records what it was asked and told.
-class TestWindow : public MainWindow {
-public:
-    QStringList errors;
-    int stopQuestions = 0;
-    bool stopAnswer = true;
-    int saveQuestions = 0;
-
-protected:
-    void showError(const QString& title, const QString& text) override { errors << title + ": " + text; }
-    QMessageBox::StandardButton askToSave() override {
-        ++saveQuestions;
-        return QMessageBox::Discard;
-    }
-    bool askToStopTraining() override {
-        ++stopQuestions;
-        return stopAnswer;
-    }
-};
+using TestWindow = neura::test::QuietWindow;
 
 TrainingResult resultOf(const QSignalSpy& spy) { return spy.last().at(0).value<TrainingResult>(); }
 

@@ -10,6 +10,7 @@
 #include <QtTest>
 
 #include "app/MainWindow.h"
+#include "gui/QuietWindow.h"
 #include "app/ScreenshotScript.h"
 #include "neura/project/Project.h"
 
@@ -18,15 +19,7 @@ using namespace neura::gui;
 
 namespace {
 
-class TestWindow : public MainWindow {
-public:
-    QStringList errors;
-
-protected:
-    void showError(const QString& title, const QString& text) override { errors << title + ": " + text; }
-    QMessageBox::StandardButton askToSave() override { return QMessageBox::Discard; }
-    bool askToStopTraining() override { return true; }
-};
+using TestWindow = neura::test::QuietWindow;
 
 // Runs `text` as a script in `dir` (the current folder while it runs).
 bool runScript(MainWindow& w, const QTemporaryDir& dir, const QString& text, QString* error) {

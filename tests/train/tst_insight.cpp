@@ -5,10 +5,8 @@
 
 #include <atomic>
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "neura/neura.h"
@@ -24,20 +22,12 @@ using neura::test::error_of;
 
 namespace {
 
+// The spiral example with a few epochs of small batches.
 project::Project spiral_project(std::int64_t epochs) {
-    std::ifstream f(NEURA_SOURCE_DIR "/projects/src/spiral.model.json");
-    std::stringstream s;
-    s << f.rdbuf();
-    project::Project p;
-    p.model_json = s.str();
-    train::DatasetSpec spec;
-    spec.name = "spiral";
-    spec.params = {{"n", "120"}, {"classes", "3"}, {"noise", "0.1"}};
-    p.dataset_json = spec.to_json();
-    train::TrainConfig c;
+    project::Project p = test::example_project("spiral");
+    auto c = train::TrainConfig::from_json(p.train_config_json);
     c.epochs = epochs;
     c.batch_size = 16;
-    c.lr = 0.01;
     p.train_config_json = c.to_json();
     return p;
 }
