@@ -1,5 +1,5 @@
 // Engine benchmarks (not tests): the workloads of bench/WORKLOADS.md, printed as `name value unit`.
-//   neura_bench [threads]      (run bench/run.sh to see PyTorch's figures beside them)
+//   neura_bench [THREADS [W1 W2 W3 W4]]   (run bench/run.sh to see PyTorch's figures beside them)
 #include <dnnl.h>
 #include <omp.h>
 
@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "neura/neura.h"
@@ -68,13 +69,16 @@ struct Mlp {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // bench_engine [THREADS [W1 W2 W3 W4]]: the workloads named, or all of them.
     const int threads = argc > 1 ? std::atoi(argv[1]) : 2;
+    const std::vector<std::string> only(argv + std::min(argc, 2), argv + argc);
+    auto want = [&](const char* w) { return only.empty() || std::find(only.begin(), only.end(), w) != only.end(); };
     omp_set_num_threads(threads);
     manual_seed(0);
     std::printf("# neura %s, %d threads\n", NEURA_VERSION, threads);
 
     // W1: sgemm 1024^3 through neura::matmul, next to a raw dnnl_sgemm call.
-    {
+    if (want("W1")) {
         const std::int64_t n = 1024;
         Tensor a = Tensor::randn({n, n}), b = Tensor::randn({n, n});
         const double flop = 2.0 * n * n * n;
@@ -88,7 +92,7 @@ int main(int argc, char** argv) {
         std::printf("W1_ratio_engine_over_raw %.3f x\n", t_raw / t_engine);
     }
     // W2: MLP 784-256-128-10 (ReLU), batch 64, SGD momentum: forward + backward + step.
-    {
+    if (want("W2")) {
         Mlp m({784, 256, 128, 10}, false);
         Tensor x = Tensor::randn({64, 784});
         Tensor y = Tensor::randint(0, 10, {64});
@@ -99,7 +103,7 @@ int main(int argc, char** argv) {
         std::printf("W2_mlp_b64_step %.0f us\n", t * 1e6);
     }
     // W3: MLP 2-16-16-2 (Tanh), batch 32: forward + backward, and with an SGD step.
-    {
+    if (want("W3")) {
         Mlp m({2, 16, 16, 2}, true);
         Tensor x = Tensor::randn({32, 2});
         Tensor y = Tensor::randint(0, 2, {32});
@@ -116,7 +120,7 @@ int main(int argc, char** argv) {
         std::printf("W3_tiny_mlp_b32_sgd_step %.1f us\n", step * 1e6);
     }
     // W3 as WORKLOADS.md defines it: nn layers, CrossEntropyLoss, Adam, one full step.
-    {
+    if (want("W3")) {
         nn::Linear l1(2, 16), l2(16, 16), l3(16, 2);
         std::vector<Tensor> params;
         for (auto* m : {&l1, &l2, &l3})
@@ -133,7 +137,7 @@ int main(int argc, char** argv) {
         std::printf("W3_tiny_mlp_b32_adam_step %.1f us\n", t * 1e6);
     }
     // W4: CNN on 1x28x28, batch 64, Adam.
-    {
+    if (want("W4")) {
         nn::Conv2d c1({.in_channels = 1, .out_channels = 16, .padding_h = 1, .padding_w = 1});
         nn::Conv2d c2({.in_channels = 16, .out_channels = 32, .padding_h = 1, .padding_w = 1});
         nn::MaxPool2d pool({});

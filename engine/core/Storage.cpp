@@ -1,23 +1,89 @@
 #include "neura/core/Storage.h"
 
 #include <cstdlib>
+#include <mutex>
 #include <new>
+#include <unordered_map>
+#include <vector>
 
 #include "neura/core/Error.h"
 
 namespace neura {
 namespace {
 
+// Aligned blocks from the C heap. Blocks of 64 KiB and more are kept when freed and handed out again
+// for the same (4 KiB-rounded) size: a training step allocates the same activations and gradients
+// every time, and giving big blocks back to the system costs a page fault per 4 KiB on the next step
+// (a fifth of a small CNN's step time before this cache). At most kMaxCached bytes are kept. Under
+// AddressSanitizer nothing is kept, so every use after free is still caught.
 class CpuAllocator final : public Allocator {
 public:
+    ~CpuAllocator() override {
+        for (auto& [size, blocks] : cache_)
+            for (void* p : blocks) std::free(p);
+    }
+
     void* allocate(std::size_t nbytes) override {
         if (nbytes == 0) return nullptr;
-        const std::size_t rounded = (nbytes + 63) / 64 * 64;
+        const std::size_t rounded = round(nbytes);
+        if (cacheable(rounded)) {
+            std::lock_guard lock(mutex_);
+            auto it = cache_.find(rounded);
+            if (it != cache_.end() && !it->second.empty()) {
+                void* p = it->second.back();
+                it->second.pop_back();
+                cached_ -= rounded;
+                return p;
+            }
+        }
         void* p = std::aligned_alloc(64, rounded);
+        if (!p) {
+            release_cache();  // what is kept may be what is missing
+            p = std::aligned_alloc(64, rounded);
+        }
         if (!p) throw Error("out of memory: could not allocate " + std::to_string(nbytes) + " bytes on cpu");
         return p;
     }
-    void deallocate(void* p, std::size_t) override { std::free(p); }
+
+    void deallocate(void* p, std::size_t nbytes) override {
+        const std::size_t rounded = round(nbytes);
+        if (p && cacheable(rounded)) {
+            std::lock_guard lock(mutex_);
+            if (cached_ + rounded <= kMaxCached) {
+                cache_[rounded].push_back(p);
+                cached_ += rounded;
+                return;
+            }
+        }
+        std::free(p);
+    }
+
+private:
+    static constexpr std::size_t kMinCached = 64 * 1024;
+    static constexpr std::size_t kMaxCached = 256u * 1024 * 1024;
+
+    static std::size_t round(std::size_t n) {
+        return n >= kMinCached ? (n + 4095) / 4096 * 4096 : (n + 63) / 64 * 64;
+    }
+    static bool cacheable(std::size_t rounded) {
+#if defined(__SANITIZE_ADDRESS__)
+        (void)rounded;
+        return false;
+#else
+        return rounded >= kMinCached;
+#endif
+    }
+    void release_cache() {
+        std::lock_guard lock(mutex_);
+        for (auto& [size, blocks] : cache_)
+            for (void* p : blocks) std::free(p);
+        cache_.clear();
+        cached_ = 0;
+    }
+
+    std::mutex mutex_;
+    std::unordered_map<std::size_t, std::vector<void*>> cache_;
+    std::size_t cached_ = 0;
 };
 
 Allocator* g_allocators[kNumDeviceTypes] = {&cpu_allocator(), nullptr};

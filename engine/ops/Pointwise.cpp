@@ -201,6 +201,20 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
     return y;
 }
 
+// relu's backward in one pass: the gradient where the result is positive, 0 elsewhere (PyTorch's
+// threshold_backward). Its own gradient with respect to the incoming gradient is the same mask.
+NEURA_BINARY_FUNCTOR(ReluBackwardF, b > T(0) ? a : T(0));
+static Kernel<BinaryKernel> kReluBackward{"relu_backward", &cpu::binary<ReluBackwardF>};
+static Tensor relu_backward(const Tensor& grad, const Tensor& result) {
+    const Operands o = promote(grad, result, "relu_backward", false);
+    Tensor y = binary_forward(kReluBackward, o);
+    if (auto n = record("ReluBackwardBackward", {o.a}, {y})) {
+        n->save(o.b);
+        n->backward = [](const FunctionNode& s, const Grads& g) { return Grads{relu_backward(g[0], s.saved(0))}; };
+    }
+    return y;
+}
+
 NEURA_UNARY_FUNCTOR(ReluF, x > T(0) ? x : T(0));
 static Kernel<UnaryKernel> kRelu{"relu", &cpu::unary<ReluF>};
 Tensor relu(const Tensor& x) {
@@ -208,10 +222,7 @@ Tensor relu(const Tensor& x) {
     if (auto n = record("ReluBackward", {x}, {y})) {
         n->save(y);
         // Gradient 0 at x = 0, as PyTorch (threshold_backward on the result).
-        n->backward = [](const FunctionNode& s, const Grads& g) {
-            const Tensor ys = s.saved(0);
-            return Grads{where(gt(ys, scalar_like(0, ys)), g[0], Tensor::zeros_like(g[0]))};
-        };
+        n->backward = [](const FunctionNode& s, const Grads& g) { return Grads{relu_backward(g[0], s.saved(0))}; };
     }
     return y;
 }
