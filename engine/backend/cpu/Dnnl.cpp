@@ -25,6 +25,28 @@ dnnl::memory as_memory(const Tensor& t, const dnnl::memory::desc& md) {
     return dnnl::memory(md, dnnl_engine(), t.raw_data());
 }
 
+dnnl::memory::desc any_desc(const Shape& dims) {
+    return dnnl::memory::desc(dnnl::memory::dims(dims.begin(), dims.end()), dnnl::memory::data_type::f32,
+                              dnnl::memory::format_tag::any);
+}
+
+dnnl::memory to_layout(const dnnl::memory& plain, const dnnl::memory::desc& want) {
+    if (plain.get_desc() == want) return plain;
+    dnnl::memory m(want, dnnl_engine());
+    dnnl::reorder(plain, m).execute(dnnl_stream(), const_cast<dnnl::memory&>(plain), m);
+    return m;
+}
+
+dnnl::memory output_layout(const dnnl::memory& plain, const dnnl::memory::desc& want) {
+    return plain.get_desc() == want ? plain : dnnl::memory(want, dnnl_engine());
+}
+
+void from_layout(const dnnl::memory& written, const dnnl::memory& plain) {
+    if (written.get(true) == plain.get(true)) return;
+    dnnl::reorder(written, plain).execute(dnnl_stream(), const_cast<dnnl::memory&>(written), const_cast<dnnl::memory&>(plain));
+    dnnl_stream().wait();
+}
+
 void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memory>& args) {
     dnnl::stream& s = dnnl_stream();
     p.execute(s, args);

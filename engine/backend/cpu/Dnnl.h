@@ -21,6 +21,16 @@ dnnl::memory::desc plain_desc(const Shape& dims);
 dnnl::memory as_memory(const Tensor& t, const dnnl::memory::desc& md);
 inline dnnl::memory as_memory(const Tensor& t) { return as_memory(t, plain_desc(t.shape())); }
 
+// An f32 descriptor of `dims` that lets a primitive choose its layout (blocked layouts are what
+// oneDNN's fast convolutions run on).
+dnnl::memory::desc any_desc(const Shape& dims);
+// `plain` in the layout `want`: `plain` itself when the layouts agree, otherwise a reordered copy.
+dnnl::memory to_layout(const dnnl::memory& plain, const dnnl::memory::desc& want);
+// Memory in the layout `want` for a primitive to write, and the copy back into `plain` afterwards
+// (nothing to copy when the layouts agree).
+dnnl::memory output_layout(const dnnl::memory& plain, const dnnl::memory::desc& want);
+void from_layout(const dnnl::memory& written, const dnnl::memory& plain);
+
 // Runs one primitive on this thread's stream and waits for it.
 void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memory>& args);
 
