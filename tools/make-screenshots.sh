@@ -29,3 +29,12 @@ cp -r "$tmp/docs/images/tutorial" docs/images/
 echo "wrote docs/images/tutorial/*.png"
 echo "wrote docs/images/studio-untrained.png, studio-trained.png, studio-digits-cnn.png, gradcheck-digits-cnn.png,"
 echo "      inspector-digits-cnn.png, inspector-spiral.png"
+# The user guide's pictures (docs/user-guide.md): its script (docs/guide/guide.script) opens the spiral
+# and cnn projects made above and an iris project in the same folder; dark.png is one --screenshot.
+"$build/engine/neura" create "$tmp/iris.neura" --model projects/src/iris.model.json \
+  --config projects/src/iris.config.json --dataset iris > /dev/null
+(cd "$tmp" && "$app" --script "$root/docs/guide/guide.script")
+rm -rf docs/images/guide
+cp -r "$tmp/docs/images/guide" docs/images/
+"$app" --dark --screenshot docs/images/guide/dark.png --train-epochs 40 "$tmp/spiral.neura"
+echo "wrote docs/images/guide/*.png"
