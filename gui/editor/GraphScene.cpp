@@ -139,10 +139,14 @@ void GraphScene::rebuild() {
     draggingNodes_ = false;
     delete pendingEdge_;
     pendingEdge_ = nullptr;
-    for (auto& [id, item] : edges_) delete item;
-    for (auto& [id, item] : nodes_) delete item;
+    // Emptied before the items go: deleting a selected item emits selectionChanged(), whose listeners
+    // walk these maps.
+    auto edges = std::move(edges_);
+    auto nodes = std::move(nodes_);
     edges_.clear();
     nodes_.clear();
+    for (auto& [id, item] : edges) delete item;
+    for (auto& [id, item] : nodes) delete item;
     for (const auto& [id, n] : doc_->graph().nodes()) addNodeItem(id);
     for (const auto& [id, e] : doc_->graph().edges()) addEdgeItem(id);
     refreshAnalysis();
@@ -173,15 +177,19 @@ void GraphScene::removeNodeItem(graph::NodeId id) {
     if (dragPort_ && dragPort_->parentItem() == it->second) dragPort_ = nullptr;
     dropTarget_ = nullptr;
     dragStart_.erase(id);
-    delete it->second;
+    // Out of the map before it goes: deleting a selected item emits selectionChanged(), whose
+    // listeners walk the map.
+    NodeItem* item = it->second;
     nodes_.erase(it);
+    delete item;
 }
 
 void GraphScene::removeEdgeItem(graph::EdgeId id) {
     auto it = edges_.find(id);
     if (it == edges_.end()) return;
-    delete it->second;
+    EdgeItem* item = it->second;
     edges_.erase(it);
+    delete item;
 }
 
 void GraphScene::moveNodeItem(graph::NodeId id, QPointF pos) {

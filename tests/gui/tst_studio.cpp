@@ -73,6 +73,7 @@ private slots:
     void closingWhileTrainingAsksAndStops();
     void divergedSelectsTheNode();
     void datasetSetsTheInputShape();
+    void replacingTheModelWithANodeSelected();
 
 private:
     // Opens `p` (saved in the temp dir) in a fresh, shown window.
@@ -285,6 +286,23 @@ void TestStudio::datasetSetsTheInputShape() {
     // One undoable edit.
     QVERIFY(doc->undo());
     QCOMPARE(shapeOf(), graph::AttributeValue(std::vector<std::int64_t>{2}));
+}
+
+// Regression: with a node selected, New / Open / Revert replaced the canvas while the selection
+// signal walked node items already deleted (a crash about four times in five).
+void TestStudio::replacingTheModelWithANodeSelected() {
+    openProject(spiralProject());
+    const QString other = saveProject(*dir_, spiralProject(), "other");
+    for (int round = 0; round < 5; ++round) {
+        for (const auto& [id, node] : win_->document()->graph().nodes())
+            if (node.name == "fc3") win_->scene()->selectNodes({id});
+        QCOMPARE(win_->scene()->selectedNodes().size(), std::size_t{1});
+        if (round % 2 == 0) win_->newDocument();
+        else QVERIFY(win_->openFile(other));
+        QVERIFY(win_->scene()->selectedNodes().empty());
+        QVERIFY(win_->openFile(path_));
+    }
+    QVERIFY(win_->errors.isEmpty());
 }
 
 QTEST_MAIN(TestStudio)
