@@ -176,8 +176,9 @@ int cmd_info(const Args& a) {
     const auto report = graph::infer_shapes(g);
     const auto diags = graph::validate(g);
     const auto spec = train::DatasetSpec::from_json(p.dataset_json);
+    const std::string dataset = p.dataset_json.empty() ? "(none)" : spec.name;
     if (a.flag("--json")) {
-        json j = {{"dataset", spec.name}, {"total_parameters", report.total_parameters}, {"layers", json::array()},
+        json j = {{"dataset", p.dataset_json.empty() ? json(nullptr) : json(spec.name)}, {"total_parameters", report.total_parameters}, {"layers", json::array()},
                   {"diagnostics", json::array()}};
         for (const auto& [id, node] : g.nodes()) {
             const auto* s = report.find(id);
@@ -207,7 +208,7 @@ int cmd_info(const Args& a) {
     std::printf("Total params: %lld\n", static_cast<long long>(report.total_parameters));
     std::printf("Parameter size (F32): %.3f MB\n", static_cast<double>(report.total_parameters) * 4.0 / 1e6);
     std::printf("Activations per sample (F32): %.3f KB\n", static_cast<double>(report.activation_bytes(1)) / 1e3);
-    std::printf("Dataset: %s   Trained: %s   Runs: %zu\n", spec.name.c_str(), p.weights.empty() ? "no" : "yes",
+    std::printf("Dataset: %s   Trained: %s   Runs: %zu\n", dataset.c_str(), p.weights.empty() ? "no" : "yes",
                 p.runs.size());
     for (const auto& d : diags) std::printf("%s: %s\n", graph::severity_name(d.severity), graph::describe(g, d).c_str());
     return graph::has_errors(diags) ? 1 : 0;
@@ -275,7 +276,10 @@ int cmd_train(const Args& a) {
         std::cout << j.dump(2) << "\n";
     } else {
         if (!r.message.empty()) std::printf("%s\n", r.message.c_str());
-        std::printf("saved weights and history to %s\n", path.c_str());
+        if (r.status == train::FitStatus::Diverged)
+            std::printf("the weights were not changed; saved the run's history to %s\n", path.c_str());
+        else
+            std::printf("saved weights and history to %s\n", path.c_str());
     }
     return r.status == train::FitStatus::Diverged ? 1 : 0;
 }

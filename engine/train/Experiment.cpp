@@ -93,6 +93,9 @@ Experiment::Experiment(const project::Project& project, const TrainConfig& confi
                 "' is not available: this build trains on the CPU only (the CUDA backend is not built)");
     NEURA_CHECK(!project.model_json.empty(), "the project has no model");
     graph_ = graph::from_json(project.model_json);
+    NEURA_CHECK(!project.dataset_json.empty(),
+                "the project names no dataset to train on (an imported model has none): choose one in the "
+                "studio's Dataset dock, or import again with --dataset NAME[,key=value...]");
     const DatasetSpec spec = DatasetSpec::from_json(project.dataset_json);
     full_ = data::make_dataset(spec.name, spec.params);
     if (config_.val_fraction > 0.0) {

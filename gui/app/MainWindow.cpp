@@ -5,6 +5,8 @@
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QCoreApplication>
+#include <QDesktopServices>
+#include <QUrl>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
@@ -372,6 +374,11 @@ void MainWindow::createActions() {
 
     // ---- Help
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    auto* guideAct = help->addAction(tr("&User Guide"), this, [this] { openDocument(QStringLiteral("user-guide.md")); });
+    guideAct->setShortcut(QKeySequence::HelpContents);
+    help->addAction(tr("&Tutorial: Your First Network"), this, [this] { openDocument(QStringLiteral("tutorial.md")); });
+    help->addAction(tr("&Seeing Inside the Network"), this, [this] { openDocument(QStringLiteral("insight.md")); });
+    help->addSeparator();
     help->addAction(tr("&About NeuraStudio"), this, [this] {
         QMessageBox::about(this, tr("About NeuraStudio"),
                            tr("<h3>NeuraStudio %1</h3><p>Build, train and check neural networks visually.</p>"
@@ -380,6 +387,26 @@ void MainWindow::createActions() {
                                .arg(QStringLiteral(NEURA_VERSION)));
     });
     rebuildRecentMenu();
+}
+
+QString MainWindow::documentPath(const QString& name) {
+    const QString app = QCoreApplication::applicationDirPath();
+    // Installed (<prefix>/bin → <prefix>/share/doc/neurastudio/docs), or the build tree (build/gui).
+    for (const QString& dir : {app + "/../share/doc/neurastudio/docs", app + "/../../docs", app + "/../docs"})
+        if (QFileInfo::exists(dir + "/" + name)) return QFileInfo(dir + "/" + name).absoluteFilePath();
+    return {};
+}
+
+void MainWindow::openDocument(const QString& name) {
+    const QString path = documentPath(name);
+    if (path.isEmpty()) {
+        reportError(tr("Documentation not found"),
+                    tr("%1 is not installed next to the program (looked in %2/../share/doc/neurastudio/docs).")
+                        .arg(name, QCoreApplication::applicationDirPath()));
+        return;
+    }
+    if (!QDesktopServices::openUrl(QUrl::fromLocalFile(path)))
+        reportError(tr("Cannot open the documentation"), tr("No application opens %1.").arg(path));
 }
 
 void MainWindow::addPanel(QDockWidget* panel, Qt::DockWidgetArea area) {

@@ -96,6 +96,10 @@ public slots:
     bool importOnnxFrom(const QString& path);
 
 public:
+    // The installed (or, in a build tree, the source) copy of docs/<name>; empty when there is none.
+    static QString documentPath(const QString& name);
+    // Help ▸ User Guide and friends: the document in the desktop's viewer for it.
+    void openDocument(const QString& name);
     // The side file autosave writes for the project at `path` ("<path>.autosave").
     static QString autosavePath(const QString& path);
     void setAutosaveInterval(int seconds);  // 0 turns autosave off

@@ -120,7 +120,7 @@ public:
                 const auto [k, v] = keyValue(kv);
                 params[k.toStdString()] = v.toStdString();
             }
-            if (!w_.datasetPanel()->setDataset(args[0], params)) fail(QStringLiteral("no dataset called '%1'").arg(args[0]));
+            if (!w_.datasetPanel()->setDataset(args[0], params, true)) fail(QStringLiteral("no dataset called '%1'").arg(args[0]));
         } else if (c == "add") {
             need(4);
             const auto* d = graph::LayerRegistry::instance().find(args[0].toStdString());
@@ -190,8 +190,8 @@ public:
             need(1);
             const QString title = args.join(QLatin1Char(' '));
             QDockWidget* dock = nullptr;
-            for (auto* d : w_.findChildren<QDockWidget*>())
-                if (d->windowTitle() == title) dock = d;
+            for (auto* d : w_.findChildren<QDockWidget*>())  // "Issues" also finds "Issues — 1 error"
+                if (d->windowTitle() == title || d->windowTitle().startsWith(title + QStringLiteral(" — "))) dock = d;
             if (!dock) fail(QStringLiteral("no dock titled '%1'").arg(title));
             dock->show();
             dock->raise();

@@ -19,7 +19,7 @@
 //   save PATH                              File ▸ Save As
 //   select NODE ...                        selects nodes (the Properties and Inspector docks follow)
 //   dock TITLE                             brings a dock to the front
-//   layout | fit                           Edit ▸ Auto Layout | View ▸ Fit
+//   layout | fit                           View ▸ Auto Layout | View ▸ Fit
 //   expect NODE shape|params|error TEXT    fails the script unless the node shows TEXT
 //   expect accuracy|val_accuracy|loss OP NUMBER    on the last run (OP is > or <)
 //   shot FILE.png                          grabs the window

@@ -13,6 +13,7 @@
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QSettings>
+#include <QTemporaryDir>
 #include <QTimer>
 #include <cstdio>
 
@@ -99,6 +100,13 @@ int main(int argc, char** argv) {
     if (parser.isSet(dark) || (!screenshot && QSettings().value("view/dark", false).toBool()))
         neura::gui::applyTheme(true);
 
+    // Screenshots and scripts leave the user's settings (layout, recent files) alone: theirs are
+    // temporary, and they start from the default layout.
+    QTemporaryDir scratchSettings;
+    if (screenshot) {
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, scratchSettings.path());
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, scratchSettings.path());
+    }
     std::unique_ptr<neura::gui::MainWindow> window;
     if (screenshot)
         window = std::make_unique<HeadlessWindow>();
@@ -180,7 +188,8 @@ int main(int argc, char** argv) {
         if (parser.isSet(dockOption)) {
             bool found = false;
             for (auto* d : window->findChildren<QDockWidget*>())
-                if (d->windowTitle() == parser.value(dockOption)) {
+                if (d->windowTitle() == parser.value(dockOption) ||
+                    d->windowTitle().startsWith(parser.value(dockOption) + QStringLiteral(" — "))) {
                     d->show();
                     d->raise();
                     found = true;

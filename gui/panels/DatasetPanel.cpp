@@ -240,7 +240,7 @@ QString DatasetPanel::datasetJson() const {
 
 Shape DatasetPanel::featureShape() const { return dataset_ ? dataset_->feature_shape() : Shape{}; }
 
-bool DatasetPanel::setDataset(const QString& name, const data::DatasetParams& values) {
+bool DatasetPanel::setDataset(const QString& name, const data::DatasetParams& values, bool asUserChoice) {
     const int index = combo_->findData(name);
     if (index < 0) return false;
     debounce_->stop();
@@ -253,7 +253,7 @@ bool DatasetPanel::setDataset(const QString& name, const data::DatasetParams& va
     } catch (const std::exception&) {  // a value that does not parse: the defaults
         buildForm(data::dataset_info(name.toStdString()), {});
     }
-    emitOnBuild_ = false;
+    emitOnBuild_ = asUserChoice;
     rebuild();
     return true;
 }
@@ -331,8 +331,8 @@ void DatasetPanel::showPreview() {
     const Shape shape = d.feature_shape();
     int channels = 0, h = 0, w = 0;
     if (imageShape(shape, channels, h, w)) {
-        // Up to 8×5 samples spread over the set, each scaled up with nearest-neighbour pixels.
-        const int cols = 8, rows = 5, cell = std::max(2, 64 / std::max(h, w)) * std::max(h, w), pad = 4;
+        // Up to 4×6 samples (narrow enough for the dock) spread over the set, each scaled up with nearest-neighbour pixels.
+        const int cols = 4, rows = 6, cell = std::max(2, 64 / std::max(h, w)) * std::max(h, w), pad = 4;
         QImage grid(cols * (cell + pad), rows * (cell + pad + 12), QImage::Format_RGB32);
         grid.fill(palette().color(QPalette::Base));
         QPainter p(&grid);

@@ -24,9 +24,10 @@ class DatasetPanel : public QWidget {
 public:
     explicit DatasetPanel(QWidget* parent = nullptr);
 
-    // Shows `name` with `params` (missing ones take their defaults) without emitting datasetChanged.
-    // Returns false (and keeps the current choice) for an unknown name.
-    bool setDataset(const QString& name, const data::DatasetParams& params = {});
+    // Shows `name` with `params` (missing ones take their defaults). Returns false (and keeps the
+    // current choice) for an unknown name. datasetChanged follows only `asUserChoice` (as when the
+    // user picks it: the window then updates the project and the Input's shape).
+    bool setDataset(const QString& name, const data::DatasetParams& params = {}, bool asUserChoice = false);
     // project.dataset_json ↔ the panel ({"name": ..., "params": {...}}).
     bool loadFromProject(const project::Project& project);
     void saveToProject(project::Project& project) const;

@@ -204,9 +204,11 @@ void PlotsPanel::setRuns(const std::vector<project::RunRecord>& runs) {
     QSignalBlocker block(runs_);
     for (auto& r : history_) delete r.item;
     history_.clear();
-    for (const auto& rec : runs) {
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const auto& rec = runs[i];
         Run r;
-        r.label = tr("Run %1 · %2").arg(rec.id).arg(QString::fromStdString(rec.status));
+        // In order: a run trained in this session has no id until the project is saved.
+        r.label = tr("Run %1 · %2").arg(i + 1).arg(QString::fromStdString(rec.status));
         if (!rec.started_at.empty()) r.label += QStringLiteral("\n") + QString::fromStdString(rec.started_at).left(19);
         for (const auto& p : rec.metrics) {
             const QString name = QString::fromStdString(p.name);

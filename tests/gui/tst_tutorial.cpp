@@ -71,6 +71,15 @@ private slots:
         QVERIFY(QFileInfo(dir.filePath("build/tutorial/my-spiral.onnx")).size() > 1000);
     }
 
+    void helpMenuFindsTheDocuments() {
+        // From the build tree (as from an installed prefix), Help ▸ User Guide and Tutorial find their files.
+        for (const char* doc : {"user-guide.md", "tutorial.md", "insight.md"}) {
+            const QString path = MainWindow::documentPath(doc);
+            QVERIFY2(QFileInfo(path).isFile(), doc);
+        }
+        QVERIFY(MainWindow::documentPath("no-such-guide.md").isEmpty());
+    }
+
     void aFailingStepSaysWhereAndWhy() {
         QTemporaryDir dir;
         TestWindow w;

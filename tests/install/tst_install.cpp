@@ -112,7 +112,8 @@ private slots:
         QTest::addColumn<QString>("filter");
         QTest::newRow("datasets") << "resources/datasets" << "share/neurastudio/datasets" << "*";
         QTest::newRow("examples") << "projects/src" << "share/neurastudio/projects/src" << "*.json";
-        QTest::newRow("docs") << "docs" << "share/doc/neurastudio" << "*.md";
+        QTest::newRow("docs") << "docs" << "share/doc/neurastudio/docs" << "*.md";
+        QTest::newRow("doc pictures") << "docs/images" << "share/doc/neurastudio/docs/images" << "*.png";
         QTest::newRow("headers") << "engine/include/neura" << "include/neura" << "*.h";
     }
     void sourceTreesComplete() {

@@ -120,6 +120,13 @@ double import_and_run(const QString& dir, const QString& label) {
         QTest::qFail(qPrintable(QString("%1: neura import failed: %2").arg(label, imp.err)), __FILE__, __LINE__);
         return -1;
     }
+    // Imported without --dataset: there is nothing to train on, and training says so (no silent default).
+    const Result train = cli({"train", project, "--epochs", "1"});
+    if (train.code != 1 || !train.err.contains("names no dataset")) {
+        QTest::qFail(qPrintable(QString("%1: neura train without a dataset: exit %2, %3").arg(label).arg(train.code).arg(train.err)),
+                     __FILE__, __LINE__);
+        return -1;
+    }
     const Result r = cli({"run", project, "--input", dir + "/test_data_set_0/input_0.pb", "-o", dir + "/imported_output.pb"});
     if (r.code != 0) {
         QTest::qFail(qPrintable(QString("%1: neura run of the imported model failed: %2").arg(label, r.err)), __FILE__,
