@@ -21,6 +21,7 @@
 
 #include "neura/train/Experiment.h"
 #include "panels/DecisionBoundaryView.h"
+#include "panels/PlotPalette.h"
 
 namespace neura::gui {
 
@@ -77,7 +78,7 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent) {
     scatter_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     scatter_->legend->setVisible(true);
     scatter_->legend->setFont(QFont(font().family(), 8));
-    scatter_->legend->setBrush(QColor(255, 255, 255, 170));  // the points behind it stay visible
+    followPalette(scatter_);  // its legend half see-through: the points behind it stay visible
     images_ = new QLabel;
     images_->setAlignment(Qt::AlignCenter);
     note_ = new QLabel;

@@ -23,6 +23,7 @@
 #include "neura/autograd/GradMode.h"
 #include "neura/core/Error.h"
 #include "neura/train/Experiment.h"
+#include "panels/PlotPalette.h"
 
 namespace neura::gui {
 
@@ -71,6 +72,7 @@ QCustomPlot* makeHistogramPlot(const QString& xLabel, QCPBars** bars, QColor col
     *bars = new QCPBars(plot->xAxis, plot->yAxis);
     (*bars)->setPen(QPen(colour.darker(130)));
     (*bars)->setBrush(colour);
+    followPalette(plot);
     return plot;
 }
 
@@ -135,6 +137,7 @@ InspectorPanel::InspectorPanel(QWidget* parent) : QWidget(parent) {
     heatMap_->setColorScale(heatScale_);
     heatMap_->setGradient(QCPColorGradient::gpPolar);  // diverging: negative blue, zero dark, positive red
     heatMap_->setInterpolate(false);
+    followPalette(heatPlot_);
     tabs_->addTab(heatPlot_, tr("Heatmap"));
 
     auto* maps = new QWidget;

@@ -1,4 +1,5 @@
 #include "panels/PlotsPanel.h"
+#include "panels/PlotPalette.h"
 
 #include <QCheckBox>
 #include <QFileDialog>
@@ -107,6 +108,7 @@ PlotsPanel::PlotsPanel(QWidget* parent) : QWidget(parent) {
     plot_->legend->setVisible(true);
     plot_->legend->setFont(QFont(font().family(), 8));
     lossRect_->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    followPalette(plot_);
     split->addWidget(plot_);
 
     runs_ = new QListWidget;
