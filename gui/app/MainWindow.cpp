@@ -361,7 +361,8 @@ void MainWindow::createActions() {
     viewMenu->addSeparator();
     auto* darkAct = viewMenu->addAction(tr("&Dark Theme"));
     darkAct->setCheckable(true);
-    darkAct->setChecked(QSettings().value("view/dark", false).toBool());
+    // Checked when the theme in use is dark (the setting, or --dark on the command line).
+    darkAct->setChecked(QApplication::palette().color(QPalette::Window).lightness() < 128);
     connect(darkAct, &QAction::toggled, this, [this](bool dark) {
         QSettings().setValue("view/dark", dark);
         applyTheme(dark);
