@@ -123,7 +123,18 @@ Analysis analyze(const ModelGraph& graph, const LayerRegistry& registry) {
         a.shapes.nodes[id];
         const LayerDescriptor* d = registry.find(node.type);
         desc[id] = d;
-        if (!d) error(id, concat("unknown layer type \"", node.type, "\" (is the plugin that provides it loaded?)"));
+        if (!d && !node.plugin.empty())
+            error(id, concat("needs plugin ", node.plugin.name, " \u2265 ", node.plugin.version, " (layer type ", node.type,
+                             "); the plugin is not loaded"));
+        else if (!d)
+            error(id, concat("unknown layer type \"", node.type, "\" (is the plugin that provides it loaded?)"));
+        if (d && !node.plugin.empty() && d->plugin == node.plugin.name &&
+            compare_versions(d->plugin_version, node.plugin.version) < 0)
+            error(id, concat("needs plugin ", node.plugin.name, " \u2265 ", node.plugin.version, " (layer type ", node.type,
+                             "); version ", d->plugin_version, " is loaded"));
+        if (d && d->check == LayerCheck::Failed)
+            warning(id, concat(node.type, " (plugin ", d->plugin, " ", d->plugin_version,
+                               ") failed its gradient check when the plugin loaded: ", d->check_message));
 
         if (node.name.empty()) {
             error(id, "has no name; parameters are named after their node");
@@ -185,6 +196,13 @@ Analysis analyze(const ModelGraph& graph, const LayerRegistry& registry) {
         used_outputs[e->from.node].insert(e->from.port.value);
         successors[e->from.node].push_back(e->to.node);
     }
+    // Edges to or from a node of unknown type (a missing plugin's): the port is connected, with a
+    // shape no one knows; that node's own diagnostic says why.
+    std::map<NodeId, std::set<std::size_t>> fed_by_unknown;
+    for (const auto& [eid, e] : graph.edges()) {
+        if (!desc[e.from.node] && desc[e.to.node]) fed_by_unknown[e.to.node].insert(e.to.port.value);
+        if (desc[e.from.node] && !desc[e.to.node]) used_outputs[e.from.node].insert(e.from.port.value);
+    }
 
     // Missing inputs and unused outputs.
     std::set<NodeId> inputs_complete;
@@ -201,6 +219,10 @@ Analysis analyze(const ModelGraph& graph, const LayerRegistry& registry) {
         const std::size_t count = d->variadic_inputs ? span : d->inputs.size();
         for (std::size_t p = 0; p < count; ++p) {
             if (d->input_port(p).kind == PortKind::DataTarget || connected.count(p)) continue;
+            if (fed_by_unknown[id].count(p)) {
+                complete = false;
+                continue;
+            }
             error(id, concat(port_words(*d, p), " is not connected"));
             complete = false;
         }

@@ -9,6 +9,15 @@ namespace neura::graph {
 
 // ---- LayerDescriptor ----
 
+const char* layer_check_name(LayerCheck c) {
+    switch (c) {
+        case LayerCheck::NotChecked: return "not checked";
+        case LayerCheck::Passed: return "passed";
+        case LayerCheck::Failed: return "failed";
+    }
+    return "?";
+}
+
 const AttributeSpec* LayerDescriptor::find_attribute(const std::string& name) const {
     for (const auto& a : attributes)
         if (a.name == name) return &a;
@@ -50,7 +59,8 @@ LayerRegistry& LayerRegistry::instance() {
     return *registry;
 }
 
-void LayerRegistry::add(LayerDescriptor descriptor) {
+namespace {
+void check_descriptor(const LayerDescriptor& descriptor) {
     NEURA_CHECK(!descriptor.type.empty(), "LayerRegistry: a layer type id must not be empty");
     NEURA_CHECK(static_cast<bool>(descriptor.shape), "LayerRegistry: layer ", descriptor.type, " has no shape rule");
     NEURA_CHECK(!descriptor.variadic_inputs || !descriptor.inputs.empty(), "LayerRegistry: layer ",
@@ -59,11 +69,51 @@ void LayerRegistry::add(LayerDescriptor descriptor) {
         NEURA_CHECK(type_of(a.default_value) == a.type, "LayerRegistry: layer ", descriptor.type, " attribute ",
                     a.name, " has a default of type ", attribute_type_name(type_of(a.default_value)),
                     ", declared ", attribute_type_name(a.type));
+}
+}  // namespace
+
+void LayerRegistry::add(LayerDescriptor descriptor) {
+    check_descriptor(descriptor);
     std::unique_lock lock(mutex_);
     NEURA_CHECK(!layers_.count(descriptor.type), "LayerRegistry: layer type ", descriptor.type,
                 " is already registered");
     std::string key = descriptor.type;
     layers_.emplace(std::move(key), std::make_unique<const LayerDescriptor>(std::move(descriptor)));
+}
+
+void LayerRegistry::add_all(std::vector<LayerDescriptor> descriptors) {
+    for (std::size_t i = 0; i < descriptors.size(); ++i) {
+        check_descriptor(descriptors[i]);
+        for (std::size_t j = 0; j < i; ++j)
+            NEURA_CHECK(descriptors[j].type != descriptors[i].type, "LayerRegistry: layer type ", descriptors[i].type,
+                        " is given twice");
+    }
+    std::unique_lock lock(mutex_);
+    for (const auto& d : descriptors) {
+        auto it = layers_.find(d.type);
+        if (it == layers_.end()) continue;
+        const LayerDescriptor& other = *it->second;
+        throw Error(detail::concat("LayerRegistry: layer type ", d.type, " is already registered ",
+                                   other.plugin.empty() ? std::string("(built-in)")
+                                                        : "(by plugin " + other.plugin + " " + other.plugin_version + ")"));
+    }
+    for (auto& d : descriptors) {
+        std::string key = d.type;
+        layers_.emplace(std::move(key), std::make_unique<const LayerDescriptor>(std::move(d)));
+    }
+}
+
+std::size_t LayerRegistry::remove_plugin(const std::string& plugin) {
+    if (plugin.empty()) return 0;
+    std::unique_lock lock(mutex_);
+    return std::erase_if(layers_, [&](const auto& kv) { return kv.second->plugin == plugin; });
+}
+
+std::vector<LayerDescriptor> LayerRegistry::descriptors() const {
+    std::shared_lock lock(mutex_);
+    std::vector<LayerDescriptor> out;
+    for (const auto& [_, d] : layers_) out.push_back(*d);
+    return out;
 }
 
 const LayerDescriptor* LayerRegistry::find(const std::string& type) const {

@@ -8,6 +8,37 @@
 
 namespace neura::graph {
 
+int compare_versions(const std::string& a, const std::string& b) {
+    auto parts = [](const std::string& v) {
+        std::vector<std::string> out;
+        std::string cur;
+        for (char c : v) {
+            if (c == '.') {
+                out.push_back(cur);
+                cur.clear();
+            } else {
+                cur += c;
+            }
+        }
+        out.push_back(cur);
+        return out;
+    };
+    const auto pa = parts(a), pb = parts(b);
+    auto numeric = [](const std::string& s) {
+        return !s.empty() && s.size() < 19 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    for (std::size_t i = 0; i < std::max(pa.size(), pb.size()); ++i) {
+        const std::string x = i < pa.size() ? pa[i] : "0", y = i < pb.size() ? pb[i] : "0";
+        if (numeric(x) && numeric(y)) {
+            const long long nx = std::stoll(x), ny = std::stoll(y);
+            if (nx != ny) return nx < ny ? -1 : 1;
+        } else if (int c = x.compare(y); c != 0) {
+            return c < 0 ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
 std::string ModelGraph::unique_name(const std::string& type) const {
     std::string base;
     for (char c : type) base += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

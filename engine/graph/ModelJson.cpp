@@ -77,6 +77,39 @@ AttributeValue attribute_from_json(const json& j, std::optional<AttributeType> t
     fail(path, "unsupported attribute type");
 }
 
+std::vector<std::string> get_string_list(const json& j, const std::string& path) {
+    if (!j.is_array()) fail(path, "expected a list of strings");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < j.size(); ++i) out.push_back(get_string(j[i], concat(path, "[", i, "]")));
+    return out;
+}
+
+// "plugin": {"name": "swish", "version": "1.0.0", "inputs": ["input"], "outputs": ["output"]}
+PluginRequirement plugin_from_json(const json& j, const std::string& path) {
+    if (!j.is_object()) fail(path, "expected an object with \"name\" and \"version\"");
+    PluginRequirement r;
+    r.name = get_string(member(j, path, "name"), sub(path, "name"));
+    if (r.name.empty()) fail(sub(path, "name"), "must not be empty");
+    r.version = get_string(member(j, path, "version"), sub(path, "version"));
+    if (auto it = j.find("inputs"); it != j.end()) r.inputs = get_string_list(*it, sub(path, "inputs"));
+    if (auto it = j.find("outputs"); it != j.end()) r.outputs = get_string_list(*it, sub(path, "outputs"));
+    return r;
+}
+
+// What to_json writes of a node's plugin: the loaded layer's (keeping a newer version the file asked
+// for), or the record the node was loaded with when its plugin is missing.
+PluginRequirement plugin_record(const Node& node, const LayerDescriptor* d) {
+    if (!d || d->plugin.empty()) return node.plugin;
+    PluginRequirement r;
+    r.name = d->plugin;
+    r.version = d->plugin_version;
+    if (node.plugin.name == d->plugin && compare_versions(node.plugin.version, r.version) > 0)
+        r.version = node.plugin.version;
+    for (const auto& p : d->inputs) r.inputs.push_back(p.name);
+    for (const auto& p : d->outputs) r.outputs.push_back(p.name);
+    return r;
+}
+
 PortRef port_ref(const json& j, const std::string& path, const ModelGraph& g) {
     if (!j.is_object()) fail(path, "expected an object with \"node\" and \"port\"");
     const NodeId node{get_id(member(j, path, "node"), sub(path, "node"))};
@@ -96,8 +129,10 @@ std::string to_json(const ModelGraph& graph, const LayerRegistry& registry) {
         n["id"] = id.value;
         n["type"] = node.type;
         n["name"] = node.name;
-        ordered_json attrs = ordered_json::object();
         const LayerDescriptor* d = registry.find(node.type);
+        if (const PluginRequirement p = plugin_record(node, d); !p.empty())
+            n["plugin"] = {{"name", p.name}, {"version", p.version}, {"inputs", p.inputs}, {"outputs", p.outputs}};
+        ordered_json attrs = ordered_json::object();
         if (d) {
             for (const AttributeSpec& s : d->attributes) {
                 auto it = node.attributes.find(s.name);
@@ -157,14 +192,17 @@ ModelGraph from_json(const std::string& text, const LayerRegistry& registry) {
         node.id = NodeId{get_id(member(n, path, "id"), sub(path, "id"))};
         if (g.has_node(node.id)) fail(sub(path, "id"), concat(node.id.value, " is used by another node too"));
         node.type = get_string(member(n, path, "type"), sub(path, "type"));
+        if (auto p = n.find("plugin"); p != n.end()) node.plugin = plugin_from_json(*p, sub(path, "plugin"));
+        // A layer from a plugin that is not loaded keeps its node as written; validate() says which
+        // plugin it needs. A type no one provides is an error.
         const LayerDescriptor* d = registry.find(node.type);
-        if (!d) fail(sub(path, "type"), concat("unknown layer type \"", node.type, "\""));
+        if (!d && node.plugin.empty()) fail(sub(path, "type"), concat("unknown layer type \"", node.type, "\""));
         node.name = get_string(member(n, path, "name"), sub(path, "name"));
         if (auto a = n.find("attributes"); a != n.end()) {
             const std::string apath = sub(path, "attributes");
             if (!a->is_object()) fail(apath, "expected an object");
             for (const auto& [key, value] : a->items()) {
-                const AttributeSpec* s = d->find_attribute(key);
+                const AttributeSpec* s = d ? d->find_attribute(key) : nullptr;
                 node.attributes[key] = attribute_from_json(value, s ? std::optional(s->type) : std::nullopt,
                                                            apath + "." + key);
             }

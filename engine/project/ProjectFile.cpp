@@ -10,11 +10,13 @@
 #include <ctime>
 #include <filesystem>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <utility>
 
 #include "neura/autograd/GradMode.h"
+#include "neura/graph/ModelGraph.h"
 #include "neura/project/Project.h"
 #include "project/Sqlite.h"
 
@@ -756,11 +758,38 @@ void finish_run(const std::string& path, std::int64_t run_id, const std::string&
     });
 }
 
+namespace {
+// The plugins the model's nodes name ("plugin" records, docs/model-format.md), one entry per plugin
+// with the highest version asked for: [{"name": "swish", "version": "1.0.0"}]. Empty text when the
+// model is not readable JSON (the model's own loader reports that).
+std::string plugins_of(const std::string& model_json) {
+    using nlohmann::json;
+    const json root = json::parse(model_json, nullptr, /*allow_exceptions=*/false);
+    if (root.is_discarded() || !root.is_object()) return {};
+    std::map<std::string, std::string> versions;
+    if (auto nodes = root.find("nodes"); nodes != root.end() && nodes->is_array())
+        for (const json& n : *nodes) {
+            if (!n.is_object()) continue;
+            auto p = n.find("plugin");
+            if (p == n.end() || !p->is_object()) continue;
+            auto name = p->find("name"), version = p->find("version");
+            if (name == p->end() || !name->is_string() || version == p->end() || !version->is_string()) continue;
+            auto [it, fresh] = versions.emplace(name->get<std::string>(), version->get<std::string>());
+            if (!fresh && graph::compare_versions(it->second, version->get<std::string>()) < 0) it->second = version->get<std::string>();
+        }
+    json out = json::array();
+    for (const auto& [name, version] : versions) out.push_back({{"name", name}, {"version", version}});
+    return out.dump();
+}
+}  // namespace
+
 void stamp_metadata(Project& project) {
     const std::string now = utc_now_iso8601();
     project.metadata[meta::kAppVersion] = NEURA_VERSION;
     project.metadata[meta::kModifiedAt] = now;
     project.metadata.try_emplace(meta::kCreatedAt, now);
+    if (std::string plugins = plugins_of(project.model_json); !plugins.empty())
+        project.metadata[meta::kPlugins] = std::move(plugins);
 }
 
 std::string utc_now_iso8601() {

@@ -89,4 +89,75 @@ std::vector<LayerGradcheckResult> check_layers(graph::Network& net, const Tensor
     return results;
 }
 
+LayerTypeCheck check_layer_type(const graph::LayerDescriptor& d, const autograd::GradcheckOptions& opts) {
+    using graph::LayerCheck;
+    auto not_checked = [](std::string why) { return LayerTypeCheck{LayerCheck::NotChecked, std::move(why)}; };
+    if (!d.build) return not_checked("it builds no module");
+    const std::size_t n = d.variadic_inputs ? std::max(d.min_inputs, d.inputs.size()) : d.inputs.size();
+    if (n == 0) return not_checked("it takes no input");
+    for (std::size_t i = 0; i < n; ++i)
+        if (d.input_port(i).kind != graph::PortKind::Tensor)
+            return not_checked(detail::concat("input '", d.input_port(i).name, "' takes ",
+                                              d.input_port(i).kind == graph::PortKind::Indices ? "indices" : "targets",
+                                              ", which have no gradient"));
+    std::vector<Shape> shapes = d.check_inputs;
+    if (shapes.empty()) shapes.assign(n, Shape{3, 4});
+    if (shapes.size() != n)
+        return not_checked(detail::concat("check_inputs gives ", shapes.size(), " shapes for ", n, " inputs"));
+    std::string shapes_text;
+    for (const auto& s : shapes) shapes_text += (shapes_text.empty() ? "" : ", ") + shape_str(s);
+
+    ThreadScope one_thread(1);  // a few hundred tiny forwards
+    try {
+        const graph::AttributeMap attrs = d.default_attributes();
+        const graph::ShapeResult rule = d.shape(attrs, shapes);
+        if (!rule.is_ok())
+            return not_checked(detail::concat("its shape rule rejects the check inputs ", shapes_text, " (", rule.error,
+                                              "); set check_inputs"));
+        Generator gen(opts.seed + 1);
+        const std::shared_ptr<nn::Module> module = d.build(attrs, shapes, gen);
+        if (!module) return not_checked("it builds no module");
+        module->to(DType::F64);
+        module->train();
+
+        constexpr std::int64_t kBatch = 2;
+        std::vector<Tensor> inputs;
+        std::vector<std::string> names;
+        for (std::size_t i = 0; i < n; ++i) {
+            Shape s = shapes[i];
+            s.insert(s.begin(), kBatch);
+            inputs.push_back(Tensor::randn(s, DType::F64, &gen).requires_grad_());
+            names.push_back(n == 1 ? "input" : "input " + std::to_string(i));
+        }
+        auto run = [module, n](const std::vector<Tensor>& xs) {
+            std::vector<Tensor> in(xs.begin(), xs.begin() + static_cast<long>(n));
+            return std::vector<Tensor>{n == 1 ? module->forward(in[0]) : module->forward(in)};
+        };
+        {
+            NoGradGuard ng;
+            const Tensor y = run(inputs).front();
+            Shape want = rule.outputs.empty() ? Shape{} : rule.outputs.front();
+            want.insert(want.begin(), kBatch);
+            if (!y.defined() || y.shape() != want)
+                return {LayerCheck::Failed, detail::concat("forward on ", shapes_text, " (batch ", kBatch, ") gives ",
+                                                           y.defined() ? shape_str(y.shape()) : "no tensor",
+                                                           ", its shape rule says ", shape_str(want))};
+        }
+        for (const auto& [pname, p] : module->named_parameters()) {
+            inputs.push_back(p);
+            names.push_back(pname);
+        }
+        const autograd::GradcheckResult g = autograd::gradcheck(run, inputs, opts, names);
+        if (!g.passed) return {LayerCheck::Failed, g.message};
+        double worst = 0;
+        for (const auto& t : g.inputs) worst = std::max(worst, t.max_abs_error);
+        return {LayerCheck::Passed, detail::concat("F64 gradients match central differences on ", shapes_text,
+                                                   " (max abs error ", worst, ")")};
+    } catch (const std::exception& e) {
+        return {LayerCheck::Failed, std::string("it threw during the check: ") + e.what()};
+    } catch (...) {
+        return {LayerCheck::Failed, "it threw an exception that is not a std::exception during the check"};
+    }
+}
+
 }  // namespace neura::train

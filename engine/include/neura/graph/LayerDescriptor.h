@@ -62,6 +62,14 @@ using ModuleBuilder = std::function<std::shared_ptr<nn::Module>(const AttributeM
 // Adds the ONNX ops (opset 17) computing the node at inference from its inputs; neura/onnx/NodeExporter.h.
 using OnnxExport = std::function<void(onnx::NodeExporter& exporter)>;
 
+// The gradient check a plugin layer gets when its plugin loads (neura/plugin/PluginManager.h).
+enum class LayerCheck : std::uint8_t {
+    NotChecked,  // built-in layers; plugin layers that could not be checked (why: check_message)
+    Passed,
+    Failed,      // the palette marks the layer; check_message says where the gradients differ
+};
+const char* layer_check_name(LayerCheck c);  // "not checked", "passed", "failed"
+
 struct LayerDescriptor {
     std::string type;      // "Linear"; PyTorch's class name for built-in layers
     std::string category;  // palette group: Core, Convolution, Pooling, Normalization, Activation, Merge, IO, Loss
@@ -78,6 +86,19 @@ struct LayerDescriptor {
     ParameterCount parameter_count;  // empty: no parameters
     ModuleBuilder build;             // empty: no module (Input, Loss)
     OnnxExport onnx;                 // empty: export fails naming the node (Input and Loss: the exporter's)
+
+    // ---- plugin layers ----
+    // Set by the plugin: the palette icon, as the bytes of an image file (PNG, XPM, BMP; empty: none),
+    // and the per-sample input shapes the gradient check on load feeds the layer (empty: [3, 4] for
+    // every input port; give them when the shape rule needs something else, such as [3, 8, 8] images).
+    std::string icon;
+    std::vector<Shape> check_inputs;
+    // Set by the plugin loader: the plugin providing the layer ("" for built-in layers), its version,
+    // and the result of the gradient check it ran when the plugin loaded.
+    std::string plugin;
+    std::string plugin_version;
+    LayerCheck check = LayerCheck::NotChecked;
+    std::string check_message;
 
     const AttributeSpec* find_attribute(const std::string& name) const;
     AttributeMap default_attributes() const;

@@ -18,11 +18,29 @@ struct PortRef {
     friend bool operator==(const PortRef&, const PortRef&) = default;
 };
 
+// The plugin a node's layer comes from, as a model file names it: the plugin's name, the version the
+// model was saved with (the least it needs) and the layer's port names. A model opened without the
+// plugin keeps this (and the node's attributes and edges) as it was, so nothing is lost on save.
+// Empty for built-in layers, and for plugin nodes added since the model was loaded (to_json writes
+// their plugin's record from the registry).
+struct PluginRequirement {
+    std::string name;
+    std::string version;
+    std::vector<std::string> inputs, outputs;  // port names
+    bool empty() const { return name.empty(); }
+    friend bool operator==(const PluginRequirement&, const PluginRequirement&) = default;
+};
+
+// Compares dotted versions ("1.10.0" > "1.9"): numeric parts as numbers, missing parts as 0, other
+// parts as text. Negative, zero or positive as a < b, a == b, a > b.
+int compare_versions(const std::string& a, const std::string& b);
+
 struct Node {
     NodeId id;
     std::string type;        // a LayerRegistry type id: "Linear", "Input", "Loss", ...
     std::string name;        // unique display name; parameters are named "<name>.weight", ...
     AttributeMap attributes; // attributes not listed take the layer's defaults
+    PluginRequirement plugin = {};  // what the model file says of the layer's plugin, if any
     friend bool operator==(const Node&, const Node&) = default;
 };
 

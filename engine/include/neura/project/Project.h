@@ -58,7 +58,7 @@ namespace meta {
 inline constexpr const char* kAppVersion = "app_version";  // NeuraStudio version that last saved
 inline constexpr const char* kCreatedAt = "created_at";    // ISO 8601 UTC
 inline constexpr const char* kModifiedAt = "modified_at";  // ISO 8601 UTC
-inline constexpr const char* kPlugins = "plugins";         // JSON array of the plugins the model uses
+inline constexpr const char* kPlugins = "plugins";         // [{"name", "version"}]: the plugins the model uses
 }  // namespace meta
 
 // Everything a .neura file holds. The *_json fields are opaque text owned by other modules
@@ -98,8 +98,9 @@ void append_metrics(const std::string& path, std::int64_t run_id, const std::vec
 void finish_run(const std::string& path, std::int64_t run_id, const std::string& finished_at,
                 const std::string& status, const std::string& final_metrics_json);
 
-// Sets meta::kAppVersion to this build's version and meta::kModifiedAt to now, and meta::kCreatedAt
-// to now when absent. Call before save_project when saving for the user.
+// Sets meta::kAppVersion to this build's version and meta::kModifiedAt to now, meta::kCreatedAt
+// to now when absent, and meta::kPlugins to the plugins the model's nodes name (with the highest
+// version each needs; "[]" for none). Call before save_project when saving for the user.
 void stamp_metadata(Project& project);
 
 // Current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ".

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "neura/autograd/Autograd.h"
+#include "neura/graph/LayerDescriptor.h"
 #include "neura/graph/Network.h"
 #include "neura/train/Trainer.h"
 
@@ -35,5 +36,17 @@ std::vector<LayerGradcheckResult> check_layers(graph::Network& net, const Tensor
                                                const LayerGradcheckOptions& opts, DType dtype = DType::F64,
                                                const std::function<void(int, int)>& progress = {},
                                                StopToken* stop = nullptr);
+
+// The check a plugin's layer gets when the plugin loads, without any model around it: the layer
+// built with its default attributes on a seeded random F64 batch of 2 (per sample:
+// descriptor.check_inputs, or [3, 4] for each input), forward's output shape compared with the
+// shape rule's, then every input and parameter through autograd::gradcheck. NotChecked (with why)
+// when it cannot run: no module, indices or target inputs, or a shape rule that rejects the inputs.
+// Never throws: an exception from the layer is a failure naming it.
+struct LayerTypeCheck {
+    graph::LayerCheck result = graph::LayerCheck::NotChecked;
+    std::string message;  // why it failed or was not checked; the largest error when it passed
+};
+LayerTypeCheck check_layer_type(const graph::LayerDescriptor& layer, const autograd::GradcheckOptions& opts = {});
 
 }  // namespace neura::train
