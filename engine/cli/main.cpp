@@ -21,6 +21,7 @@
 #include "neura/onnx/Export.h"
 #include "neura/onnx/Import.h"
 #include "neura/onnx/TensorFile.h"
+#include "neura/plugin/PluginManager.h"
 #include "neura/project/Project.h"
 #include "neura/train/Experiment.h"
 #include "neura/train/LayerGradcheck.h"
@@ -51,7 +52,12 @@ usage:
   neura import M.onnx -o P.neura [--dataset NAME[,key=value...]] [--loss TYPE] [--force]
                                       an ONNX model (as export writes it) as a project with its weights
   neura datasets                      the built-in datasets and their parameters
+  neura plugins [--json]              plugins loaded (path, version, layers, gradient check) and
+                                      refused (with the reason), and the folders searched
   neura --version | --help
+
+Every command loads the plugins first, from NEURA_PLUGIN_PATH (colon-separated folders or files),
+the user's plugin folder and the installation's; see `neura plugins`.
 
 exit codes: 0 ok, 1 failure, 2 bad usage
 )";
@@ -423,6 +429,53 @@ int cmd_datasets() {
     return 0;
 }
 
+// ---------------------------------------------------------------- plugins
+int cmd_plugins(const Args& a) {
+    const auto& pm = plugin::PluginManager::instance();
+    const auto loaded = pm.loaded();
+    const auto refused = pm.refused();
+    if (a.flag("--json")) {
+        json j = {{"api_version", plugin::api_version()}, {"build_tag", plugin::build_tag()},
+                  {"search_path", json::array()}, {"loaded", json::array()}, {"refused", json::array()}};
+        for (const auto& p : pm.searched()) j["search_path"].push_back(p.string());
+        for (const auto& p : loaded) {
+            json l = {{"name", p.name}, {"version", p.version}, {"description", p.description}, {"path", p.path},
+                      {"load_ms", p.load_ms}, {"check_ms", p.check_ms}, {"layers", json::array()}};
+            for (const auto& layer : p.layers)
+                l["layers"].push_back({{"type", layer.type}, {"category", layer.category},
+                                       {"gradcheck", graph::layer_check_name(layer.check)},
+                                       {"message", layer.check_message}, {"check_ms", layer.check_ms}});
+            j["loaded"].push_back(l);
+        }
+        for (const auto& r : refused) j["refused"].push_back({{"path", r.path}, {"reason", r.reason}});
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::printf("plugin API %d, build tag \"%s\"\nsearched:", plugin::api_version(), plugin::build_tag());
+    for (const auto& p : pm.searched()) std::printf(" %s", p.c_str());
+    std::printf("\n");
+    if (loaded.empty()) std::printf("no plugins loaded\n");
+    for (const auto& p : loaded) {
+        std::printf("%s %s  %s\n    %s (loaded in %.1f ms, checked in %.1f ms)\n", p.name.c_str(), p.version.c_str(),
+                    p.path.c_str(), p.description.c_str(), p.load_ms, p.check_ms);
+        for (const auto& layer : p.layers)
+            std::printf("    %-16s %-14s gradient check %s: %s\n", layer.type.c_str(), layer.category.c_str(),
+                        graph::layer_check_name(layer.check), layer.check_message.c_str());
+    }
+    for (const auto& r : refused) std::printf("refused %s: %s\n", r.path.c_str(), r.reason.c_str());
+    return 0;
+}
+
+// Loads the plugins before any command runs, so projects with plugin layers work headless; a refused
+// plugin is a warning (`neura plugins` lists them without one).
+void load_plugins(const std::string& command) {
+    auto& pm = plugin::PluginManager::instance();
+    pm.load_default();
+    if (command == "plugins") return;
+    for (const auto& r : pm.refused())
+        std::fprintf(stderr, "neura: warning: plugin %s refused: %s\n", r.path.c_str(), r.reason.c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -436,6 +489,8 @@ int main(int argc, char** argv) {
             std::fputs(kHelp, cmd.empty() ? stderr : stdout);
             return cmd.empty() ? 2 : 0;
         }
+        load_plugins(cmd);
+        if (cmd == "plugins") return cmd_plugins(parse(argc, argv, {{"--json", false}}));
         if (cmd == "create")
             return cmd_create(parse(argc, argv, {{"--model", true}, {"--dataset", true}, {"--config", true}, {"--force", false}}));
         if (cmd == "dump") {
