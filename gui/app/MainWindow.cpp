@@ -24,6 +24,7 @@
 #include <QUndoStack>
 
 #include "app/Theme.h"
+#include "dialogs/PluginsDialog.h"
 #include "document/GraphDocument.h"
 #include "editor/GraphScene.h"
 #include "editor/GraphView.h"
@@ -32,6 +33,7 @@
 #include "neura/graph/ModelJson.h"
 #include "neura/onnx/Export.h"
 #include "neura/onnx/Import.h"
+#include "neura/plugin/PluginManager.h"
 #include "neura/train/TrainedModel.h"
 #include "neura/train/TrainConfig.h"
 #include "panels/DatasetPanel.h"
@@ -379,7 +381,30 @@ void MainWindow::createActions() {
     guideAct->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("&Tutorial: Your First Network"), this, [this] { openDocument(QStringLiteral("tutorial.md")); });
     help->addAction(tr("&Seeing Inside the Network"), this, [this] { openDocument(QStringLiteral("insight.md")); });
+    help->addAction(tr("Writing &Layer Plugins"), this, [this] { openDocument(QStringLiteral("plugins.md")); });
     help->addSeparator();
+    auto* pluginsAct = help->addAction(tr("&Plugins…"), this, [this] {
+        // Non-modal: the window stays usable; Reload is refused while the open project uses a
+        // plugin layer (its modules and descriptors come from the libraries a reload replaces).
+        auto* dialog = new PluginsDialog(plugin::PluginManager::instance(), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setReloadBlocker([this]() -> QString {
+            if (session_->isRunning()) return tr("Reload is possible once training has stopped.");
+            QStringList used;
+            for (const auto& [id, n] : doc_->graph().nodes())
+                if (const auto* d = graph::LayerRegistry::instance().find(n.type); d && !d->plugin.empty())
+                    if (!used.contains(QString::fromStdString(n.type))) used << QString::fromStdString(n.type);
+            return used.isEmpty() ? QString()
+                                  : tr("The open project uses plugin layers (%1): close it or remove them to reload.")
+                                        .arg(used.join(QStringLiteral(", ")));
+        });
+        connect(dialog, &PluginsDialog::reloaded, this, [this] {
+            palette_->populate();
+            doc_->refreshLayers();
+        });
+        dialog->show();
+    });
+    pluginsAct->setObjectName("pluginsAction");
     help->addAction(tr("&About NeuraStudio"), this, [this] {
         QMessageBox::about(this, tr("About NeuraStudio"),
                            tr("<h3>NeuraStudio %1</h3><p>Build, train and check neural networks visually.</p>"
@@ -896,6 +921,15 @@ void MainWindow::captureBatch() {
 
 bool MainWindow::startTraining(bool paused) {
     if (session_->isRunning()) return false;
+    // A node whose plugin is not loaded cannot be built: say which plugin, before a run starts.
+    QStringList missing;
+    for (const auto& d : doc_->diagnostics())
+        if (d.severity == graph::Severity::Error && d.message.rfind("needs plugin ", 0) == 0)
+            missing << QString::fromStdString(graph::describe(doc_->graph(), d));
+    if (!missing.isEmpty()) {
+        reportError(tr("Cannot train"), missing.join(QLatin1Char('\n')));
+        return false;
+    }
     // Everything the run needs goes into one copy: the model as drawn, the setup, the dataset.
     project::Project p = currentProject();
     trainingPanel_->saveToProject(p);

@@ -13,6 +13,7 @@
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QSettings>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include "app/Theme.h"
 #include "document/GraphDocument.h"
 #include "editor/GraphScene.h"
+#include "neura/plugin/PluginManager.h"
 #include "panels/GradcheckPanel.h"
 #include "panels/InspectorPanel.h"
 #include "panels/TrainingPanel.h"
@@ -107,6 +109,13 @@ int main(int argc, char** argv) {
         QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, scratchSettings.path());
         QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, scratchSettings.path());
     }
+
+    // Plugins first: the palette lists their layers, and projects using them open complete.
+    auto& plugins = neura::plugin::PluginManager::instance();
+    plugins.load_default();
+    for (const auto& r : plugins.refused())
+        std::fprintf(stderr, "neurastudio: plugin %s refused: %s\n", r.path.c_str(), r.reason.c_str());
+
     std::unique_ptr<neura::gui::MainWindow> window;
     if (screenshot)
         window = std::make_unique<HeadlessWindow>();
@@ -224,6 +233,8 @@ int main(int argc, char** argv) {
         return app.exec();
     }
     window->show();
+    if (const auto refused = plugins.refused().size())
+        window->statusBar()->showMessage(QObject::tr("%n plugin(s) refused: see Help ▸ Plugins…", "", int(refused)), 15000);
     QTimer::singleShot(0, window.get(), [&] { window->fitView(); });
     return app.exec();
 }

@@ -54,9 +54,10 @@ QString GraphDocument::nodeName(NodeId id) const {
 std::size_t GraphDocument::inputPortCount(NodeId id) const {
     const graph::Node* n = graph_.find_node(id);
     const graph::LayerDescriptor* d = n ? graph::LayerRegistry::instance().find(n->type) : nullptr;
-    if (!d) return 0;
+    if (!n) return 0;
     std::size_t connected = 0;
     for (EdgeId e : graph_.edges_into(id)) connected = std::max<std::size_t>(connected, graph_.edge(e).to.port.value + 1);
+    if (!d) return n->plugin.empty() ? 0 : std::max(n->plugin.inputs.size(), connected);  // a missing plugin's: as stored
     if (!d->variadic_inputs) return std::max(d->inputs.size(), connected);
     return std::max(d->input_count(connected), connected + 1);
 }
@@ -64,7 +65,15 @@ std::size_t GraphDocument::inputPortCount(NodeId id) const {
 std::size_t GraphDocument::outputPortCount(NodeId id) const {
     const graph::Node* n = graph_.find_node(id);
     const graph::LayerDescriptor* d = n ? graph::LayerRegistry::instance().find(n->type) : nullptr;
-    return d ? d->outputs.size() : 0;
+    if (d || !n || n->plugin.empty()) return d ? d->outputs.size() : 0;
+    std::size_t used = 0;  // a missing plugin's node: the ports stored, and any an edge leaves from
+    for (EdgeId e : graph_.edges_out_of(id)) used = std::max<std::size_t>(used, graph_.edge(e).from.port.value + 1);
+    return std::max(n->plugin.outputs.size(), used);
+}
+
+void GraphDocument::refreshLayers() {
+    analyse();
+    emit documentReset();
 }
 
 QString GraphDocument::shapeText(const Shape& s) {

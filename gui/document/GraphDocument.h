@@ -47,6 +47,8 @@ public:
     // Ports a node shows: a variadic layer shows one free port past the connected ones.
     std::size_t inputPortCount(NodeId id) const;
     std::size_t outputPortCount(NodeId id) const;
+    // The layer types changed (plugins reloaded): re-validate; views rebuild (documentReset).
+    void refreshLayers();
 
     // ---- read-only (while training): every edit below is refused with editRefused(reason) ----
     bool isReadOnly() const { return readOnly_; }

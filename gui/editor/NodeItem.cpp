@@ -64,11 +64,18 @@ void NodeItem::rebuildPorts() {
     for (auto* p : outputs_) delete p;
     inputs_.clear();
     outputs_.clear();
-    compact_ = ins <= 1 && outs <= 1 && (ins == 0 || d->inputs.front().name == "input") &&
-               (outs == 0 || d->outputs.front().name == "output");
+    // A node whose plugin is missing has no descriptor: its port names are the ones the file stored.
+    auto stored = [](const std::vector<std::string>& names, std::size_t i, const char* fallback) {
+        return QString::fromStdString(i < names.size() ? names[i] : fallback);
+    };
+    const graph::PluginRequirement none;
+    const graph::PluginRequirement& plugin = n ? n->plugin : none;
+    const QString firstIn = d ? QString::fromStdString(d->inputs.empty() ? "" : d->inputs.front().name) : stored(plugin.inputs, 0, "in");
+    const QString firstOut = d ? QString::fromStdString(d->outputs.empty() ? "" : d->outputs.front().name) : stored(plugin.outputs, 0, "out");
+    compact_ = ins <= 1 && outs <= 1 && (ins == 0 || firstIn == "input") && (outs == 0 || firstOut == "output");
     for (std::size_t i = 0; i < ins; ++i) {
         const graph::PortSpec* spec = d && (i < d->inputs.size() || d->variadic_inputs) ? &d->input_port(i) : nullptr;
-        QString name = spec ? QString::fromStdString(spec->name) : QStringLiteral("in");
+        QString name = spec ? QString::fromStdString(spec->name) : stored(plugin.inputs, i, "in");
         if (d && d->variadic_inputs && i + 1 >= d->inputs.size()) name += QString::number(i);
         auto* p = new PortItem({id_, graph::PortIndex{static_cast<graph::PortIndex::Rep>(i)}}, true, name,
                                spec && spec->kind == graph::PortKind::DataTarget, this);
@@ -77,7 +84,9 @@ void NodeItem::rebuildPorts() {
     }
     for (std::size_t i = 0; i < outs; ++i) {
         auto* p = new PortItem({id_, graph::PortIndex{static_cast<graph::PortIndex::Rep>(i)}}, false,
-                               QString::fromStdString(d->outputs[i].name), false, this);
+                               d && i < d->outputs.size() ? QString::fromStdString(d->outputs[i].name)
+                                                          : stored(plugin.outputs, i, "out"),
+                               false, this);
         p->setPos(kWidth, compact_ ? kHeader + kFooter / 2 : kHeader + kRow * (static_cast<double>(i) + 0.5));
         outputs_.push_back(p);
     }

@@ -1,6 +1,8 @@
 #include "panels/PalettePanel.h"
 
+#include <QIcon>
 #include <QLineEdit>
+#include <QPixmap>
 #include <QMimeData>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -54,6 +56,27 @@ PalettePanel::PalettePanel(QWidget* parent) : QDockWidget(tr("Layers"), parent) 
     populate();
 }
 
+// A plugin's layer: its own icon, its plugin in the tooltip, and a mark when its gradient check on
+// load failed (the layer still works; its gradients may be wrong).
+void PalettePanel::decoratePluginLayer(QTreeWidgetItem* item, const graph::LayerDescriptor& d, QString& tip) {
+    if (!d.icon.empty()) {
+        QPixmap pixmap;
+        if (pixmap.loadFromData(reinterpret_cast<const uchar*>(d.icon.data()), static_cast<uint>(d.icon.size())))
+            item->setIcon(0, QIcon(pixmap));
+    }
+    item->setData(0, kPluginRole, QString::fromStdString(d.plugin));
+    tip += QStringLiteral("<br>") + tr("From plugin %1 %2.").arg(QString::fromStdString(d.plugin),
+                                                                 QString::fromStdString(d.plugin_version));
+    if (d.check == graph::LayerCheck::Failed) {
+        item->setText(0, item->text(0) + QStringLiteral(" \u26a0"));
+        item->setForeground(0, QColor(200, 40, 40));
+        item->setData(0, kCheckFailedRole, true);
+        tip += QStringLiteral("<br><span style='color:#c82828'>%1</span>")
+                   .arg(tr("Its gradient check failed when the plugin loaded: %1")
+                            .arg(QString::fromStdString(d.check_message).toHtmlEscaped()));
+    }
+}
+
 void PalettePanel::populate() {
     tree_->clear();
     const auto& reg = graph::LayerRegistry::instance();
@@ -68,9 +91,10 @@ void PalettePanel::populate() {
             auto* item = new QTreeWidgetItem(group, {QString::fromStdString(type)});
             item->setData(0, kTypeRole, QString::fromStdString(type));
             item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDragEnabled);
-            item->setToolTip(0, QStringLiteral("<b>%1</b><br>%2<br><i>%3</i>")
-                                    .arg(QString::fromStdString(type), QString::fromStdString(d.help).toHtmlEscaped(),
-                                         tr("Double-click or drag onto the canvas")));
+            QString tip = QStringLiteral("<b>%1</b><br>%2").arg(QString::fromStdString(type),
+                                                                QString::fromStdString(d.help).toHtmlEscaped());
+            if (!d.plugin.empty()) decoratePluginLayer(item, d, tip);
+            item->setToolTip(0, tip + QStringLiteral("<br><i>%1</i>").arg(tr("Double-click or drag onto the canvas")));
         }
     }
     tree_->expandAll();
