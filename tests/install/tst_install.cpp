@@ -8,6 +8,10 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -37,13 +41,17 @@ QString cmakeCommand() {
 #endif
 }
 
-Result run(const QString& program, const QStringList& args, const QString& config_home, int timeout_ms = 180000) {
+Result run(const QString& program, const QStringList& args, const QString& config_home, int timeout_ms = 180000,
+           const QString& working_dir = {}) {
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove("NEURA_DATA_DIR");  // the installed datasets must be found on their own
+    env.remove("NEURA_PLUGIN_PATH");  // and the installed plugins
     env.insert("QT_QPA_PLATFORM", "offscreen");
     env.insert("XDG_CONFIG_HOME", config_home);  // keep the studio's QSettings out of the real home
+    env.insert("XDG_DATA_HOME", config_home + "/data");  // and the user's plugin folder
     p.setProcessEnvironment(env);
+    if (!working_dir.isEmpty()) p.setWorkingDirectory(working_dir);
     p.start(program, args);
     if (!p.waitForFinished(timeout_ms)) {
         p.kill();
@@ -87,7 +95,12 @@ private slots:
                               "share/neurastudio/projects/make_examples.sh",
                               "share/neurastudio/projects/src/iris.model.json",
                               "share/neurastudio/projects/src/iris.config.json",
-                              "share/neurastudio/projects/iris.neura", "share/neurastudio/datasets/README.md"})
+                              "share/neurastudio/projects/iris.neura", "share/neurastudio/datasets/README.md",
+                              "include/neura_plugin.h", "include/neura/Version.h", "include/neura/plugin/PluginApi.h",
+                              "lib/cmake/NeuraStudioPluginSDK/NeuraStudioPluginSDKConfig.cmake",
+                              "lib/cmake/NeuraStudioPluginSDK/NeuraStudioPluginSDKConfigVersion.cmake",
+                              "lib/cmake/NeuraStudioPluginSDK/NeuraPlugin.cmake", "lib/neurastudio/plugins/swish.so",
+                              "lib/neurastudio/plugins/rmsnorm.so", "lib/neurastudio/plugins/mish.so"})
             QTest::newRow(p) << QString(p);
 #ifdef NEURA_WITH_GUI
         for (const char* p : {"bin/neurastudio", "share/applications/neurastudio.desktop",
@@ -161,6 +174,98 @@ private slots:
         QVERIFY(QFileInfo(project).isFile());
         r = run(neura(), {"train", project, "--epochs", "2"}, config_);
         QVERIFY2(r.code == 0, qPrintable(describe(r)));
+    }
+
+    // The installed `neura` finds the installed example plugins (<prefix>/lib/neurastudio/plugins).
+    void installedPluginsLoad() {
+        const Result r = run(neura(), {"plugins", "--json"}, config_);
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QStringList names;
+        for (const auto& p : j["loaded"].toArray()) {
+            names << p.toObject()["name"].toString();
+            QVERIFY(p.toObject()["path"].toString().startsWith(QFileInfo(prefix_).canonicalFilePath() + "/lib/neurastudio/plugins/"));
+            QCOMPARE(p.toObject()["layers"].toArray().first().toObject()["gradcheck"].toString(), QString("passed"));
+        }
+        names.sort();
+        QCOMPARE(names, QStringList({"mish", "rmsnorm", "swish"}));
+        QVERIFY2(j["refused"].toArray().isEmpty(), qPrintable(r.out));
+    }
+
+    // docs/plugins.md, as written: the files it shows (marked "<!-- file: NAME -->") in an empty
+    // folder, built against the installed SDK with the commands it gives, loaded, installed into the
+    // user's plugin folder, and used to train and export a model headless.
+    void pluginGuideWorksAsWritten() {
+        QFile doc(QStringLiteral(NEURA_SOURCE_DIR "/docs/plugins.md"));
+        QVERIFY(doc.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(doc.readAll());
+        const QString dir = work_ + "/soft-clip";
+        QVERIFY(QDir().mkpath(dir));
+        QStringList files;
+        static const QRegularExpression block(R"(<!-- file: (\S+) -->\n```[a-z]*\n(.*?)\n```)",
+                                              QRegularExpression::DotMatchesEverythingOption);
+        for (auto it = block.globalMatch(text); it.hasNext();) {
+            const auto m = it.next();
+            QFile f(dir + "/" + m.captured(1));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(m.captured(2).toUtf8() + "\n");
+            files << m.captured(1);
+        }
+        QCOMPARE(files, QStringList({"CMakeLists.txt", "SoftClip.cpp", "model.json"}));
+
+        const QString cmake = cmakeCommand();
+        Result r = run(cmake, {"-S", ".", "-B", "build", "-DCMAKE_PREFIX_PATH=" + prefix_, "-DCMAKE_BUILD_TYPE=Release"},
+                       config_, 300000, dir);
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        QVERIFY2(!r.err.contains("CMake Warning"), qPrintable(r.err));
+        r = run(cmake, {"--build", "build"}, config_, 600000, dir);
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        QVERIFY(QFileInfo(dir + "/build/soft_clip.so").isFile());
+
+        // NEURA_PLUGIN_PATH=$PWD/build neura plugins
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        QProcess p;
+        env.insert("NEURA_PLUGIN_PATH", dir + "/build");
+        env.insert("XDG_DATA_HOME", config_ + "/data");
+        env.remove("NEURA_DATA_DIR");
+        p.setProcessEnvironment(env);
+        p.start(neura(), {"plugins", "--json"});
+        QVERIFY(p.waitForFinished(60000) && p.exitCode() == 0);
+        const QJsonObject j = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+        bool found = false;
+        for (const auto& v : j["loaded"].toArray()) {
+            const QJsonObject o = v.toObject();
+            if (o["name"].toString() != "soft-clip") continue;
+            found = true;
+            QCOMPARE(o["version"].toString(), QString("1.0.0"));
+            QCOMPARE(o["layers"].toArray().first().toObject()["type"].toString(), QString("SoftClip"));
+            QCOMPARE(o["layers"].toArray().first().toObject()["category"].toString(), QString("Activation"));
+            QCOMPARE(o["layers"].toArray().first().toObject()["gradcheck"].toString(), QString("passed"));
+        }
+        QVERIFY2(found, qPrintable(QJsonDocument(j).toJson()));
+
+        // cmake --install build → the user's plugin folder; found there without NEURA_PLUGIN_PATH.
+        r = run(cmake, {"--install", "build"}, config_, 60000, dir);
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        QVERIFY(QFileInfo(config_ + "/data/NeuraStudio/plugins/soft_clip.so").isFile());
+        r = run(neura(), {"plugins"}, config_);
+        QVERIFY2(r.code == 0 && r.out.contains("soft-clip 1.0.0  " + QFileInfo(config_).canonicalFilePath() +
+                                               "/data/NeuraStudio/plugins/soft_clip.so"),
+                 qPrintable(describe(r)));
+
+        // neura create / train / export, as the guide's section 7 shows.
+        r = run(neura(), {"create", "demo.neura", "--model", "model.json", "--dataset", "moons"}, config_, 60000, dir);
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        r = run(neura(), {"train", "demo.neura", "--epochs", "10"}, config_, 120000, dir);
+        QVERIFY2(r.code == 0 && r.out.contains("epoch  10"), qPrintable(describe(r)));
+        r = run(neura(), {"export", "demo.neura", "-o", "demo.onnx"}, config_, 60000, dir);
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        QVERIFY(QFileInfo(dir + "/demo.onnx").size() > 0);
+#ifdef NEURA_WITH_GUI
+        // The studio loads it at start-up too (its palette is covered by tests/plugins).
+        r = run(installed("bin/neurastudio"), {"--screenshot", work_ + "/shot-plugin.png", dir + "/demo.neura"}, config_);
+        QVERIFY2(r.code == 0 && !r.err.contains("refused"), qPrintable(describe(r)));
+#endif
     }
 
 #ifdef NEURA_WITH_GUI
