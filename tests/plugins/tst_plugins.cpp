@@ -171,6 +171,45 @@ private slots:
             QVERIFY2(QFileInfo::exists(QString::fromStdString(example(name))), example(name).c_str());
     }
 
+    // ---- the engine's side ----
+    void registryAddsAllOrNothing() {
+        LayerRegistry r;
+        graph::register_builtin_layers(r);
+        auto layer = [](const char* type, const char* plugin) {
+            graph::LayerDescriptor d;
+            d.type = type;
+            d.category = "Test";
+            d.plugin = plugin;
+            d.plugin_version = "1.0";
+            d.shape = [](const AttributeMap&, const std::vector<Shape>& in) { return graph::ShapeResult::ok({in.at(0)}); };
+            return d;
+        };
+        const std::size_t before = r.types().size();
+        QVERIFY(test::error_of([&] { r.add_all({layer("A", "p"), layer("Linear", "p")}); })
+                    .contains("layer type Linear is already registered (built-in)"));
+        QVERIFY(test::error_of([&] { r.add_all({layer("A", "p"), layer("A", "p")}); }).contains("A is given twice"));
+        graph::LayerDescriptor noshape = layer("B", "p");
+        noshape.shape = nullptr;
+        QVERIFY(test::error_of([&] { r.add_all({layer("A", "p"), noshape}); }).contains("B has no shape rule"));
+        QCOMPARE(r.types().size(), before);
+        r.add_all({layer("A", "p"), layer("B", "p"), layer("C", "q")});
+        QVERIFY(test::error_of([&] { r.add_all({layer("C", "p")}); }).contains("C is already registered (by plugin q 1.0)"));
+        QCOMPARE(r.remove_plugin("p"), std::size_t{2});
+        QVERIFY(!r.contains("A") && !r.contains("B") && r.contains("C") && r.contains("Linear"));
+        QCOMPARE(r.remove_plugin(""), std::size_t{0});  // never the built-ins
+        QCOMPARE(r.types().size(), before + 1);
+    }
+
+    void versionsCompareByNumber() {
+        using graph::compare_versions;
+        QVERIFY(compare_versions("1.10.0", "1.9") > 0);
+        QVERIFY(compare_versions("1.0", "1.0.0") == 0);
+        QVERIFY(compare_versions("0.9.9", "1") < 0);
+        QVERIFY(compare_versions("2.0.0", "10.0") < 0);
+        QVERIFY(compare_versions("1.0.0-beta", "1.0.0-alpha") > 0);  // other parts as text
+        QVERIFY(compare_versions("1.99999999999999999999", "1.1") != 0);  // no overflow
+    }
+
     // ---- loading the examples ----
     void loadsEachExample() {
         Sandbox s;
@@ -532,6 +571,16 @@ private slots:
         unknown["nodes"][2].erase("plugin");
         unknown["nodes"][2]["type"] = "Frobnicate";
         QVERIFY(test::error_of([&] { graph::from_json(unknown.dump()); }).contains("nodes[2].type: unknown layer type \"Frobnicate\""));
+        // A malformed record is an error naming its JSON path.
+        auto error_with = [&](const nlohmann::json& record) {
+            nlohmann::json m = nlohmann::json::parse(saved_model);
+            m["nodes"][2]["plugin"] = record;
+            return test::error_of([&] { graph::from_json(m.dump()); });
+        };
+        QVERIFY(error_with(3).contains("nodes[2].plugin: expected an object"));
+        QVERIFY(error_with({{"name", ""}, {"version", "1"}}).contains("nodes[2].plugin.name: must not be empty"));
+        QVERIFY(error_with({{"name", "x"}}).contains("nodes[2].plugin.version: missing"));
+        QVERIFY(error_with({{"name", "x"}, {"version", "1"}, {"inputs", {1}}}).contains("nodes[2].plugin.inputs[0]: expected a string"));
     }
 
     // ---- the neura tool ----
