@@ -69,7 +69,8 @@ std::vector<Tensor> run(const std::vector<Edge>& roots, const std::vector<Tensor
         buffers.erase(node);
         for (std::uint32_t i = 0; i < grads.size(); ++i) {
             if (!grads[i].defined()) {
-                grads[i] = Tensor::zeros(node->output_shapes.at(i), node->output_dtypes.at(i));
+                grads[i] = Tensor::zeros(node->output_shapes.at(i), node->output_dtypes.at(i),
+                                         node->output_devices.at(i));
             }
         }
         for (const auto& [nr, weak] : node->retained_outputs)
@@ -119,7 +120,7 @@ void check_roots(const std::vector<Tensor>& outputs, std::vector<Tensor>& grads,
         if (!grads[i].defined()) {
             NEURA_CHECK(out.numel() == 1, "backward: a gradient can be created implicitly only for scalar outputs; "
                                           "output ", i, " has shape ", shape_str(out.shape()));
-            grads[i] = Tensor::ones(out.shape(), out.dtype());
+            grads[i] = Tensor::ones(out.shape(), out.dtype(), out.device());
         }
         NEURA_CHECK(grads[i].shape() == out.shape(), "backward: gradient of shape ", shape_str(grads[i].shape()),
                     " does not match output ", i, " of shape ", shape_str(out.shape()));

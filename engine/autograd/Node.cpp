@@ -97,6 +97,7 @@ Edge gradient_edge(const Tensor& t) {
         acc = std::make_shared<AccumulateGrad>(t.impl_ptr());
         acc->output_shapes = {t.shape()};
         acc->output_dtypes = {t.dtype()};
+        acc->output_devices = {t.device()};
         meta->grad_accumulator = acc;
     }
     return {acc, 0};
@@ -114,6 +115,7 @@ std::shared_ptr<FunctionNode> record(const char* name, const std::vector<Tensor>
         const Tensor& out = outputs[i];
         node->output_shapes.push_back(out.shape());
         node->output_dtypes.push_back(out.dtype());
+        node->output_devices.push_back(out.device());
         if (!is_floating(out.dtype())) continue;  // integer outputs (indices) carry no gradient
         auto& meta = out.unsafe_impl()->autograd;
         if (!meta) meta = std::make_unique<AutogradMeta>();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "neura/core/Error.h"
+#include "ops/Kernel.h"  // load_device_backends
 
 namespace neura {
 namespace {
@@ -23,7 +24,7 @@ public:
             for (void* p : blocks) std::free(p);
     }
 
-    void* allocate(std::size_t nbytes) override {
+    void* allocate(std::size_t nbytes, Device) override {
         if (nbytes == 0) return nullptr;
         const std::size_t rounded = round(nbytes);
         if (cacheable(rounded)) {
@@ -45,7 +46,7 @@ public:
         return p;
     }
 
-    void deallocate(void* p, std::size_t nbytes) override {
+    void deallocate(void* p, std::size_t nbytes, Device) override {
         const std::size_t rounded = round(nbytes);
         if (p && cacheable(rounded)) {
             std::lock_guard lock(mutex_);
@@ -95,18 +96,21 @@ Allocator& cpu_allocator() {
     return a;
 }
 
-Allocator* allocator_for(Device d) { return g_allocators[static_cast<int>(d.type)]; }
+Allocator* allocator_for(Device d) {
+    if (d.type != DeviceType::CPU) load_device_backends();
+    return g_allocators[static_cast<int>(d.type)];
+}
 
 void set_allocator(DeviceType t, Allocator* a) { g_allocators[static_cast<int>(t)] = a; }
 
 StorageImpl::StorageImpl(std::size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
     allocator_ = allocator_for(device);
     NEURA_CHECK(allocator_, "device ", device.str(), " is not available in this build");
-    data_ = allocator_->allocate(nbytes);
+    data_ = allocator_->allocate(nbytes, device);
 }
 
 StorageImpl::~StorageImpl() {
-    if (data_) allocator_->deallocate(data_, nbytes_);
+    if (data_) allocator_->deallocate(data_, nbytes_, device_);
 }
 
 }  // namespace neura

@@ -245,10 +245,12 @@ void check_inplace(const Tensor& t, const char* op) {
 }
 
 void copy_into(const Tensor& dst, const Tensor& src) {
-    Tensor s = broadcast_view(src, dst.shape());
-    NEURA_CHECK(s.device() == dst.device(), "copy: source on ", s.device().str(), ", destination on ",
-                dst.device().str(), "; use to(device)");
-    kCopy(dst.device())(dst, s);
+    Tensor s = src;
+    if (s.device() != dst.device()) {  // copy_ between devices: an explicit transfer, then the strided copy
+        NoGradGuard ng;
+        s = s.to(dst.device());
+    }
+    kCopy(dst.device())(dst, broadcast_view(s, dst.shape()));
 }
 
 Tensor to_floating(const Tensor& t) { return is_floating(t.dtype()) ? t : t.to(DType::F32); }
@@ -473,8 +475,17 @@ Tensor Tensor::to(DType target) const {
 
 Tensor Tensor::to(Device target) const {
     if (target == device()) return *this;
-    NEURA_CHECK(allocator_for(target), "to(", target.str(), "): this build has no backend for that device");
-    throw Error("to(" + target.str() + "): device copies need the CUDA backend, which is not built yet");
+    check_device(target);  // "device cuda:0 is not available: <why>"
+    const Tensor src = contiguous();
+    Tensor out = empty(shape(), dtype(), target);
+    // The device side of the pair does the transfer (the CPU column of this slot is empty).
+    if (out.numel() > 0) detail::kDeviceCopy(target.type != DeviceType::CPU ? target : device())(out, src);
+    if (is_floating(dtype())) {
+        if (auto n = record("ToDeviceBackward", {*this}, {out})) {
+            n->backward = [from = device()](const auto&, const Grads& g) { return Grads{g[0].to(from)}; };
+        }
+    }
+    return out;
 }
 
 // ---------------------------------------------------------------- in-place
@@ -487,9 +498,7 @@ Tensor& Tensor::copy_(const Tensor& src) {
 
 Tensor& Tensor::fill_(double value) {
     detail::check_inplace(*this, "fill_");
-    Tensor s = empty({}, dtype());  // CPU scalar, written directly
-    visit_dtype(dtype(), [&](auto tag) { *s.data<decltype(tag)>() = static_cast<decltype(tag)>(value); });
-    detail::copy_into(*this, device().type == DeviceType::CPU ? s : s.to(device()));
+    if (numel() > 0) detail::kFill(device())(*this, value);
     storage()->bump_version();
     return *this;
 }

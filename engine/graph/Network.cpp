@@ -181,6 +181,12 @@ void Network::to(DType dtype) {
         if (s.module) s.module->to(dtype);
 }
 
+void Network::to(Device device) {
+    check_device(device);
+    for (const Step& s : steps_)
+        if (s.module) s.module->to(device);
+}
+
 Network::HookHandle Network::add_forward_hook(ForwardHook hook) {
     hooks_.emplace_back(next_hook_, std::move(hook));
     return next_hook_++;

@@ -1,6 +1,7 @@
 #include "neura/nn/Module.h"
 
 #include "neura/autograd/GradMode.h"
+#include "neura/autograd/Node.h"
 
 namespace neura::nn {
 
@@ -45,26 +46,40 @@ void Module::zero_grad() {
 
 namespace {
 // Converts t in place, as PyTorch's set_data: every handle to it (a layer's `weight` member, an
-// optimizer's list) sees the new dtype; requires_grad stays, a gradient is converted along.
-void convert_in_place(const Tensor& t, DType dtype) {
-    if (!t.defined() || t.dtype() == dtype) return;
-    const Tensor converted = t.detach().to(dtype).contiguous();
+// optimizer's list) sees the new dtype or device; requires_grad stays, a gradient is converted along.
+template <class Target>
+void convert_in_place(const Tensor& t, Target target) {
+    if (!t.defined()) return;
+    const Tensor converted = t.detach().to(target).contiguous();
+    if (converted.is_same(t)) return;
     TensorImpl* impl = t.unsafe_impl();
     impl->storage = converted.storage();
     impl->sizes = converted.sizes();
     impl->strides = converted.strides();
     impl->offset = converted.offset();
-    impl->dtype = dtype;
-    if (const Tensor g = t.grad(); g.defined()) Tensor(t).set_grad(g.detach().to(dtype));
+    impl->dtype = converted.dtype();
+    if (impl->autograd) impl->autograd->grad_accumulator.reset();  // it recorded the old dtype and device
+    if (const Tensor g = t.grad(); g.defined()) Tensor(t).set_grad(g.detach().to(target));
 }
 }  // namespace
 
 void Module::to(DType dtype) {
     NoGradGuard ng;
-    for (auto& [_, t] : params_) convert_in_place(*t, dtype);
+    for (auto& [_, t] : params_)
+        if (t->defined() && t->dtype() != dtype) convert_in_place(*t, dtype);
     for (auto& [_, t] : buffers_)
-        if (t->defined() && is_floating(t->dtype())) convert_in_place(*t, dtype);
+        if (t->defined() && is_floating(t->dtype()) && t->dtype() != dtype) convert_in_place(*t, dtype);
     for (auto& [_, c] : children_) c->to(dtype);
+}
+
+void Module::to(Device device) {
+    check_device(device);
+    NoGradGuard ng;
+    for (auto& [_, t] : params_)
+        if (t->defined() && t->device() != device) convert_in_place(*t, device);
+    for (auto& [_, t] : buffers_)
+        if (t->defined() && t->device() != device) convert_in_place(*t, device);
+    for (auto& [_, c] : children_) c->to(device);
 }
 
 Tensor& Module::register_parameter(const std::string& name, Tensor t) {

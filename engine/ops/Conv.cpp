@@ -12,25 +12,11 @@ using autograd::record;
 
 namespace {
 
-// Geometry of one convolution: x [N, C, H, W], weight [OC, C / G, KH, KW], out [N, OC, OH, OW].
-struct ConvGeometry {
-    std::int64_t n, c, h, w, oc, kh, kw, oh, ow;
-    std::int64_t sh, sw, ph, pw, dh, dw, groups;
-};
-
 ConvGeometry geometry_of(const Shape& x, const Shape& weight, Size2 s, Size2 p, Size2 d, std::int64_t groups,
                          const Shape& out) {
     return {x[0], x[1], x[2], x[3], weight[0], weight[2], weight[3], out[2], out[3],
             s[0], s[1], p[0], p[1], d[0], d[1], groups};
 }
-
-// All operands contiguous. bias / grad_bias may be undefined.
-using ConvForwardKernel = void(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& out,
-                               const ConvGeometry& g);
-using ConvBackwardDataKernel = void(const Tensor& grad_out, const Tensor& weight, const Tensor& grad_x,
-                                    const ConvGeometry& g);
-using ConvBackwardWeightsKernel = void(const Tensor& grad_out, const Tensor& x, const Tensor& grad_weight,
-                                       const Tensor& grad_bias, const ConvGeometry& g);
 
 // ---- float64 (and any dtype): direct loops ----
 template <class T, class Body>

@@ -1,4 +1,5 @@
-// Strided copy with dtype conversion: contiguous(), clone(), to(dtype), copy_() and fill_() use it.
+// Strided copy with dtype conversion (contiguous(), clone(), to(dtype), copy_()), fill_, and the slot for
+// copies between the CPU and a device (to(device)), which only device backends fill.
 #include <cstring>
 
 #include "backend/cpu/Loops.h"
@@ -37,8 +38,16 @@ void copy_cpu(const Tensor& dst, const Tensor& src) {
     });
 }
 
+void fill_cpu(const Tensor& dst, double value) {
+    Tensor s = Tensor::empty({}, dst.dtype());
+    visit_dtype(dst.dtype(), [&](auto tag) { *s.data<decltype(tag)>() = static_cast<decltype(tag)>(value); });
+    copy_cpu(dst, broadcast_view(s, dst.shape()));
+}
+
 }  // namespace
 
 Kernel<CopyKernel> kCopy{"copy", &copy_cpu};
+Kernel<FillKernel> kFill{"fill", &fill_cpu};
+Kernel<DeviceCopyKernel> kDeviceCopy{"device_copy", nullptr};
 
 }  // namespace neura::detail

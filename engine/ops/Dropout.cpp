@@ -7,9 +7,6 @@ namespace neura {
 
 namespace {
 
-// Fills `mask` (contiguous) with 0 where an element is dropped (probability p), 1 / (1 - p) elsewhere.
-using DropoutMaskKernel = void(const Tensor& mask, double p, Generator& gen);
-
 void dropout_mask_cpu(const Tensor& mask, double p, Generator& gen) {
     visit_dtype(mask.dtype(), [&](auto tag) {
         using T = decltype(tag);

@@ -34,10 +34,6 @@ Split split_at(const Shape& s, int d) {
 }
 
 // ---- kernels (contiguous operands) ----
-using IndexSelectKernel = void(const Tensor& x, int dim, const Tensor& index, const Tensor& out);
-using IndexAddKernel = void(const Tensor& out, int dim, const Tensor& index, const Tensor& src);
-using GatherKernel = void(const Tensor& x, int dim, const Tensor& index, const Tensor& out);
-using ScatterAddKernel = void(const Tensor& out, int dim, const Tensor& index, const Tensor& src);
 
 void index_select_cpu(const Tensor& x, int dim, const Tensor& index, const Tensor& out) {
     const Split s = split_at(x.shape(), dim);
@@ -282,7 +278,8 @@ Tensor one_hot(const Tensor& indices_in, std::int64_t num_classes) {
                     " is out of range for ", num_classes, " classes");
         p[static_cast<std::int64_t>(i) * num_classes + values[i]] = 1;
     }
-    return out;
+    // The indices were read on the host for the range check anyway; the result goes where they live.
+    return out.to(indices.device());
 }
 
 Tensor slice_backward(const Tensor& grad, const Shape& input_shape, std::int64_t dim, std::int64_t start,

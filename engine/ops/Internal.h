@@ -3,6 +3,7 @@
 #include "autograd/Function.h"
 #include "neura/ops/Ops.h"
 #include "ops/Kernel.h"
+#include "ops/KernelSignatures.h"
 
 namespace neura::detail {
 
@@ -17,7 +18,9 @@ void check_inplace(const Tensor& t, const char* op);
 // Converts to a floating dtype (F32 for I64) for ops defined on reals only.
 Tensor to_floating(const Tensor& t);
 
-using CopyKernel = void(const Tensor& dst, const Tensor& src);
 extern Kernel<CopyKernel> kCopy;
+extern Kernel<FillKernel> kFill;
+// Copies between the CPU and a device; filled by device backends only.
+extern Kernel<DeviceCopyKernel> kDeviceCopy;
 
 }  // namespace neura::detail

@@ -1,5 +1,7 @@
 #include "ops/Kernel.h"
 
+#include <algorithm>
+
 namespace neura {
 
 std::vector<KernelSlot*>& kernel_registry() {
@@ -7,7 +9,14 @@ std::vector<KernelSlot*>& kernel_registry() {
     return r;
 }
 
-KernelSlot::KernelSlot(const char* name) : name_(name) { kernel_registry().push_back(this); }
+KernelSlot::KernelSlot(const char* name, const std::type_info& signature) : name_(name), signature_(&signature) {
+    kernel_registry().push_back(this);
+}
+
+KernelSlot::~KernelSlot() {
+    auto& r = kernel_registry();
+    r.erase(std::remove(r.begin(), r.end(), this), r.end());
+}
 
 KernelSlot* find_kernel(const std::string& name) {
     for (auto* k : kernel_registry())

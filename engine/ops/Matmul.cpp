@@ -15,9 +15,6 @@ using autograd::record;
 
 namespace {
 
-// a: [batch..., m, k], b: [batch..., k, n] (broadcast views), out: contiguous [batch..., m, n].
-using MatmulKernel = void(const Tensor& a, const Tensor& b, const Tensor& out);
-
 // How a strided matrix can be handed to a row-major BLAS: transposed or not, and its leading dim.
 struct BlasLayout {
     bool ok = false;

@@ -16,15 +16,6 @@ using autograd::record;
 namespace {
 
 // ================================================================================== batch norm
-// training: computes the batch mean and biased variance into mean/var; otherwise reads them.
-// weight/bias may be undefined (no affine transform).
-using BatchNormForwardKernel = void(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& mean,
-                                    const Tensor& var, const Tensor& out, bool training, double eps);
-// grad_weight is defined exactly when weight is, grad_bias when bias is.
-using BatchNormBackwardKernel = void(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Tensor& bias,
-                                     const Tensor& mean, const Tensor& var, const Tensor& grad_x,
-                                     const Tensor& grad_weight, const Tensor& grad_bias, bool training, double eps);
-
 template <class T>
 void batch_norm_forward_ref(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& mean,
                             const Tensor& var, const Tensor& out, bool training, double eps) {
@@ -163,13 +154,6 @@ Kernel<BatchNormForwardKernel> kBatchNorm{"batch_norm", &batch_norm_forward_cpu}
 Kernel<BatchNormBackwardKernel> kBatchNormBackward{"batch_norm_backward", &batch_norm_backward_cpu};
 
 // ================================================================================== layer norm
-// x: [M, K]; mean, var: [M] (written); weight, bias: [K] or undefined.
-using LayerNormForwardKernel = void(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& mean,
-                                    const Tensor& var, const Tensor& out, double eps);
-using LayerNormBackwardKernel = void(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Tensor& bias,
-                                     const Tensor& mean, const Tensor& var, const Tensor& grad_x,
-                                     const Tensor& grad_weight, const Tensor& grad_bias, double eps);
-
 template <class T>
 void layer_norm_forward_ref(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& mean,
                             const Tensor& var, const Tensor& out, double eps) {

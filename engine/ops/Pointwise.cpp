@@ -14,9 +14,6 @@ using detail::to_floating;
 
 namespace {
 
-using UnaryKernel = void(const Tensor& in, const Tensor& out, double p0, double p1);
-using BinaryKernel = void(const Tensor& a, const Tensor& b, const Tensor& out, double p0);
-
 Tensor unary_forward(const Kernel<UnaryKernel>& k, const Tensor& x, double p0 = 0, double p1 = 0) {
     Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
     k(x.device())(x, out, p0, p1);
@@ -73,8 +70,7 @@ T stable_sigmoid(T x) {
 Tensor scalar_like(double v, const Tensor& like) {
     // An integer tensor meets a fractional scalar in F32, as PyTorch promotes it.
     const DType t = like.dtype() == DType::I64 && v != std::floor(v) ? DType::F32 : like.dtype();
-    Tensor s = Tensor::scalar(v, t);
-    return like.device().type == DeviceType::CPU ? s : s.to(like.device());
+    return Tensor::full({}, v, t, like.device());  // filled on the device: no host-to-device copy
 }
 
 // ------------------------------------------------------------------------------- unary
@@ -439,7 +435,6 @@ NEURA_COMPARISON(le, LeF, a <= b)
 
 // ------------------------------------------------------------------------------- where
 namespace {
-using WhereKernel = void(const Tensor& cond, const Tensor& a, const Tensor& b, const Tensor& out);
 void where_cpu(const Tensor& c, const Tensor& a, const Tensor& b, const Tensor& out) {
     visit_dtype(a.dtype(), [&](auto tag) {
         using T = decltype(tag);

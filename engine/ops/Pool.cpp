@@ -16,18 +16,7 @@ using autograd::record;
 
 namespace {
 
-// x [N, C, H, W] -> out [N, C, OH, OW]; window (oy, ox) starts at (oy * sh - ph, ox * sw - pw).
-struct PoolGeometry {
-    std::int64_t n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw;
-    std::int64_t planes() const { return n * c; }
-};
-
-// Returns a workspace for the backward kernel: window argmax indices (float64) or oneDNN's workspace.
-using MaxPoolForwardKernel = Tensor(const Tensor& x, const Tensor& out, const PoolGeometry& g, bool for_backward);
-using MaxPoolBackwardKernel = void(const Tensor& grad_out, const Tensor& workspace, const Tensor& grad_x,
-                                   const PoolGeometry& g);
-using AvgPoolForwardKernel = void(const Tensor& x, const Tensor& out, const PoolGeometry& g);
-using AvgPoolBackwardKernel = void(const Tensor& grad_out, const Tensor& grad_x, const PoolGeometry& g);
+// The max-pool workspace of the CPU kernels: window argmax indices (float64) or oneDNN's workspace.
 
 // ---- reference loops ----
 template <class T>

@@ -14,9 +14,6 @@ using autograd::record;
 
 namespace {
 
-// `in` is viewed so that its last `nred` dims are the reduced ones; `out` is contiguous with the kept shape.
-using ReduceKernel = void(const Tensor& in, const Tensor& out, int nred);
-
 enum class Reduce { Sum, Max, Min, ArgMax, ArgMin };
 
 template <Reduce R>

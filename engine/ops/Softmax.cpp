@@ -14,9 +14,6 @@ using autograd::record;
 
 namespace {
 
-// Both views have the softmax dim last.
-using SoftmaxKernel = void(const Tensor& in, const Tensor& out);
-
 template <bool Log>
 void softmax_cpu(const Tensor& in, const Tensor& out) {
     const auto rank = in.dim();

@@ -57,13 +57,8 @@ bool Adam::set_hyperparameter(const std::string& name, double v) {
 }
 
 namespace {
-struct AdamScalars {
-    double lr, beta1, beta2, eps, weight_decay, step_size, bc2_sqrt;
-    bool decoupled, amsgrad, maximize;
-};
-
 template <class T>
-void adam_loop(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n, const AdamScalars& k) {
+void adam_loop(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n, const AdamStepParams& k) {
     const T b1 = static_cast<T>(k.beta1), b2 = static_cast<T>(k.beta2);
     const T one_b1 = static_cast<T>(1.0 - k.beta1), one_b2 = static_cast<T>(1.0 - k.beta2);
     const T wd = static_cast<T>(k.weight_decay), decay = static_cast<T>(1.0 - k.lr * k.weight_decay);
@@ -84,6 +79,18 @@ void adam_loop(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n, const Adam
         p[j] += -step_size * (m[j] / denom);
     }
 }
+
+void adam_step_cpu(const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& v, const Tensor& vmax,
+                   const AdamStepParams& k) {
+    visit_dtype(p.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (!std::is_integral_v<T>)
+            adam_loop<T>(detail::ptr<T>(p), detail::ptr<T>(g), detail::ptr<T>(m), detail::ptr<T>(v),
+                         detail::ptr<T>(vmax), p.numel(), k);
+    });
+}
+
+Kernel<AdamStepKernel> kAdamStep{"adam_step", &adam_step_cpu};
 }  // namespace
 
 void Adam::update(std::size_t i, const Tensor& g, ParamState& s) {
@@ -93,16 +100,11 @@ void Adam::update(std::size_t i, const Tensor& g, ParamState& s) {
     Tensor vmax = o_.amsgrad ? buffer(s, kMaxExpAvgSq, p) : Tensor();
     const double t = static_cast<double>(s.step);
     const double bc1 = 1.0 - std::pow(o_.beta1, t), bc2 = 1.0 - std::pow(o_.beta2, t);
-    const AdamScalars k{o_.lr,          o_.beta1, o_.beta2,   o_.eps,    o_.weight_decay, o_.lr / bc1,
+    const AdamStepParams k{o_.lr,          o_.beta1, o_.beta2,   o_.eps,    o_.weight_decay, o_.lr / bc1,
                         std::sqrt(bc2), decoupled_, o_.amsgrad, o_.maximize};
 
     if (detail::fusable(p, {&g, &m, &v, &vmax})) {
-        visit_dtype(p.dtype(), [&](auto tag) {
-            using T = decltype(tag);
-            if constexpr (!std::is_integral_v<T>)
-                adam_loop<T>(detail::ptr<T>(p), detail::ptr<T>(g), detail::ptr<T>(m), detail::ptr<T>(v),
-                             detail::ptr<T>(vmax), p.numel(), k);
-        });
+        kAdamStep(p.device())(p, g, m, v, vmax, k);
         return;
     }
     Tensor grad = o_.maximize ? -g : g;

@@ -1,15 +1,19 @@
 #pragma once
-// Optimizer updates as single loops over raw CPU memory: one pass, no temporaries. Used when the
-// parameter, its gradient and its buffers are contiguous CPU tensors of one dtype; other tensors
-// (another device, odd layouts) take the tensor-op path, which computes the same formulas.
+// Fused optimizer updates: one kernel per parameter tensor (a single loop on the CPU, one CUDA kernel on
+// a GPU), one pass, no temporaries. Each optimizer owns a kernel slot of the op table (sgd_step,
+// adam_step, rmsprop_step). Used when the parameter, its gradient and its buffers are contiguous
+// tensors of one dtype on one device; other layouts take the tensor-op path, which computes the same
+// formulas.
 #include <initializer_list>
 
 #include "neura/core/Tensor.h"
+#include "ops/Kernel.h"
+#include "ops/KernelSignatures.h"
 
 namespace neura::optim::detail {
 
 inline bool fusable(const Tensor& param, std::initializer_list<const Tensor*> others) {
-    if (param.device().type != DeviceType::CPU || !param.is_contiguous()) return false;
+    if (!is_floating(param.dtype()) || !param.is_contiguous()) return false;
     for (const Tensor* t : others)
         if (t->defined() && (t->device() != param.device() || t->dtype() != param.dtype() || !t->is_contiguous()))
             return false;

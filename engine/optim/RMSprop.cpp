@@ -54,7 +54,7 @@ bool RMSprop::set_hyperparameter(const std::string& name, double v) {
 
 namespace {
 template <class T>
-void rmsprop_loop(T* p, const T* g, T* sq, T* buf, T* ga, std::int64_t n, const RMSpropOptions& o) {
+void rmsprop_loop(T* p, const T* g, T* sq, T* buf, T* ga, std::int64_t n, const RmspropStepParams& o) {
     const T lr = static_cast<T>(o.lr), alpha = static_cast<T>(o.alpha), one_alpha = static_cast<T>(1.0 - o.alpha);
     const T eps = static_cast<T>(o.eps), wd = static_cast<T>(o.weight_decay), mom = static_cast<T>(o.momentum);
     const T sign = o.maximize ? T(-1) : T(1);
@@ -78,6 +78,18 @@ void rmsprop_loop(T* p, const T* g, T* sq, T* buf, T* ga, std::int64_t n, const 
         }
     }
 }
+
+void rmsprop_step_cpu(const Tensor& p, const Tensor& g, const Tensor& sq, const Tensor& buf, const Tensor& ga,
+                      const RmspropStepParams& k) {
+    visit_dtype(p.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (!std::is_integral_v<T>)
+            rmsprop_loop<T>(detail::ptr<T>(p), detail::ptr<T>(g), detail::ptr<T>(sq), detail::ptr<T>(buf),
+                            detail::ptr<T>(ga), p.numel(), k);
+    });
+}
+
+Kernel<RmspropStepKernel> kRmspropStep{"rmsprop_step", &rmsprop_step_cpu};
 }  // namespace
 
 void RMSprop::update(std::size_t i, const Tensor& g, ParamState& s) {
@@ -87,12 +99,8 @@ void RMSprop::update(std::size_t i, const Tensor& g, ParamState& s) {
     Tensor ga = o_.centered ? buffer(s, kGradAvg, p) : Tensor();
 
     if (detail::fusable(p, {&g, &sq, &buf, &ga})) {
-        visit_dtype(p.dtype(), [&](auto tag) {
-            using T = decltype(tag);
-            if constexpr (!std::is_integral_v<T>)
-                rmsprop_loop<T>(detail::ptr<T>(p), detail::ptr<T>(g), detail::ptr<T>(sq), detail::ptr<T>(buf),
-                                detail::ptr<T>(ga), p.numel(), o_);
-        });
+        const RmspropStepParams k{o_.lr, o_.alpha, o_.eps, o_.weight_decay, o_.momentum, o_.centered, o_.maximize};
+        kRmspropStep(p.device())(p, g, sq, buf, ga, k);
         return;
     }
     Tensor grad = o_.maximize ? -g : g;

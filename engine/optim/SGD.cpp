@@ -51,7 +51,7 @@ bool SGD::set_hyperparameter(const std::string& name, double v) {
 
 namespace {
 template <class T>
-void sgd_loop(T* p, const T* g, T* buf, std::int64_t n, bool first, const SGDOptions& o) {
+void sgd_loop(T* p, const T* g, T* buf, std::int64_t n, const SgdStepParams& o) {
     const T lr = static_cast<T>(o.lr), wd = static_cast<T>(o.weight_decay), mom = static_cast<T>(o.momentum);
     const T keep = static_cast<T>(1.0 - o.dampening);
     const T sign = o.maximize ? T(-1) : T(1);
@@ -59,12 +59,22 @@ void sgd_loop(T* p, const T* g, T* buf, std::int64_t n, bool first, const SGDOpt
         T d = sign * g[j];
         if (o.weight_decay != 0.0) d += wd * p[j];
         if (buf) {
-            buf[j] = first ? d : buf[j] * mom + keep * d;
+            buf[j] = o.first ? d : buf[j] * mom + keep * d;
             d = o.nesterov ? d + mom * buf[j] : buf[j];
         }
         p[j] -= lr * d;
     }
 }
+
+void sgd_step_cpu(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdStepParams& k) {
+    visit_dtype(p.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (!std::is_integral_v<T>)
+            sgd_loop<T>(detail::ptr<T>(p), detail::ptr<T>(g), detail::ptr<T>(buf), p.numel(), k);
+    });
+}
+
+Kernel<SgdStepKernel> kSgdStep{"sgd_step", &sgd_step_cpu};
 }  // namespace
 
 void SGD::update(std::size_t i, const Tensor& g, ParamState& s) {
@@ -74,11 +84,8 @@ void SGD::update(std::size_t i, const Tensor& g, ParamState& s) {
     Tensor buf = use_momentum ? buffer(s, kMomentumBuffer, p) : Tensor();
 
     if (detail::fusable(p, {&g, &buf})) {
-        visit_dtype(p.dtype(), [&](auto tag) {
-            using T = decltype(tag);
-            if constexpr (!std::is_integral_v<T>)
-                sgd_loop<T>(detail::ptr<T>(p), detail::ptr<T>(g), detail::ptr<T>(buf), p.numel(), first, o_);
-        });
+        const SgdStepParams k{o_.lr, o_.momentum, o_.dampening, o_.weight_decay, o_.nesterov, o_.maximize, first};
+        kSgdStep(p.device())(p, g, buf, k);
         return;
     }
     Tensor d = o_.maximize ? -g : g;

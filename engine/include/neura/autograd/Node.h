@@ -48,6 +48,7 @@ public:
     std::uint32_t num_outputs = 1;
     std::vector<Shape> output_shapes;  // for clear errors and for undefined gradients
     std::vector<DType> output_dtypes;
+    std::vector<Device> output_devices;  // where undefined gradients are created as zeros
     std::uint64_t sequence_nr = 0;     // creation order: later nodes run first on ties
     // Non-leaf outputs that asked for retain_grad(): their gradient is stored when this node runs.
     std::vector<std::pair<std::uint32_t, std::weak_ptr<TensorImpl>>> retained_outputs;

@@ -19,4 +19,8 @@ struct Device {
     bool operator==(const Device&) const = default;
 };
 
+// Throws neura::Error when `d` cannot be used: "device cuda:0 is not available: <why>" (the build has no
+// CUDA backend, no GPU or driver, no device of that index). The CPU is always available.
+void check_device(Device d);
+
 }  // namespace neura

@@ -8,16 +8,18 @@
 
 namespace neura {
 
-// Allocates and frees raw memory on one device. CPU memory is 64-byte aligned.
+// Allocates and frees raw memory for one device type; `device` says which device of that type.
+// CPU memory is 64-byte aligned.
 class Allocator {
 public:
     virtual ~Allocator() = default;
-    virtual void* allocate(std::size_t nbytes) = 0;
-    virtual void deallocate(void* p, std::size_t nbytes) = 0;
+    virtual void* allocate(std::size_t nbytes, Device device) = 0;
+    virtual void deallocate(void* p, std::size_t nbytes, Device device) = 0;
 };
 
 Allocator& cpu_allocator();
-// Registered by a device backend at start-up; nullptr when that backend is not built.
+// Registered by a device backend when it is loaded (load_device_backends); nullptr when that backend is
+// not built.
 Allocator* allocator_for(Device d);
 void set_allocator(DeviceType t, Allocator* a);
 

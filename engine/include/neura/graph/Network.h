@@ -52,6 +52,7 @@ public:
     bool is_training() const { return training_; }
     void zero_grad();
     void to(DType dtype);
+    void to(Device device);  // moves every module's parameters and buffers (see Module::to)
 
     HookHandle add_forward_hook(ForwardHook hook);
     bool remove_forward_hook(HookHandle handle);

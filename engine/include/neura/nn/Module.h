@@ -31,6 +31,9 @@ public:
     void zero_grad();
     // Converts parameters and buffers (F32 <-> F64); gradcheck runs layers in F64.
     void to(DType dtype);
+    // Moves parameters and buffers to `device` in place: every handle to them (a layer's `weight`, an
+    // optimizer's parameter list) sees the moved tensor. Throws when the device is not available.
+    void to(Device device);
 
 protected:
     Tensor& register_parameter(const std::string& name, Tensor t);  // sets requires_grad
