@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "neura/backend/Cuda.h"
 #include "neura/graph/ModelJson.h"
 #include "neura/graph/ShapeReport.h"
 #include "neura/graph/Validate.h"
@@ -41,8 +42,9 @@ const char* kHelp = R"(neura — train and inspect NeuraStudio projects from the
 usage:
   neura create P.neura --model M.json [--dataset NAME[,key=value...]] [--config C.json] [--force]
   neura dump P.neura                  print the model's JSON text form
-  neura info P.neura [--json]         layers, output shapes, parameters, diagnostics
-  neura train P.neura [--epochs N] [--batch-size B] [--lr X] [--optimizer NAME] [--device cpu]
+  neura info [--json]                 the compute devices (CUDA GPUs, or why there are none)
+  neura info P.neura [--json]         layers, output shapes, parameters, diagnostics; the devices
+  neura train P.neura [--epochs N] [--batch-size B] [--lr X] [--optimizer NAME] [--device cpu|cuda:N]
                       [--seed S] [--resume] [--json]
   neura gradcheck P.neura [--json] [--eps E] [--atol A] [--rtol R] [--max-elements K]
   neura export P.neura -o M.onnx      the trained model as ONNX (opset 17; takes raw features)
@@ -176,7 +178,28 @@ std::string shape_text(const graph::NodeShapes* s) {
     return out + "]";
 }
 
+json devices_json() {
+    json j = {{"cuda_built", cuda::built_with_cuda()}, {"cuda_devices", json::array()}};
+    for (const auto& d : cuda::devices())
+        j["cuda_devices"].push_back({{"device", "cuda:" + std::to_string(d.index)},
+                                     {"name", d.name},
+                                     {"compute_capability", std::to_string(d.compute_major) + "." +
+                                                                std::to_string(d.compute_minor)},
+                                     {"total_memory", d.total_memory},
+                                     {"free_memory", d.free_memory}});
+    if (cuda::device_count() == 0) j["cuda_unavailable"] = cuda::unavailable_reason();
+    return j;
+}
+
 int cmd_info(const Args& a) {
+    if (a.positional.empty()) {  // no project: the machine
+        if (a.flag("--json")) {
+            std::cout << json{{"version", NEURA_VERSION}, {"devices", devices_json()}}.dump(2) << "\n";
+        } else {
+            std::printf("neura %s\nDevices: cpu; %s\n", NEURA_VERSION, cuda::describe_devices().c_str());
+        }
+        return 0;
+    }
     const auto p = project::load_project(project_path(a));
     const graph::ModelGraph g = graph::from_json(p.model_json);
     const auto report = graph::infer_shapes(g);
@@ -200,6 +223,7 @@ int cmd_info(const Args& a) {
         j["activation_bytes_per_sample"] = report.activation_bytes(1);
         j["trained"] = !p.weights.empty();
         j["runs"] = p.runs.size();
+        j["devices"] = devices_json();
         std::cout << j.dump(2) << "\n";
         return graph::has_errors(diags) ? 1 : 0;
     }
@@ -217,6 +241,7 @@ int cmd_info(const Args& a) {
     std::printf("Dataset: %s   Trained: %s   Runs: %zu\n", dataset.c_str(), p.weights.empty() ? "no" : "yes",
                 p.runs.size());
     for (const auto& d : diags) std::printf("%s: %s\n", graph::severity_name(d.severity), graph::describe(g, d).c_str());
+    std::printf("Devices: cpu; %s\n", cuda::describe_devices().c_str());
     return graph::has_errors(diags) ? 1 : 0;
 }
 
@@ -246,6 +271,10 @@ int cmd_train(const Args& a) {
     }
     cfg.validate();
     train::Experiment ex(p, cfg);
+    if (ex.device() != Device::cpu() && !a.flag("--json")) {
+        for (const auto& d : cuda::devices())
+            if (d.index == ex.device().index) std::printf("training on %s\n", d.str().c_str());
+    }
     if (a.flag("--resume")) {
         const auto n = ex.load_weights(p);
         if (!a.flag("--json")) std::printf("resuming from %zu saved tensors\n", n);
@@ -295,6 +324,7 @@ int cmd_gradcheck(const Args& a) {
     const std::string path = project_path(a);
     project::Project p = project::load_project(path);
     train::TrainConfig cfg = train::TrainConfig::from_json(p.train_config_json);
+    cfg.device = "cpu";  // gradcheck runs the layers in float64 on the CPU
     train::Experiment ex(p, cfg);
     ex.load_weights(p);
     train::LayerGradcheckOptions o;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neura/autograd/GradMode.h"
+#include "neura/backend/Cuda.h"
 #include "neura/graph/ModelJson.h"
 #include "neura/optim/Adam.h"
 #include "neura/optim/AdamW.h"
@@ -89,8 +90,8 @@ std::unique_ptr<optim::LRScheduler> make_scheduler(const TrainConfig& c, optim::
 
 Experiment::Experiment(const project::Project& project, const TrainConfig& config) : config_(config) {
     config_.validate();
-    NEURA_CHECK(config_.device == "cpu", "device '", config_.device,
-                "' is not available: this build trains on the CPU only (the CUDA backend is not built)");
+    device_ = Device::parse(config_.device);
+    check_device(device_);  // "device cuda:0 is not available: <why>", before any work
     NEURA_CHECK(!project.model_json.empty(), "the project has no model");
     graph_ = graph::from_json(project.model_json);
     NEURA_CHECK(!project.dataset_json.empty(),
@@ -114,6 +115,9 @@ Experiment::Experiment(const project::Project& project, const TrainConfig& confi
     NEURA_CHECK(net_.input_shape() == full_->feature_shape(), "the model's Input has shape ",
                 shape_str(net_.input_shape()), " but dataset '", spec.name, "' gives samples of shape ",
                 shape_str(full_->feature_shape()));
+    // Initialized on the CPU (the same weights for a seed on every device), then moved; the optimizer
+    // gets the moved parameters, and the trainer moves each batch.
+    if (device_ != Device::cpu()) net_.to(device_);
     optimizer_ = make_optimizer(config_, net_.parameters());
     scheduler_ = make_scheduler(config_, *optimizer_);
 }
@@ -142,6 +146,7 @@ int compute_threads(const TrainConfig& config, std::int64_t parameters) {
 
 FitResult Experiment::run(const Callbacks& callbacks, StopToken* stop) {
     ThreadScope threads(compute_threads(config_, net_.parameter_count()));
+    cuda::StreamScope stream(device_);  // one stream for the whole run on a GPU; nothing on the CPU
     data::DataLoaderOptions o;
     o.batch_size = config_.batch_size;
     o.shuffle = true;
@@ -157,12 +162,16 @@ void Experiment::store(project::Project& project, const FitResult& result, const
     // A diverged run's weights hold NaN or inf: the project keeps the weights it had, and gets the run's
     // history (marked failed) so the user sees what happened.
     if (result.status != FitStatus::Diverged) {
+        // Host copies: the project holds CPU tensors whatever device trained.
+        auto host_copy = [](const Tensor& t) {
+            return t.device() == Device::cpu() ? t.detach().clone() : t.detach().to(Device::cpu());
+        };
         project.weights.clear();
-        for (const auto& [name, t] : net_.named_parameters()) project.weights.push_back({name, t.detach().clone()});
-        for (const auto& [name, t] : net_.named_buffers()) project.weights.push_back({name, t.detach().clone()});
+        for (const auto& [name, t] : net_.named_parameters()) project.weights.push_back({name, host_copy(t)});
+        for (const auto& [name, t] : net_.named_buffers()) project.weights.push_back({name, host_copy(t)});
         const optim::OptimizerState s = optimizer_->state();
         project.optimizer_state.clear();
-        for (const auto& [name, t] : s.tensors) project.optimizer_state.push_back({name, t});
+        for (const auto& [name, t] : s.tensors) project.optimizer_state.push_back({name, t.to(Device::cpu())});
         json oj = {{"type", s.type}, {"scalars", s.scalars}};
         project.optimizer_json = oj.dump(2);
         if (standardizer_.fitted()) project.metadata["normalization"] = standardizer_.to_json();

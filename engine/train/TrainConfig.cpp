@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "neura/core/Device.h"
 #include "neura/core/Error.h"
 
 namespace neura::train {
@@ -18,6 +19,11 @@ void TrainConfig::validate() const {
                 val_fraction);
     NEURA_CHECK(num_workers >= 0 && num_workers <= 16, "training config: num_workers must be 0..16, got ", num_workers);
     NEURA_CHECK(threads >= 0 && threads <= 256, "training config: threads must be 0 (automatic) to 256, got ", threads);
+    try {
+        Device::parse(device);
+    } catch (const Error& e) {
+        throw Error(std::string("training config: ") + e.what());
+    }
     const auto& s = scheduler.type;
     NEURA_CHECK(s == "none" || s == "StepLR" || s == "ExponentialLR" || s == "CosineAnnealingLR",
                 "training config: unknown scheduler '", s, "' (expected none, StepLR, ExponentialLR or CosineAnnealingLR)");

@@ -60,11 +60,48 @@ const char* fit_status_name(FitStatus s) {
 }
 
 bool all_finite(const Tensor& t) {
-    if (!t.defined()) return true;
+    if (!t.defined() || !is_floating(t.dtype())) return true;
+    if (t.device().type != DeviceType::CPU) {
+        // x * 0 is 0 for finite x, NaN for inf and NaN: one number crosses to the host, not the tensor.
+        NoGradGuard ng;
+        return std::isfinite(sum(t.detach() * 0.0).item<double>());
+    }
     for (double v : t.to_vector<double>())
         if (!std::isfinite(v)) return false;
     return true;
 }
+
+namespace {
+
+// Where the network's parameters (and so its inputs) live.
+Device device_of(const graph::Network& net) {
+    for (const auto& p : net.parameters()) return p.device();
+    for (const auto& [_, b] : net.named_buffers()) return b.device();
+    return Device::cpu();
+}
+
+Tensor on(const Tensor& t, Device d) { return t.defined() && t.device() != d ? t.to(d) : t; }
+
+// Whether every parameter's gradient is finite. On a device, one check over all of them (a single
+// transfer) instead of one per parameter.
+bool gradients_finite(const std::vector<Tensor>& params, Device device) {
+    if (device.type == DeviceType::CPU) {
+        for (const auto& p : params)
+            if (!all_finite(p.grad())) return false;
+        return true;
+    }
+    NoGradGuard ng;
+    Tensor total;
+    for (const auto& p : params) {
+        const Tensor g = p.grad();
+        if (!g.defined()) continue;
+        const Tensor s = sum(g.detach() * 0.0).to(DType::F64);
+        total = total.defined() ? total + s : s;
+    }
+    return !total.defined() || std::isfinite(total.item<double>());
+}
+
+}  // namespace
 
 double accuracy(const Tensor& logits, const Tensor& targets) {
     if (!targets.defined() || targets.dtype() != DType::I64 || logits.dim() != 2 || logits.size(0) == 0) return -1.0;
@@ -119,6 +156,8 @@ FitResult Trainer::fit(data::DataLoader& train, const data::Dataset* val, std::i
     NEURA_CHECK(steps > 0, "training: the training set gives no batch (", train.dataset().size(),
                 " samples, batch size ", train.options().batch_size, ", drop_last ", train.options().drop_last, ")");
     std::int64_t global_step = 0;
+    const Device device = device_of(net_);
+    const std::vector<Tensor> params = net_.parameters();
     for (std::int64_t epoch = 0; epoch < epochs; ++epoch) {
         net_.train();
         const auto t0 = Clock::now();
@@ -135,25 +174,22 @@ FitResult Trainer::fit(data::DataLoader& train, const data::Dataset* val, std::i
                 return result;
             }
             const auto s0 = Clock::now();
+            const Tensor features = on(batch->features, device), targets = on(batch->targets, device);
             opt_.zero_grad();
             std::unique_ptr<CaptureRecorder> recorder;
             if (cb.on_capture && ((stop && stop->stepped()) || (cb.want_capture && cb.want_capture())))
                 recorder = std::make_unique<CaptureRecorder>(net_);
-            Tensor out = net_.forward(batch->features);
-            Tensor loss = net_.loss(out, batch->targets);
+            Tensor out = net_.forward(features);
+            Tensor loss = net_.loss(out, targets);
             const double loss_value = loss.item<double>();
             bool finite = std::isfinite(loss_value);
             if (finite) {
                 loss.backward();
-                for (const auto& p : net_.parameters())
-                    if (!all_finite(p.grad())) {
-                        finite = false;
-                        break;
-                    }
+                finite = gradients_finite(params, device);
             }
             if (!finite) {
                 recorder.reset();
-                auto [node, where] = locate_non_finite(batch->features);
+                auto [node, where] = locate_non_finite(features);
                 result.status = FitStatus::Diverged;
                 result.bad_node = node;
                 std::ostringstream msg;
@@ -173,7 +209,7 @@ FitResult Trainer::fit(data::DataLoader& train, const data::Dataset* val, std::i
                 cb.on_capture(std::move(c));
             }
             opt_.step();
-            const double acc = accuracy(out, batch->targets);
+            const double acc = accuracy(out, targets);
             classification = acc >= 0.0;
             const auto n = batch->size();
             loss_sum += loss_value * static_cast<double>(n);
@@ -226,13 +262,15 @@ EvalResult Trainer::evaluate(const data::Dataset& data, std::int64_t batch_size)
     EvalResult r;
     double loss_sum = 0.0, acc_sum = 0.0;
     bool classification = true;
+    const Device device = device_of(net_);
     for (std::int64_t start = 0; start < data.size(); start += batch_size) {
         std::vector<std::int64_t> idx;
         for (std::int64_t i = start; i < std::min(data.size(), start + batch_size); ++i) idx.push_back(i);
         const data::Batch b = data.get_batch(idx);
-        Tensor out = net_.forward(b.features);
-        const double l = net_.loss(out, b.targets).item<double>();
-        const double a = accuracy(out, b.targets);
+        const Tensor features = on(b.features, device), targets = on(b.targets, device);
+        Tensor out = net_.forward(features);
+        const double l = net_.loss(out, targets).item<double>();
+        const double a = accuracy(out, targets);
         classification = a >= 0.0;
         loss_sum += l * static_cast<double>(b.size());
         if (classification) acc_sum += a * static_cast<double>(b.size());

@@ -43,6 +43,7 @@ public:
     void store(project::Project& project, const FitResult& result, const std::string& started_at) const;
 
     const TrainConfig& config() const { return config_; }
+    Device device() const { return device_; }  // where the network trains (config().device)
     const graph::ModelGraph& model() const { return graph_; }
     graph::Network& network() { return net_; }
     const data::DatasetPtr& dataset() const { return full_; }
@@ -53,6 +54,7 @@ public:
 
 private:
     TrainConfig config_;
+    Device device_;
     graph::ModelGraph graph_;
     graph::Network net_;
     data::DatasetPtr full_, train_, val_;
