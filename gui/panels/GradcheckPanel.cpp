@@ -269,7 +269,9 @@ void GradcheckPanel::start(std::set<graph::NodeId> only) {
         QString error;
         const auto t0 = std::chrono::steady_clock::now();
         try {
-            train::Experiment ex(project, train::TrainConfig::from_json(project.train_config_json));
+            train::TrainConfig config = train::TrainConfig::from_json(project.train_config_json);
+            config.device = "cpu";  // gradcheck runs the layers in float64 on the CPU
+            train::Experiment ex(project, config);
             ex.load_weights(project);
             const auto& set = ex.train_set();
             std::vector<std::int64_t> idx;

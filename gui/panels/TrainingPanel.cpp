@@ -16,6 +16,8 @@
 #include <climits>
 #include <cmath>
 
+#include "neura/backend/Cuda.h"
+
 namespace neura::gui {
 
 namespace {
@@ -99,15 +101,28 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
     valFraction_ = doubleSpin(0.0, 0.95, 2, 0.05);
     valFraction_->setToolTip(tr("Share of the samples held out for validation (0: none)"));
     normalize_ = new QCheckBox(tr("Standardize features"));
+    // The CPU, then every CUDA device; without one, a disabled CUDA entry whose tooltip says why.
     device_ = new QComboBox;
     device_->addItem(tr("CPU"), "cpu");
-    device_->addItem(tr("CUDA — not available in this build"), "cuda");
-    if (auto* model = qobject_cast<QStandardItemModel*>(device_->model())) {
-        QStandardItem* cuda = model->item(1);
-        cuda->setEnabled(false);
-        cuda->setToolTip(tr("This build of NeuraStudio was compiled without the CUDA backend "
-                            "(NEURA_WITH_CUDA is off), so training runs on the CPU. Build with CUDA "
-                            "and an NVIDIA driver to train on a GPU."));
+    const auto gpus = cuda::devices();
+    for (const auto& d : gpus) {
+        device_->addItem(tr("GPU %1: %2").arg(d.index).arg(QString::fromStdString(d.name)),
+                         QString("cuda:%1").arg(d.index));
+        device_->setItemData(device_->count() - 1, QString::fromStdString(d.str()), Qt::ToolTipRole);
+    }
+    if (gpus.empty()) {
+        device_->addItem(cuda::built_with_cuda() ? tr("CUDA — no GPU found") : tr("CUDA — not available in this build"),
+                         "cuda:0");
+        if (auto* model = qobject_cast<QStandardItemModel*>(device_->model())) {
+            QStandardItem* item = model->item(1);
+            item->setEnabled(false);
+            item->setToolTip(cuda::built_with_cuda()
+                                 ? tr("No CUDA device can be used: %1. Training runs on the CPU.")
+                                       .arg(QString::fromStdString(cuda::unavailable_reason()))
+                                 : tr("This build of NeuraStudio was compiled without the CUDA backend "
+                                      "(NEURA_WITH_CUDA is off), so training runs on the CPU. Build with CUDA "
+                                      "and an NVIDIA driver to train on a GPU."));
+        }
     }
     device_->setToolTip(tr("Where the network trains"));
     runForm->addRow(tr("Batch size"), batchSize_);
@@ -214,7 +229,10 @@ void TrainingPanel::setConfig(const train::TrainConfig& c) {
     valFraction_->setValue(c.val_fraction);
     normalize_->setChecked(c.normalize);
     base_ = c;
-    device_->setCurrentIndex(0);  // the only device this build has
+    // The configured device when this machine has it; otherwise the CPU.
+    const int dev = device_->findData(QString::fromStdString(c.device));
+    const auto* model = qobject_cast<QStandardItemModel*>(device_->model());
+    device_->setCurrentIndex(dev > 0 && model && model->item(dev)->isEnabled() ? dev : 0);
     updateEnabled();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// TrainingPanel: the training setup (optimizer, schedule, batches, seed, split, device) as a form over
+// TrainingPanel: the training setup (optimizer, schedule, batches, seed, split, device: the CPU or a CUDA
+// GPU from neura::cuda::devices()) as a form over
 // a neura::train::TrainConfig, the Train / Pause / Resume / Stop buttons, and the run's progress.
 // It does not train: Train emits trainRequested(); attachSession() wires the rest to a TrainingSession.
 #include <QWidget>

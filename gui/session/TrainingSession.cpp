@@ -200,6 +200,7 @@ private:
             }
         Tensor x = Tensor::from_vector(pts, {static_cast<std::int64_t>(w) * h, 2});
         if (ex.standardizer().fitted()) x = ex.standardizer().transform(x);
+        x = x.to(ex.device());
         graph::Network& net = ex.network();
         const bool was_training = net.is_training();
         Tensor out;
@@ -241,8 +242,10 @@ private:
     static WeightsPtr cloneWeights(train::Experiment& ex) {
         NoGradGuard ng;
         auto w = std::make_shared<std::vector<project::NamedTensor>>();
-        for (const auto& [name, t] : ex.network().named_parameters()) w->push_back({name, t.detach().clone()});
-        for (const auto& [name, t] : ex.network().named_buffers()) w->push_back({name, t.detach().clone()});
+        // Host copies, whatever device trains: the GUI thread reads them.
+        auto copy = [](const Tensor& t) { return t.device() == Device::cpu() ? t.detach().clone() : t.detach().to(Device::cpu()); };
+        for (const auto& [name, t] : ex.network().named_parameters()) w->push_back({name, copy(t)});
+        for (const auto& [name, t] : ex.network().named_buffers()) w->push_back({name, copy(t)});
         return w;
     }
 
