@@ -10,6 +10,8 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
+#include "neura/backend/Cuda.h"
+
 namespace {
 
 struct Result {
@@ -118,6 +120,23 @@ private slots:
         QVERIFY(QJsonDocument::fromJson(dump.out.toUtf8()).object()["format_version"].toInt() == 1);
     }
 
+    void info_lists_the_devices_or_why_there_are_none() {
+        const Result text = run_neura({"info"});
+        QCOMPARE(text.code, 0);
+        QVERIFY2(text.out.contains("Devices: cpu"), qPrintable(text.out));
+        const QJsonObject j = QJsonDocument::fromJson(run_neura({"info", "--json"}).out.toUtf8()).object();
+        const QJsonObject d = j["devices"].toObject();
+        QCOMPARE(d["cuda_built"].toBool(), neura::cuda::built_with_cuda());
+        QCOMPARE(d["cuda_devices"].toArray().size(), neura::cuda::device_count());
+        if (neura::cuda::device_count() == 0) {
+            const QString reason = QString::fromStdString(neura::cuda::unavailable_reason());
+            QVERIFY2(text.out.contains(reason), qPrintable(text.out));
+            QCOMPARE(d["cuda_unavailable"].toString(), reason);
+        } else {
+            QVERIFY2(text.out.contains("cuda:0"), qPrintable(text.out));
+        }
+    }
+
     void gradcheck_passes_on_every_layer() {
         QTemporaryDir dir;
         const QString path = create(dir, "digits-cnn");
@@ -141,9 +160,13 @@ private slots:
         r = run_neura({"train", path, "--optimizer", "Adagrad"});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("unknown optimizer 'Adagrad'"), qPrintable(r.err));
-        r = run_neura({"train", path, "--device", "cuda:0"});
+        // A GPU that is not there (any GPU on a machine without one): a clear error, exit code 1.
+        const QString missing = neura::cuda::device_count() > 0 ? "cuda:99" : "cuda:0";
+        r = run_neura({"train", path, "--device", missing});
         QCOMPARE(r.code, 1);
-        QVERIFY2(r.err.contains("cuda:0") && r.err.contains("not available"), qPrintable(r.err));
+        QVERIFY2(r.err.contains(missing) && r.err.contains("not available"), qPrintable(r.err));
+        if (neura::cuda::device_count() == 0)
+            QVERIFY2(r.err.contains(QString::fromStdString(neura::cuda::unavailable_reason())), qPrintable(r.err));
         // A file that is not a project: a clear message, nothing written.
         const QString junk = dir.filePath("junk.neura");
         QFile f(junk);

@@ -2,6 +2,8 @@
 // The op table (PyTorch's OpInfo idea): every case here is checked the same way by tst_ops — forward
 // and gradients against PyTorch's fixtures (tests/reference/ops_reference.json, same case names), F64
 // gradcheck on contiguous, transposed, sliced and expanded inputs, and double backward where claimed.
+// tests/cuda/tst_parity runs every case on a GPU against the CPU, so a case must work on any device
+// (a tensor it makes goes to x[0].device()).
 #include <functional>
 #include <string>
 #include <vector>
@@ -136,8 +138,8 @@ inline const std::vector<OpCase>& op_table() {
          false},
         {"batch_norm_train_3d_noaffine", [](const Inputs& x) { return batch_norm(x[0], {}, {}, {}, {}, true); }, false},
         {"batch_norm_eval", [](const Inputs& x) {
-             const Tensor rm = Tensor::from_vector<double>({0.1, -0.2, 0.3}, {3}, x[0].dtype());
-             const Tensor rv = Tensor::from_vector<double>({0.5, 1.5, 2.0}, {3}, x[0].dtype());
+             const Tensor rm = Tensor::from_vector<double>({0.1, -0.2, 0.3}, {3}, x[0].dtype()).to(x[0].device());
+             const Tensor rv = Tensor::from_vector<double>({0.5, 1.5, 2.0}, {3}, x[0].dtype()).to(x[0].device());
              return batch_norm(x[0], x[1], x[2], rm, rv, false);
          }, false},
         {"layer_norm", [](const Inputs& x) { return layer_norm(x[0], {5}, x[1], x[2]); }, false},

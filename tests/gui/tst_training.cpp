@@ -17,6 +17,7 @@
 #include <memory>
 #include <sstream>
 
+#include "neura/backend/Cuda.h"
 #include "neura/train/Experiment.h"
 #include "panels/DatasetPanel.h"
 #include "panels/DecisionBoundaryView.h"
@@ -75,7 +76,7 @@ private slots:
     void destroyingMidRunJoinsCleanly();
     void weightsSnapshotOnRequest();
     void trainingPanelEditsTheConfig();
-    void deviceSelectorHasCpuOnly();
+    void deviceSelectorListsCpuAndGpus();
     void datasetPanelEmitsTheChosenParams();
     void datasetPanelPreviewsImages();
 };
@@ -337,19 +338,38 @@ void TestTraining::trainingPanelEditsTheConfig() {
     QVERIFY(!panel.trainAction()->isEnabled());  // no second run while one goes
 }
 
-void TestTraining::deviceSelectorHasCpuOnly() {
+void TestTraining::deviceSelectorListsCpuAndGpus() {
     gui::TrainingPanel panel;
     QComboBox* device = panel.deviceCombo();
-    QCOMPARE(device->count(), 2);
     auto* model = qobject_cast<QStandardItemModel*>(device->model());
     QVERIFY(model);
     QCOMPARE(device->itemData(0).toString(), QString("cpu"));
     QVERIFY(model->item(0)->isEnabled());
-    QVERIFY(device->itemText(1).startsWith("CUDA"));
-    QVERIFY(!model->item(1)->isEnabled());
-    QVERIFY(model->item(1)->toolTip().contains("CUDA"));
     QCOMPARE(device->currentIndex(), 0);
     QCOMPARE(panel.config().device, std::string("cpu"));
+    train::TrainConfig c;
+    c.device = "cuda:0";
+    panel.setConfig(c);
+    const int gpus = neura::cuda::device_count();
+    if (gpus == 0) {
+        // One disabled CUDA entry that says why; a project asking for a GPU trains on the CPU here.
+        QCOMPARE(device->count(), 2);
+        QVERIFY(device->itemText(1).startsWith("CUDA"));
+        QVERIFY(!model->item(1)->isEnabled());
+        const QString tip = model->item(1)->toolTip();
+        QVERIFY2(tip.contains("CUDA") || tip.contains(QString::fromStdString(neura::cuda::unavailable_reason())),
+                 qPrintable(tip));
+        if (neura::cuda::built_with_cuda())
+            QVERIFY2(tip.contains(QString::fromStdString(neura::cuda::unavailable_reason())), qPrintable(tip));
+        QCOMPARE(panel.config().device, std::string("cpu"));
+    } else {
+        QCOMPARE(device->count(), 1 + gpus);
+        for (int i = 0; i < gpus; ++i) {
+            QCOMPARE(device->itemData(1 + i).toString(), QString("cuda:%1").arg(i));
+            QVERIFY(model->item(1 + i)->isEnabled());
+        }
+        QCOMPARE(panel.config().device, std::string("cuda:0"));
+    }
 }
 
 void TestTraining::datasetPanelEmitsTheChosenParams() {
