@@ -13,6 +13,7 @@ Device Device::parse(const std::string& text) {
         const std::string idx = text.substr(5);
         NEURA_CHECK(!idx.empty() && idx.find_first_not_of("0123456789") == std::string::npos,
                     "bad device '", text, "': expected cpu, cuda or cuda:N");
+        NEURA_CHECK(idx.size() <= 4, "bad device '", text, "': the device index is out of range");
         return cuda(std::stoi(idx));
     }
     throw Error("bad device '" + text + "': expected cpu, cuda or cuda:N");

@@ -170,6 +170,8 @@ private slots:
         QVERIFY2(msg.contains("int64"), qPrintable(msg));
         msg = error_of([&] { a.to(Device::cuda(99)); });  // no machine has 100 GPUs
         QVERIFY2(msg.contains("cuda:99") && msg.contains("not available"), qPrintable(msg));
+        msg = error_of([&] { Device::parse("cuda:99999999999999"); });
+        QVERIFY2(msg.contains("out of range"), qPrintable(msg));
         msg = error_of([&] { Device::parse("gpu"); });
         QVERIFY2(msg.contains("expected cpu, cuda or cuda:N"), qPrintable(msg));
         msg = error_of([&] { a.data<double>(); });

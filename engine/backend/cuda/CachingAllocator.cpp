@@ -5,7 +5,8 @@
 // calling cudaMalloc after the first steps. Work queued on one stream runs in order, so a block freed
 // while kernels that use it are still queued is safe to hand out again on the same stream. When a
 // stream ends (StreamScope), it is synchronized first and its cached blocks join the default stream's
-// lists. Blocks are never split or merged; on out-of-memory the cache is emptied and cudaMalloc retried.
+// lists, which every stream may draw from (so a second training run reuses the first one's memory).
+// Blocks are never split or merged; on out-of-memory the cache is emptied and cudaMalloc retried.
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -52,16 +53,11 @@ public:
         std::lock_guard lock(mutex_);
         DevicePool& pool = pools_[dev];
         pool.dead_streams.erase(stream);  // a handle value the driver handed out again
-        auto& list = pool.free[stream][size];
-        void* p = nullptr;
-        if (!list.empty()) {
-            p = list.back();
-            list.pop_back();
-            pool.cached_bytes -= size;
-            ++pool.stats.cache_hits;
-        } else {
-            p = device_malloc(pool, dev, size, nbytes);
-        }
+        void* p = take(pool, stream, size);
+        // The default stream's blocks serve any stream: our streams are blocking ones, and work on a
+        // blocking stream waits for the work queued before it on the legacy default stream.
+        if (!p && stream) p = take(pool, nullptr, size);
+        if (!p) p = device_malloc(pool, dev, size, nbytes);
         live_[p] = Block{size, stream, dev};
         pool.stats.allocated_bytes += size;
         if (pool.stats.allocated_bytes > pool.stats.peak_allocated_bytes)
@@ -107,6 +103,18 @@ public:
     }
 
 private:
+    void* take(DevicePool& pool, cudaStream_t stream, std::size_t size) {
+        auto s = pool.free.find(stream);
+        if (s == pool.free.end()) return nullptr;
+        auto c = s->second.find(size);
+        if (c == s->second.end() || c->second.empty()) return nullptr;
+        void* p = c->second.back();
+        c->second.pop_back();
+        pool.cached_bytes -= size;
+        ++pool.stats.cache_hits;
+        return p;
+    }
+
     void* device_malloc(DevicePool& pool, int dev, std::size_t size, std::size_t requested) {
         DeviceGuard g(dev);
         void* p = nullptr;

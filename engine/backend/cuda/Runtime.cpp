@@ -189,6 +189,8 @@ StreamScope::StreamScope(Device device) : device_(device) {
     if (device.type == DeviceType::CPU) return;
     DeviceGuard g(device.index);
     cudaStream_t s = nullptr;
+    // A blocking stream (not cudaStreamNonBlocking): it orders itself with the legacy default stream,
+    // which tensors made outside the run and the caching allocator's shared blocks rely on.
     check(cudaStreamCreateWithFlags(&s, cudaStreamDefault), "cudaStreamCreate", device.index);
     cudaStream_t& slot = t_streams.at(static_cast<std::size_t>(device.index));
     previous_ = slot;
