@@ -99,6 +99,11 @@ CaptureRecorder::~CaptureRecorder() { net_.remove_forward_hook(hook_); }
 
 namespace {
 
+// Captures go to the GUI thread: host copies, whatever device trains.
+Tensor host_copy(const Tensor& t) {
+    return t.device() == Device::cpu() ? t.detach().clone() : t.detach().to(Device::cpu());
+}
+
 double dead_fraction_of(const Tensor& output) {
     if (!output.defined() || output.dim() < 2 || output.size(0) == 0) return -1.0;
     const std::int64_t batch = output.size(0);
@@ -129,9 +134,9 @@ Capture CaptureRecorder::finish(double loss, std::int64_t batch_size) {
         // The last output recorded for the node (a network runs each node once per forward).
         for (auto it = outputs_.rbegin(); it != outputs_.rend(); ++it)
             if (it->first == step.node) {
-                n.output = it->second.detach().clone();
+                n.output = host_copy(it->second);
                 const Tensor g = it->second.grad();
-                if (g.defined()) n.output_grad = g.detach().clone();
+                if (g.defined()) n.output_grad = host_copy(g);
                 break;
             }
         n.activation = tensor_stats(n.output);
@@ -142,10 +147,10 @@ Capture CaptureRecorder::finish(double loss, std::int64_t batch_size) {
             for (const auto& [name, p] : step.module->named_parameters()) {
                 ParameterCapture pc;
                 pc.name = name;
-                pc.value = p.detach().clone();
+                pc.value = host_copy(p);
                 const Tensor g = p.grad();
                 if (g.defined()) {
-                    pc.grad = g.detach().clone();
+                    pc.grad = host_copy(g);
                     const TensorStats gs = tensor_stats(pc.grad);
                     sq += gs.rms * gs.rms * static_cast<double>(gs.numel - gs.non_finite);
                 }
@@ -161,8 +166,14 @@ Capture CaptureRecorder::finish(double loss, std::int64_t batch_size) {
 Capture capture_batch(graph::Network& net, const data::Batch& batch) {
     net.zero_grad();
     CaptureRecorder recorder(net);
-    Tensor out = net.forward(batch.features);
-    Tensor loss = net.loss(out, batch.targets);
+    // The batch goes where the network is.
+    Device device = Device::cpu();
+    for (const auto& p : net.parameters()) {
+        device = p.device();
+        break;
+    }
+    Tensor out = net.forward(batch.features.to(device));
+    Tensor loss = net.loss(out, batch.targets.defined() ? batch.targets.to(device) : batch.targets);
     const double value = loss.item<double>();
     if (std::isfinite(value)) loss.backward();
     return recorder.finish(value, batch.size());

@@ -418,7 +418,9 @@ bool InspectorPanel::captureProject(const project::Project& project) {
         train::CapturePtr capture;
         QString error;
         try {
-            train::Experiment ex(project, train::TrainConfig::from_json(project.train_config_json));
+            train::TrainConfig config = train::TrainConfig::from_json(project.train_config_json);
+            config.device = "cpu";  // one batch: the CPU, whatever device the project trains on
+            train::Experiment ex(project, config);
             ex.load_weights(project);
             const auto& set = ex.train_set();
             NEURA_CHECK(set->size() > 0, "the training split is empty");

@@ -88,6 +88,7 @@ __device__ __forceinline__ T binary_op(BinaryOp op, T a, T b, double p0) {
             else return pow(a, b);
         case BinaryOp::Maximum: return (a != a || a > b) ? a : b;
         case BinaryOp::Minimum: return (a != a || a < b) ? a : b;
+        case BinaryOp::ReluBackward: return b > T(0) ? a : T(0);
         case BinaryOp::Eq: return a == b;
         case BinaryOp::Ne: return a != b;
         case BinaryOp::Gt: return a > b;

@@ -115,7 +115,8 @@ constexpr const char* unary_name(UnaryOp op) {
     return names[static_cast<int>(op)];
 }
 constexpr const char* binary_name(BinaryOp op) {
-    constexpr const char* names[] = {"add", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "gt", "ge", "lt", "le"};
+    constexpr const char* names[] = {"add", "mul",     "div", "pow", "maximum", "minimum", "relu_backward",
+                                     "eq",  "ne",      "gt",  "ge",  "lt",      "le"};
     return names[static_cast<int>(op)];
 }
 
@@ -567,6 +568,7 @@ void register_kernels() {
     put<BinaryKernel>("pow", &binary_cuda<BinaryOp::Pow>);
     put<BinaryKernel>("maximum", &binary_cuda<BinaryOp::Maximum>);
     put<BinaryKernel>("minimum", &binary_cuda<BinaryOp::Minimum>);
+    put<BinaryKernel>("relu_backward", &binary_cuda<BinaryOp::ReluBackward>);
     put<BinaryKernel>("eq", &binary_cuda<BinaryOp::Eq>);
     put<BinaryKernel>("ne", &binary_cuda<BinaryOp::Ne>);
     put<BinaryKernel>("gt", &binary_cuda<BinaryOp::Gt>);

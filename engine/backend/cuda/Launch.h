@@ -29,7 +29,8 @@ struct Strided {
 enum class UnaryOp : int {
     Neg, Exp, Log, Sqrt, Sign, Abs, Sin, Cos, Erf, Clamp, Relu, LeakyRelu, Sigmoid, Tanh, Gelu, PowScalar
 };
-enum class BinaryOp : int { Add, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Gt, Ge, Lt, Le };
+// ReluBackward: a where b > 0, else 0 (the gradient a through a relu whose result is b).
+enum class BinaryOp : int { Add, Mul, Div, Pow, Maximum, Minimum, ReluBackward, Eq, Ne, Gt, Ge, Lt, Le };
 constexpr bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq; }
 
 // g: {dst, src}
