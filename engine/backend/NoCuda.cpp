@@ -23,7 +23,7 @@ bool built_with_cuda() { return false; }
 int device_count() { return 0; }
 std::string unavailable_reason() { return kReason; }
 std::string DeviceInfo::str() const { return "cuda:" + std::to_string(index) + " " + name; }
-std::vector<DeviceInfo> devices() { return {}; }
+std::vector<DeviceInfo> devices(bool) { return {}; }
 std::string describe_devices() { return std::string("CUDA: none (") + kReason + ")"; }
 AllocatorStats allocator_stats(int) { return {}; }
 void empty_cache() {}

@@ -180,7 +180,7 @@ std::string shape_text(const graph::NodeShapes* s) {
 
 json devices_json() {
     json j = {{"cuda_built", cuda::built_with_cuda()}, {"cuda_devices", json::array()}};
-    for (const auto& d : cuda::devices())
+    for (const auto& d : cuda::devices(true))
         j["cuda_devices"].push_back({{"device", "cuda:" + std::to_string(d.index)},
                                      {"name", d.name},
                                      {"compute_capability", std::to_string(d.compute_major) + "." +

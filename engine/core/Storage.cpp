@@ -105,6 +105,7 @@ void set_allocator(DeviceType t, Allocator* a) { g_allocators[static_cast<int>(t
 
 StorageImpl::StorageImpl(std::size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
     allocator_ = allocator_for(device);
+    if (!allocator_) check_device(device);  // names the reason: "device cuda:0 is not available: ..."
     NEURA_CHECK(allocator_, "device ", device.str(), " is not available in this build");
     data_ = allocator_->allocate(nbytes, device);
 }

@@ -145,7 +145,7 @@ std::string DeviceInfo::str() const {
     return os.str();
 }
 
-std::vector<DeviceInfo> devices() {
+std::vector<DeviceInfo> devices(bool with_free_memory) {
     std::vector<DeviceInfo> out;
     for (int i = 0; i < device_count(); ++i) {
         cudaDeviceProp p{};
@@ -160,10 +160,12 @@ std::vector<DeviceInfo> devices() {
         d.compute_major = p.major;
         d.compute_minor = p.minor;
         d.multiprocessors = p.multiProcessorCount;
-        DeviceGuard g(i);
-        std::size_t free = 0, total = 0;
-        if (cudaMemGetInfo(&free, &total) == cudaSuccess) d.free_memory = free;
-        else (void)cudaGetLastError();
+        if (with_free_memory) {
+            DeviceGuard g(i);
+            std::size_t free = 0, total = 0;
+            if (cudaMemGetInfo(&free, &total) == cudaSuccess) d.free_memory = free;
+            else (void)cudaGetLastError();
+        }
         out.push_back(d);
     }
     return out;

@@ -25,12 +25,14 @@ struct DeviceInfo {
     int index = 0;
     std::string name;                // "NVIDIA H100 80GB HBM3"
     std::size_t total_memory = 0;    // bytes
-    std::size_t free_memory = 0;     // bytes, when queried
+    std::size_t free_memory = 0;     // bytes; 0 unless asked for (devices(true))
     int compute_major = 0, compute_minor = 0;
     int multiprocessors = 0;
     std::string str() const;         // "cuda:0 NVIDIA H100 80GB HBM3 (sm_90, 79.1 GiB)"
 };
-std::vector<DeviceInfo> devices();  // empty when device_count() == 0
+// Empty when device_count() == 0. with_free_memory creates a CUDA context on each device to ask (slow,
+// and it holds GPU memory): `neura info` asks, the studio's device list does not.
+std::vector<DeviceInfo> devices(bool with_free_memory = false);
 
 // One line for `neura info` and logs: the devices, or the reason there are none.
 std::string describe_devices();
