@@ -45,13 +45,13 @@ print_table() {
   [ ${#rows[@]} -eq 0 ] && return 0
   echo
   echo "== GPU check summary${dry_note:-}"
-  printf '%-34s | %-30s | %-12s | %s\n' "check" "result" "target" "status"
-  printf '%-34s-+-%-30s-+-%-12s-+-%s\n' "$(printf '%.0s-' {1..34})" "$(printf '%.0s-' {1..30})" \
-    "$(printf '%.0s-' {1..12})" "------"
+  printf '%-38s | %-34s | %-10s | %s\n' "check" "result" "target" "status"
+  printf '%-38s-+-%-34s-+-%-10s-+-%s\n' "$(printf '%.0s-' {1..38})" "$(printf '%.0s-' {1..34})" \
+    "$(printf '%.0s-' {1..10})" "------"
   local r
   for r in "${rows[@]}"; do
     IFS='|' read -r c v t s <<< "$r"
-    printf '%-34s | %-30s | %-12s | %s\n' "$c" "$v" "$t" "$s"
+    printf '%-38s | %-34s | %-10s | %s\n' "$c" "$v" "$t" "$s"
   done
 }
 [ "$dry" = "1" ] && dry_note=" (DRY RUN: no GPU used; GPU figures are n/a)"
@@ -181,7 +181,10 @@ train_digits() {  # device -> "val_accuracy seconds" or a failure line
   e=$(date +%s.%N)
   rm -rf "$dir"
   if [ $rc -ne 0 ]; then echo "exit $rc: $(head -c 200 "$logs/digits-$device.err")"; return 1; fi
-  echo "$(final_metric "$logs/digits-$device.json" val_accuracy) $(awk -v a="$s" -v b="$e" 'BEGIN {print b - a}')"
+  local acc
+  acc=$(final_metric "$logs/digits-$device.json" val_accuracy)
+  [ -n "$acc" ] && acc=$(awk -v v="$acc" 'BEGIN {printf "%.4f", v}')
+  echo "$acc $(awk -v a="$s" -v b="$e" 'BEGIN {print b - a}')"
 }
 meets() { awk -v v="$1" -v t="$2" 'BEGIN {exit !(v + 0 >= t + 0)}'; }
 
