@@ -25,7 +25,7 @@ done
 
 if [ "$sanitize" = "1" ]; then
   echo "== tests under ASan + UBSan"
-  NEURA_BUILD_DIR=build-sanitize NEURA_BUILD_TYPE=RelWithDebInfo tools/setup-debian.sh -DNEURA_SANITIZE=ON \
+  NEURA_BUILD_DIR=build-sanitize NEURA_BUILD_TYPE=RelWithDebInfo tools/setup-debian.sh -DNEURA_SANITIZE=ON -DNEURA_WITH_CUDA=OFF \
     -DNEURA_BUILD_BENCH=OFF -DNEURA_BUILD_GUI=OFF
   # The crash-kill test SIGKILLs children on purpose; everything else must be sanitizer-clean.
   (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
