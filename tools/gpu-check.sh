@@ -18,12 +18,16 @@
 #                               the CPU only, and prints the table with the GPU figures as n/a.
 #   NEURA_GPU_CHECK_JOBS=N      build jobs (default: the number of cores)
 #   NEURA_GPU_CHECK_BUILD_DIR   build folder (default: build-gpu)
+#   NEURA_GPU_CHECK_PREBUILT=1  use the programs already in the build folder: no configure, no build
+#                               (for a GPU machine without the build's libraries: tools/gpu-bundle.sh
+#                               packs them on the build machine, its header says how to run there)
 #   CMAKE_CUDA_ARCHITECTURES    GPU architectures to compile for (default 90: H100/H200)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 dry=${NEURA_GPU_CHECK_DRY_RUN:-0}
+prebuilt=${NEURA_GPU_CHECK_PREBUILT:-0}
 jobs=${NEURA_GPU_CHECK_JOBS:-$(nproc 2>/dev/null || echo 4)}
 build=${NEURA_GPU_CHECK_BUILD_DIR:-build-gpu}
 arch=${CMAKE_CUDA_ARCHITECTURES:-90}
@@ -62,6 +66,8 @@ missing=()
 need_cmd() { command -v "$1" > /dev/null 2>&1 || missing+=("$1 (Debian package $2)"); }
 need_file() { [ -e "$1" ] || missing+=("$1 (Debian package $2)"); }
 need_glob() { compgen -G "$1" > /dev/null || missing+=("$1 (Debian package $2)"); }
+need_cmd ctest cmake
+if [ "$prebuilt" != "1" ]; then
 need_cmd cmake cmake
 need_cmd ninja ninja-build
 need_cmd g++ build-essential
@@ -77,20 +83,25 @@ nvcc=""
 if command -v nvcc > /dev/null 2>&1; then nvcc=$(command -v nvcc)
 elif [ -x /usr/local/cuda/bin/nvcc ]; then nvcc=/usr/local/cuda/bin/nvcc
 else missing+=("nvcc (the CUDA toolkit, 12 or newer: /usr/local/cuda/bin/nvcc or on PATH)"); fi
+else
+for t in engine/neura tests/cuda_tst_parity tests/cuda_tst_training bench/neura_bench_gpu CTestTestfile.cmake; do
+  [ -e "$build/$t" ] || missing+=("$build/$t (NEURA_GPU_CHECK_PREBUILT=1: build it first, or unpack tools/gpu-bundle.sh's archive)")
+done
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "gpu-check: missing, and this script installs nothing:" >&2
   for m in "${missing[@]}"; do echo "  - $m" >&2; done
   echo "tools/setup-debian.sh installs all of them except the CUDA toolkit." >&2
   exit 2
 fi
-if command -v cmake > /dev/null; then
+if [ "$prebuilt" != "1" ] && command -v cmake > /dev/null; then
   cmv=$(cmake --version | head -1 | awk '{print $3}')
   if [ "$(printf '%s\n3.25\n' "$cmv" | sort -V | head -1)" != "3.25" ]; then
     echo "gpu-check: cmake $cmv is too old (3.25 or newer)" >&2
     exit 2
   fi
 fi
-echo "nvcc: $nvcc ($("$nvcc" --version | tail -1))"
+[ -n "$nvcc" ] && echo "nvcc: $nvcc ($("$nvcc" --version | tail -1))"
 if command -v nvidia-smi > /dev/null 2>&1; then
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | sed 's/^/gpu: /'
 else
@@ -98,6 +109,10 @@ else
 fi
 
 # ------------------------------------------------------------------ 1. build
+if [ "$prebuilt" = "1" ]; then
+  say "prebuilt programs in $build (no build)"
+  row "build" "prebuilt ($build)" "" "ok"
+else
 say "configure ($build, CUDA architectures $arch)"
 if ! cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DNEURA_REQUIRE_CUDA=ON \
      -DCMAKE_CUDA_COMPILER="$nvcc" -DCMAKE_CUDA_ARCHITECTURES="$arch" \
@@ -114,6 +129,7 @@ if ! cmake --build "$build" -j"$jobs" --target "${targets[@]}" > "$logs/build.lo
 fi
 t1=$(date +%s)
 row "build (-j$jobs, needed targets)" "$((t1 - t0)) s" "" "ok"
+fi
 neura="$root/$build/engine/neura"
 
 # ------------------------------------------------------------------ 2. devices

@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-base-dev-tools libqcustomplot-dev libqcustomplot2.1-qt6
-  libdnnl-dev libsqlite3-dev nlohmann-json3-dev
+  libdnnl-dev ocl-icd-opencl-dev libsqlite3-dev nlohmann-json3-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   xvfb xauth
   python3 python3-torch python3-onnx python3-pil libopenblas0-pthread
