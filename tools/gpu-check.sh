@@ -27,6 +27,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 dry=${NEURA_GPU_CHECK_DRY_RUN:-0}
+nvcc=""
 prebuilt=${NEURA_GPU_CHECK_PREBUILT:-0}
 jobs=${NEURA_GPU_CHECK_JOBS:-$(nproc 2>/dev/null || echo 4)}
 build=${NEURA_GPU_CHECK_BUILD_DIR:-build-gpu}
