@@ -2,8 +2,10 @@
 // Exit codes: 0 ok, 1 failure, 2 bad usage.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -106,8 +108,13 @@ Args parse(int argc, char** argv, const std::map<std::string, bool>& known /* na
     return a;
 }
 
+// The project file the command works on: a failure that does not name it already is reported as
+// "neura: P.neura: <what went wrong>".
+std::string g_subject;
+
 std::string project_path(const Args& a) {
     if (a.positional.size() != 1) throw Usage("'" + a.command + "' takes one project file");
+    g_subject = a.positional[0];
     return a.positional[0];
 }
 
@@ -126,7 +133,7 @@ double number(const Args& a, const std::string& name, double fallback) {
 
 std::string read_file(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
-    if (!f) throw Error("cannot read '" + path + "'");
+    if (!f) throw Error(std::string("cannot read it (") + std::strerror(errno) + ")");
     std::ostringstream s;
     s << f.rdbuf();
     return s.str();
@@ -149,20 +156,32 @@ train::DatasetSpec dataset_spec(const std::string& text) {
 // ---------------------------------------------------------------- create
 int cmd_create(const Args& a) {
     const std::string path = project_path(a);
+    g_subject.clear();  // create's failures name the input file they come from, or the project
     auto model_path = a.get("--model");
     if (!model_path) throw Usage("create needs --model M.json");
     if (std::filesystem::exists(path) && !a.flag("--force"))
         throw Error("'" + path + "' exists already; pass --force to replace it");
     project::Project p;
-    p.model_json = read_file(*model_path);
-    const graph::ModelGraph g = graph::from_json(p.model_json);  // reports format errors by JSON path
+    // Errors in a file given on the command line name that file first.
+    const auto from_file = [](const std::string& file, const auto& read) {
+        try {
+            return read(read_file(file));
+        } catch (const Error& e) {
+            throw Error(file + ": " + e.what());
+        }
+    };
+    const graph::ModelGraph g =  // reports format errors by JSON path
+        from_file(*model_path, [](const std::string& text) { return graph::from_json(text); });
     p.model_json = graph::to_json(g);
     train::DatasetSpec spec;
     if (auto d = a.get("--dataset")) spec = dataset_spec(*d);
     data::make_dataset(spec.name, spec.params);  // fails now, naming the parameter, rather than at training
     p.dataset_json = spec.to_json();
-    p.train_config_json = a.get("--config") ? train::TrainConfig::from_json(read_file(*a.get("--config"))).to_json()
-                                            : train::TrainConfig().to_json();
+    p.train_config_json =
+        a.get("--config")
+            ? from_file(*a.get("--config"), [](const std::string& text) { return train::TrainConfig::from_json(text); })
+                  .to_json()
+            : train::TrainConfig().to_json();
     project::stamp_metadata(p);
     if (std::filesystem::exists(path)) std::filesystem::remove(path);
     project::save_project(path, p);
@@ -546,7 +565,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "neura: %s\n\n%s", e.what(), kHelp);
         return 2;
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "neura: %s\n", e.what());
+        const std::string what = e.what();
+        if (!g_subject.empty() && what.find(g_subject) == std::string::npos)
+            std::fprintf(stderr, "neura: %s: %s\n", g_subject.c_str(), what.c_str());
+        else
+            std::fprintf(stderr, "neura: %s\n", what.c_str());
         return 1;
     }
 }

@@ -16,8 +16,11 @@ std::string shape_str(const Shape& s) {
 }
 
 std::int64_t shape_numel(const Shape& s) {
+    // A shape can come from a file: a product past 2^63 is an error, never a wrapped count.
     std::int64_t n = 1;
-    for (auto d : s) n *= d;
+    for (auto d : s)
+        NEURA_CHECK(!__builtin_mul_overflow(n, d, &n), "the shape ", shape_str(s),
+                    " has more elements than a 64-bit count holds");
     return n;
 }
 

@@ -24,7 +24,10 @@ TensorImpl::~TensorImpl() = default;
 // ---------------------------------------------------------------- creation
 Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
     for (auto d : shape) NEURA_CHECK(d >= 0, "empty: negative size in shape ", shape_str(shape));
-    auto storage = std::make_shared<StorageImpl>(shape_numel(shape) * element_size(dtype), device);
+    std::int64_t nbytes = 0;
+    NEURA_CHECK(!__builtin_mul_overflow(shape_numel(shape), static_cast<std::int64_t>(element_size(dtype)), &nbytes),
+                "empty: a tensor of shape ", shape_str(shape), " needs more bytes than a 64-bit size holds");
+    auto storage = std::make_shared<StorageImpl>(static_cast<std::size_t>(nbytes), device);
     return Tensor(std::make_shared<TensorImpl>(std::move(storage), shape, contiguous_strides(shape), 0, dtype));
 }
 

@@ -69,9 +69,13 @@ const char* idx_type_name(IdxType t) {
 }
 
 IdxArray read_idx(const std::filesystem::path& path) {
-    const std::string bytes = internal::read_file(path);
-    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    // The header's sizes are checked against the file before the data are read: nothing is allocated
+    // for what the file merely claims, and a gzip file cannot inflate past what its header declares.
+    internal::DataFileReader reader(path);
     const std::string name = path.string();
+    std::string bytes;
+    reader.read(bytes, 4);
+    auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
     NEURA_CHECK(bytes.size() >= 4, name, ": not an IDX file (", bytes.size(), " bytes, shorter than the header)");
     NEURA_CHECK(p[0] == 0 && p[1] == 0 && valid_type(p[2]) && p[3] >= 1, name,
                 ": not an IDX file (magic number ", read_be(p, 4), "; expected 0x0000TTRR with type TT in 08, 09, 0B, 0C, 0D, 0E)");
@@ -79,18 +83,35 @@ IdxArray read_idx(const std::filesystem::path& path) {
     out.type = static_cast<IdxType>(p[2]);
     const std::size_t rank = p[3];
     const std::size_t header = 4 + 4 * rank;
+    reader.read(bytes, header - 4);
+    p = reinterpret_cast<const unsigned char*>(bytes.data());
     NEURA_CHECK(bytes.size() >= header, name, ": truncated IDX header (", rank, " sizes announced)");
     Shape dims(rank);
+    const std::size_t esize = idx_element_size(out.type);
     std::uint64_t count = 1;
+    bool overflow = false;
     for (std::size_t d = 0; d < rank; ++d) {
         dims[d] = static_cast<std::int64_t>(read_be(p + 4 + 4 * d, 4));
-        count *= static_cast<std::uint64_t>(dims[d]);
-        NEURA_CHECK(count <= (std::uint64_t{1} << 40), name, ": IDX sizes ", shape_str(dims), " are implausibly large");
+        overflow = overflow || __builtin_mul_overflow(count, static_cast<std::uint64_t>(dims[d]), &count);
     }
-    const std::size_t esize = idx_element_size(out.type);
-    const std::uint64_t expected = header + count * esize;
-    NEURA_CHECK(bytes.size() == expected, name, ": IDX ", idx_type_name(out.type), " array of shape ", shape_str(dims),
-                " needs ", expected, " bytes, the file has ", bytes.size());
+    std::uint64_t expected = 0;
+    overflow = overflow || __builtin_mul_overflow(count, esize, &expected) ||
+               __builtin_add_overflow(expected, header, &expected);
+    std::error_code ec;
+    const std::uint64_t on_disk = std::filesystem::file_size(path, ec);
+    NEURA_CHECK(!overflow, name, ": IDX sizes ", shape_str(dims), " multiply past 2^64 bytes; the file has ", on_disk,
+                " bytes");
+    NEURA_CHECK(reader.compressed() || on_disk == expected, name, ": IDX ", idx_type_name(out.type),
+                " array of shape ", shape_str(dims), " needs ", expected, " bytes, the file has ", on_disk);
+    NEURA_CHECK(expected <= internal::kMaxDataFileBytes, name, ": IDX ", idx_type_name(out.type), " array of shape ",
+                shape_str(dims), " needs ", expected, " bytes, more than the ", internal::kMaxDataFileBytes,
+                " a data file may hold");
+    const std::uint64_t got = reader.read(bytes, expected - header + 1);
+    NEURA_CHECK(header + got == expected, name, ": IDX ", idx_type_name(out.type), " array of shape ",
+                shape_str(dims), " needs ", expected, " bytes, the file ",
+                reader.compressed() ? "decompresses to " : "has ",
+                header + got > expected ? std::string("more") : detail::concat(header + got));
+    p = reinterpret_cast<const unsigned char*>(bytes.data());
 
     const unsigned char* v = p + header;
     const auto n = static_cast<std::int64_t>(count);

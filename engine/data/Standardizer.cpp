@@ -1,4 +1,5 @@
 #include "neura/data/Standardizer.h"
+#include "neura/core/JsonText.h"
 
 #include <cmath>
 #include <limits>
@@ -113,12 +114,7 @@ std::string Standardizer::to_json() const {
 }
 
 Standardizer Standardizer::from_json(const std::string& text) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        throw Error(detail::concat("Standardizer::from_json: ", e.what()));
-    }
+    const nlohmann::json j = parse_json(text, "Standardizer::from_json: the text");
     NEURA_CHECK(j.is_object() && j.contains("mean") && j.contains("scale"),
                 "Standardizer::from_json: expected an object with \"mean\" and \"scale\"");
     try {

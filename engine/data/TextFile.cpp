@@ -6,41 +6,57 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <memory>
+#include <algorithm>
 
 #include "neura/core/Error.h"
 
 namespace neura::data::internal {
 
-namespace {
-struct GzCloser {
-    void operator()(gzFile f) const { gzclose(f); }
-};
-using GzFile = std::unique_ptr<std::remove_pointer_t<gzFile>, GzCloser>;
-}  // namespace
-
-std::string read_file(const std::filesystem::path& path) {
+DataFileReader::DataFileReader(const std::filesystem::path& path) : path_(path) {
     std::error_code ec;
     NEURA_CHECK(std::filesystem::is_regular_file(path, ec), path.string(), ": no such file");
     errno = 0;
-    GzFile f(gzopen(path.string().c_str(), "rb"));
-    NEURA_CHECK(f, path.string(), ": cannot open (", errno != 0 ? std::strerror(errno) : "out of memory", ")");
-    std::string out;
+    gz_ = gzopen(path.string().c_str(), "rb");
+    NEURA_CHECK(gz_, path.string(), ": cannot open (", errno != 0 ? std::strerror(errno) : "out of memory", ")");
+}
+
+DataFileReader::~DataFileReader() {
+    if (gz_) gzclose(static_cast<gzFile>(gz_));
+}
+
+bool DataFileReader::compressed() const { return gzdirect(static_cast<gzFile>(gz_)) == 0; }
+
+std::uint64_t DataFileReader::read(std::string& out, std::uint64_t n) {
+    const auto f = static_cast<gzFile>(gz_);
     char buffer[1 << 16];
-    for (;;) {
-        const int got = gzread(f.get(), buffer, sizeof buffer);
+    std::uint64_t total = 0;
+    while (total < n) {
+        const auto want = static_cast<unsigned>(std::min<std::uint64_t>(sizeof buffer, n - total));
+        const int got = gzread(f, buffer, want);
         if (got < 0) {
             int code = 0;
-            const char* msg = gzerror(f.get(), &code);
-            throw Error(detail::concat(path.string(), ": read failed (", msg ? msg : "zlib error", ")"));
+            const char* msg = gzerror(f, &code);
+            throw Error(detail::concat(path_.string(), ": read failed (", msg ? msg : "zlib error", ")"));
         }
         if (got == 0) break;
         out.append(buffer, static_cast<std::size_t>(got));
+        total += static_cast<std::uint64_t>(got);
     }
-    // gzread stops quietly at a truncated gzip stream; gzerror reports it.
-    int code = Z_OK;
-    const char* msg = gzerror(f.get(), &code);
-    NEURA_CHECK(code == Z_OK || code == Z_STREAM_END, path.string(), ": read failed (", msg ? msg : "zlib error", ")");
+    if (total < n) {  // gzread stops quietly at a truncated gzip stream; gzerror reports it.
+        int code = Z_OK;
+        const char* msg = gzerror(f, &code);
+        NEURA_CHECK(code == Z_OK || code == Z_STREAM_END, path_.string(), ": read failed (", msg ? msg : "zlib error",
+                    ")");
+    }
+    return total;
+}
+
+std::string read_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
+    DataFileReader reader(path);
+    std::string out;
+    const std::uint64_t got = reader.read(out, max_bytes + 1);
+    NEURA_CHECK(got <= max_bytes, path.string(), ": ", reader.compressed() ? "decompresses to" : "holds",
+                " more than ", max_bytes, " bytes, the most a data file may hold");
     return out;
 }
 

@@ -10,9 +10,32 @@
 
 namespace neura::data::internal {
 
-// The file's bytes; a gzip file is decompressed (zlib reads plain files unchanged). Throws
-// neura::Error naming the file when it cannot be opened or decoded.
-std::string read_file(const std::filesystem::path& path);
+// The most bytes a data file may hold once decompressed (a gzip bomb of a few MB would otherwise
+// become gigabytes in memory).
+inline constexpr std::uint64_t kMaxDataFileBytes = std::uint64_t{2} << 30;  // 2 GiB
+
+// Reads a file, plain or gzip (zlib reads plain files unchanged), piece by piece: nothing is allocated
+// beyond what has actually been read. Every method throws neura::Error naming the file.
+class DataFileReader {
+public:
+    explicit DataFileReader(const std::filesystem::path& path);
+    ~DataFileReader();
+    DataFileReader(const DataFileReader&) = delete;
+    DataFileReader& operator=(const DataFileReader&) = delete;
+
+    // Appends up to `n` bytes to `out`; returns how many were read (fewer only at the end of the file).
+    std::uint64_t read(std::string& out, std::uint64_t n);
+    bool compressed() const;
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+    void* gz_ = nullptr;  // gzFile
+};
+
+// The file's bytes, decompressed. Throws neura::Error naming the file when it cannot be opened or decoded,
+// or when it holds (or inflates to) more than `max_bytes`.
+std::string read_file(const std::filesystem::path& path, std::uint64_t max_bytes = kMaxDataFileBytes);
 
 struct Line {
     std::int64_t number = 0;  // 1-based, as an editor shows it

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <mutex>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 #include "neura/core/Error.h"
@@ -10,6 +14,31 @@
 namespace neura::graph {
 
 using neura::detail::concat;
+
+namespace {
+
+std::int64_t budget_from_env(const char* name, std::int64_t fallback, std::int64_t unit) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) return fallback;
+    char* end = nullptr;
+    const long long x = std::strtoll(v, &end, 10);
+    if (*end != '\0' || x <= 0 || x > std::numeric_limits<std::int64_t>::max() / unit) return fallback;
+    return x * unit;
+}
+
+std::mutex g_budget_mutex;
+ModelBudget& budget_storage() {
+    static ModelBudget b = [] {
+        ModelBudget d;
+        d.max_parameters = budget_from_env("NEURA_MAX_PARAMETERS", d.max_parameters, 1);
+        d.max_activation_bytes_per_sample =
+            budget_from_env("NEURA_MAX_ACTIVATION_MIB", d.max_activation_bytes_per_sample, 1 << 20);
+        return d;
+    }();
+    return b;
+}
+
+}  // namespace
 
 const char* severity_name(Severity s) { return s == Severity::Error ? "error" : "warning"; }
 
@@ -21,6 +50,16 @@ std::string describe(const ModelGraph& graph, const Diagnostic& d) {
     const Node* n = graph.find_node(d.node);
     if (!n) return "model: " + d.message;
     return concat("node '", n->name, "' (", n->type, "): ", d.message);
+}
+
+ModelBudget model_budget() {
+    std::lock_guard lock(g_budget_mutex);
+    return budget_storage();
+}
+
+void set_model_budget(const ModelBudget& budget) {
+    std::lock_guard lock(g_budget_mutex);
+    budget_storage() = budget;
 }
 
 std::vector<Diagnostic> validate(const ModelGraph& graph, const LayerRegistry& registry) {
@@ -48,12 +87,43 @@ const char* type_in_words(AttributeType t) {
 }
 
 std::string range_in_words(const AttributeSpec& s) {
-    if (s.min && s.max) return concat("between ", number(*s.min), " and ", number(*s.max));
-    if (s.min) return concat("at least ", number(*s.min));
-    return concat("at most ", number(*s.max));
+    // Integer bounds as integers ("at most 2147483647", never "2.14748e+09").
+    const bool integral = s.type == AttributeType::Int || s.type == AttributeType::IntList;
+    auto text = [&](double v) { return integral ? std::to_string(static_cast<std::int64_t>(v)) : number(v); };
+    if (s.min && s.max) return concat("between ", text(*s.min), " and ", text(*s.max));
+    if (s.min) return concat("at least ", text(*s.min));
+    return concat("at most ", text(*s.max));
 }
 
 bool in_range(const AttributeSpec& s, double v) { return (!s.min || v >= *s.min) && (!s.max || v <= *s.max); }
+
+// Integer attributes without a declared bound still get one: no size beyond 2^31 - 1 is meant, and
+// such values only make shape and parameter arithmetic overflow.
+constexpr double kIntAttributeLimit = 2147483647.0;
+AttributeSpec bounded(const AttributeSpec& s) {
+    if (s.type != AttributeType::Int && s.type != AttributeType::IntList) return s;
+    AttributeSpec b = s;
+    b.max = std::min(s.max.value_or(kIntAttributeLimit), kIntAttributeLimit);
+    b.min = std::max(s.min.value_or(-kIntAttributeLimit), -kIntAttributeLimit);
+    return b;
+}
+
+std::string with_commas(std::int64_t v) {
+    std::string digits = std::to_string(v), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i && (digits.size() - i) % 3 == 0 && digits[i - 1] != '-') out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+std::string mib(std::int64_t bytes) {
+    std::ostringstream os;
+    os.precision(1);
+    os << std::fixed << static_cast<double>(bytes) / (1 << 20) << " MiB";
+    return os.str();
+}
+
 
 // The message for a value that does not fit its schema, or "" when it fits.
 std::string check_attribute(const AttributeSpec& s, const AttributeValue& v) {
@@ -152,7 +222,7 @@ Analysis analyze(const ModelGraph& graph, const LayerRegistry& registry) {
             if (!s) {
                 error(id, concat(node.type, " has no attribute '", name, "'"));
                 ok = false;
-            } else if (std::string m = check_attribute(*s, value); !m.empty()) {
+            } else if (std::string m = check_attribute(bounded(*s), value); !m.empty()) {
                 error(id, std::move(m));
                 ok = false;
             }
@@ -295,8 +365,10 @@ Analysis analyze(const ModelGraph& graph, const LayerRegistry& registry) {
         }
     }
 
-    // Shapes, in topological order.
+    // Shapes, in topological order; the nodes that hold the most parameters and outputs, for the budget.
     ShapeReport& report = a.shapes;
+    NodeId largest_params = NodeId::Invalid, largest_output = NodeId::Invalid;
+    std::int64_t largest_elements = 0;
     for (NodeId id : a.order) {
         const LayerDescriptor* d = desc[id];
         if (!d || !attrs_ok.count(id) || !inputs_complete.count(id)) continue;
@@ -316,14 +388,29 @@ Analysis analyze(const ModelGraph& graph, const LayerRegistry& registry) {
         }
         const AttributeMap& attrs = a.attributes[id];
         ShapeResult r;
+        std::int64_t elements = 0;  // of the outputs, per sample
         try {
             r = d->shape(attrs, ns.inputs);
             if (r.is_ok() && r.outputs.size() != d->outputs.size())
                 r = ShapeResult::fail(concat("the shape rule of ", d->type, " gives ", r.outputs.size(),
                                              " output shapes for ", d->outputs.size(), " outputs"));
-            if (r.is_ok() && d->parameter_count) ns.parameters = d->parameter_count(attrs, ns.inputs);
+            for (std::size_t o = 0; r.is_ok() && o < r.outputs.size(); ++o) {
+                const Shape& out = r.outputs[o];
+                if (std::any_of(out.begin(), out.end(), [](std::int64_t dim) { return dim < 0; })) {
+                    r = ShapeResult::fail(concat("output shape ", shape_str(out), " has a negative size"));
+                    break;
+                }
+                if (__builtin_add_overflow(elements, shape_numel(r.outputs[o]), &elements))  // throws past 2^63
+                    r = ShapeResult::fail(concat("the outputs of ", d->type, " hold more elements than a 64-bit count"));
+            }
         } catch (const std::exception& ex) {
             r = ShapeResult::fail(concat("the shape rule of ", d->type, " failed: ", ex.what()));
+        }
+        try {
+            if (r.is_ok() && d->parameter_count) ns.parameters = d->parameter_count(attrs, ns.inputs);
+            if (ns.parameters < 0) r = ShapeResult::fail(concat("the parameter count of ", d->type, " is negative"));
+        } catch (const std::exception& ex) {
+            r = ShapeResult::fail(concat("the parameter count of ", d->type, " failed: ", ex.what()));
         }
         if (!r.is_ok()) {
             error(id, r.error);
@@ -333,9 +420,34 @@ Analysis analyze(const ModelGraph& graph, const LayerRegistry& registry) {
         }
         ns.outputs = std::move(r.outputs);
         ns.known = true;
-        report.total_parameters += ns.parameters;
-        for (const Shape& s : ns.outputs) report.activation_elements_per_sample += shape_numel(s);
+        // Totals saturate rather than wrap; the budget below refuses them long before.
+        if (__builtin_add_overflow(report.total_parameters, ns.parameters, &report.total_parameters))
+            report.total_parameters = std::numeric_limits<std::int64_t>::max();
+        if (__builtin_add_overflow(report.activation_elements_per_sample, elements, &report.activation_elements_per_sample))
+            report.activation_elements_per_sample = std::numeric_limits<std::int64_t>::max();
+        if (!largest_params.valid() || ns.parameters > report.nodes[largest_params].parameters) largest_params = id;
+        if (!largest_output.valid() || elements > largest_elements) largest_output = id, largest_elements = elements;
     }
+    const ModelBudget budget = model_budget();
+    if (report.total_parameters > budget.max_parameters && largest_params.valid())
+        error(largest_params,
+              concat("the model has ", with_commas(report.total_parameters), " parameters, more than the budget of ",
+                     with_commas(budget.max_parameters), "; this node holds ",
+                     with_commas(report.nodes[largest_params].parameters),
+                     " of them (NEURA_MAX_PARAMETERS raises the budget)"));
+    const std::int64_t f32 = static_cast<std::int64_t>(element_size(DType::F32));
+    const std::int64_t per_sample = report.activation_elements_per_sample > budget.max_activation_bytes_per_sample / f32
+                                        ? std::numeric_limits<std::int64_t>::max()
+                                        : report.activation_elements_per_sample * f32;
+    if (per_sample > budget.max_activation_bytes_per_sample && largest_output.valid())
+        error(largest_output,
+              concat("the model's outputs take ",
+                     per_sample == std::numeric_limits<std::int64_t>::max()
+                         ? concat("more than ", with_commas(std::numeric_limits<std::int64_t>::max()), " bytes")
+                         : mib(per_sample),
+                     " per sample in F32, more than the budget of ", mib(budget.max_activation_bytes_per_sample),
+                     "; this node's output holds ", with_commas(largest_elements),
+                     " values per sample (NEURA_MAX_ACTIVATION_MIB raises the budget)"));
     for (const Edge* e : good) {
         const NodeShapes& src = report.nodes[e->from.node];
         if (src.known && e->from.port.value < src.outputs.size()) report.edges[e->id] = src.outputs[e->from.port.value];

@@ -174,7 +174,7 @@ void register_core(LayerRegistry& r) {
     };
     linear.parameter_count = [](const AttributeMap& a, const std::vector<Shape>& in) {
         const std::int64_t out = int_attribute(a, "out_features");
-        return in.at(0).back() * out + (bool_attribute(a, "bias") ? out : 0);
+        return shape_numel({out, in.at(0).back()}) + (bool_attribute(a, "bias") ? out : 0);  // throws on overflow
     };
     linear.build = [](const AttributeMap& a, const std::vector<Shape>& in, Generator& gen) {
         return std::make_shared<nn::Linear>(in.at(0).back(), int_attribute(a, "out_features"),
@@ -275,7 +275,7 @@ void register_core(LayerRegistry& r) {
         return ShapeResult::ok({y});
     };
     embedding.parameter_count = [](const AttributeMap& a, const std::vector<Shape>&) {
-        return int_attribute(a, "num_embeddings") * int_attribute(a, "embedding_dim");
+        return shape_numel({int_attribute(a, "num_embeddings"), int_attribute(a, "embedding_dim")});
     };
     embedding.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator& gen) {
         return std::make_shared<nn::Embedding>(int_attribute(a, "num_embeddings"), int_attribute(a, "embedding_dim"),
@@ -338,7 +338,7 @@ void register_convolution(LayerRegistry& r) {
     conv.parameter_count = [](const AttributeMap& a, const std::vector<Shape>& in) {
         const auto [kh, kw] = pair_of(int_list_attribute(a, "kernel_size"));
         const std::int64_t out = int_attribute(a, "out_channels");
-        return out * (in.at(0)[0] / int_attribute(a, "groups")) * kh * kw + (bool_attribute(a, "bias") ? out : 0);
+        return shape_numel({out, in.at(0)[0] / int_attribute(a, "groups"), kh, kw}) + (bool_attribute(a, "bias") ? out : 0);
     };
     conv.build = [](const AttributeMap& a, const std::vector<Shape>& in, Generator& gen) {
         nn::Conv2dOptions o;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neura/core/Error.h"
+#include "neura/core/JsonText.h"
 
 namespace neura::graph {
 
@@ -165,8 +166,10 @@ std::vector<EdgeId> ModelGraph::edges_out_of(NodeId id) const {
 
 void ModelGraph::set_layout(std::string json_object_text) {
     if (!json_object_text.empty()) {
-        nlohmann::json j = nlohmann::json::parse(json_object_text, nullptr, /*allow_exceptions=*/false);
-        NEURA_CHECK(j.is_object(), "ModelGraph: the layout must be a JSON object");
+        std::string why;
+        const auto j = try_parse_json(json_object_text, &why);
+        NEURA_CHECK(j, "ModelGraph: the layout is not valid JSON: ", why);
+        NEURA_CHECK(j->is_object(), "ModelGraph: the layout must be a JSON object");
     }
     layout_ = std::move(json_object_text);
 }

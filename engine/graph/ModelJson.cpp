@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neura/core/Error.h"
+#include "neura/core/JsonText.h"
 
 namespace neura::graph {
 
@@ -162,14 +163,7 @@ std::string to_json(const ModelGraph& graph, const LayerRegistry& registry) {
 }
 
 ModelGraph from_json(const std::string& text, const LayerRegistry& registry) {
-    json root;
-    try {
-        root = json::parse(text);
-    } catch (const json::parse_error& e) {
-        std::string what = e.what();
-        if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-        throw Error("the model is not valid JSON: " + what);
-    }
+    const json root = parse_json<json>(text, "the model");
     if (!root.is_object()) fail("(root)", "expected a JSON object");
 
     // Version at the door: nothing else is read before it is known.

@@ -42,6 +42,134 @@ const ::onnx::AttributeProto* find_attr(const ::onnx::NodeProto& n, const std::s
     return nullptr;
 }
 
+// ---- the structure check, before ONNX's shape inference sees the model ----
+// libonnx's shape inference trusts what onnx.checker would have checked (Debian's 1.12 crashes on some
+// malformed models), so the model is checked first, and shape inference runs only on what passed.
+
+struct Arity {
+    int min_in, max_in, min_out, max_out;
+};
+constexpr int kMany = 1 << 20;
+
+// The ops the importer reads, with their input and output counts from the ONNX operator docs (optional
+// inputs included; Pad and Reshape take their sizes as attributes before opsets 11 and 5).
+const std::map<std::string, Arity>& known_ops() {
+    static const std::map<std::string, Arity> ops = {
+        {"Add", {2, 2, 1, 1}},        {"AveragePool", {1, 1, 1, 1}},   {"BatchNormalization", {5, 5, 1, 3}},
+        {"Cast", {1, 1, 1, 1}},       {"Concat", {1, kMany, 1, 1}},    {"Constant", {0, 0, 1, 1}},
+        {"Conv", {2, 3, 1, 1}},       {"Div", {2, 2, 1, 1}},           {"Dropout", {1, 3, 1, 2}},
+        {"Erf", {1, 1, 1, 1}},        {"Flatten", {1, 1, 1, 1}},       {"Gather", {2, 2, 1, 1}},
+        {"Gemm", {2, 3, 1, 1}},       {"GlobalAveragePool", {1, 1, 1, 1}}, {"Identity", {1, 1, 1, 1}},
+        {"LayerNormalization", {2, 3, 1, 3}}, {"LeakyRelu", {1, 1, 1, 1}}, {"MatMul", {2, 2, 1, 1}},
+        {"MaxPool", {1, 1, 1, 2}},    {"Mul", {2, 2, 1, 1}},           {"Pad", {1, 4, 1, 1}},
+        {"Relu", {1, 1, 1, 1}},       {"Reshape", {1, 2, 1, 1}},       {"Sigmoid", {1, 1, 1, 1}},
+        {"Softmax", {1, 1, 1, 1}},    {"Sub", {2, 2, 1, 1}},           {"Tanh", {1, 1, 1, 1}}};
+    return ops;
+}
+
+constexpr int kMaxRank = 16;
+
+// A tensor's dims against the data it holds, as onnx.checker's check_tensor: nothing is copied.
+void check_tensor(const ::onnx::TensorProto& t, const std::string& what) {
+    using TP = ::onnx::TensorProto;
+    NEURA_CHECK(t.data_location() == TP::DEFAULT, what, " keeps its data in an external file; only tensors with their data inside are read");
+    NEURA_CHECK(t.dims_size() <= kMaxRank, what, " has ", t.dims_size(), " dimensions; at most ", kMaxRank, " are read");
+    std::int64_t count = 1;
+    for (std::int64_t d : t.dims()) {
+        NEURA_CHECK(d >= 0, what, " has a negative dimension ", d);
+        NEURA_CHECK(!__builtin_mul_overflow(count, d, &count), what, " has dims whose product overflows");
+    }
+    std::int64_t element = 0, present = 0;
+    switch (t.data_type()) {
+        case TP::FLOAT: element = 4; present = t.float_data_size(); break;
+        case TP::DOUBLE: element = 8; present = t.double_data_size(); break;
+        case TP::INT64: element = 8; present = t.int64_data_size(); break;
+        case TP::UINT32: element = 4; present = t.uint64_data_size(); break;
+        case TP::UINT64: element = 8; present = t.uint64_data_size(); break;
+        case TP::INT32: element = 4; present = t.int32_data_size(); break;
+        case TP::INT16: case TP::UINT16: case TP::FLOAT16: case TP::BFLOAT16:
+            element = 2; present = t.int32_data_size(); break;
+        case TP::INT8: case TP::UINT8: case TP::BOOL: element = 1; present = t.int32_data_size(); break;
+        case TP::STRING: present = t.string_data_size(); break;
+        default: throw Error(concat(what, " has data type ", t.data_type(), ", which ONNX does not define here"));
+    }
+    if (t.has_raw_data()) {
+        NEURA_CHECK(element > 0, what, ": a STRING tensor cannot have raw_data");
+        std::int64_t need = 0;
+        NEURA_CHECK(!__builtin_mul_overflow(count, element, &need) &&
+                        static_cast<std::uint64_t>(need) == t.raw_data().size(),
+                    what, ": raw_data holds ", t.raw_data().size(), " bytes, its dims ",
+                    shape_str(Shape(t.dims().begin(), t.dims().end())), " need ", count, " elements of ", element, " bytes");
+    } else {
+        NEURA_CHECK(present == count, what, " holds ", present, " values, its dims ",
+                    shape_str(Shape(t.dims().begin(), t.dims().end())), " need ", count);
+    }
+}
+
+void check_value_info(const ::onnx::ValueInfoProto& v, const std::string& what) {
+    if (!v.has_type()) return;
+    NEURA_CHECK(v.type().value_case() == ::onnx::TypeProto::kTensorType, what, " '", v.name(),
+                "' is not a tensor (sequences, maps and optionals have no layer)");
+    const auto& tt = v.type().tensor_type();
+    if (!tt.has_shape()) return;
+    NEURA_CHECK(tt.shape().dim_size() <= kMaxRank, what, " '", v.name(), "' has ", tt.shape().dim_size(),
+                " dimensions; at most ", kMaxRank, " are read");
+    for (const auto& d : tt.shape().dim())
+        NEURA_CHECK(!d.has_dim_value() || d.dim_value() >= 0, what, " '", v.name(), "' has a negative size ",
+                    d.dim_value());
+}
+
+void check_attribute(const ::onnx::NodeProto& n, const ::onnx::AttributeProto& a) {
+    using AP = ::onnx::AttributeProto;
+    const std::string what = concat(describe(n), " attribute '", a.name(), "'");
+    NEURA_CHECK(!a.name().empty(), describe(n), " has an attribute without a name");
+    NEURA_CHECK(a.ref_attr_name().empty(), what, " refers to a function's attribute; functions are not imported");
+    // The payload must be the one the declared type names, and no other (as onnx.checker).
+    const int payloads = int(a.has_f()) + int(a.has_i()) + int(a.has_s()) + int(a.has_t()) + int(a.has_g()) +
+                         int(a.has_sparse_tensor()) + int(a.has_tp()) + int(a.floats_size() > 0) +
+                         int(a.ints_size() > 0) + int(a.strings_size() > 0) + int(a.tensors_size() > 0) +
+                         int(a.graphs_size() > 0) + int(a.sparse_tensors_size() > 0) + int(a.type_protos_size() > 0);
+    NEURA_CHECK(payloads <= 1, what, " holds ", payloads, " kinds of value; an attribute holds one");
+    switch (a.type()) {
+        case AP::FLOAT: NEURA_CHECK(payloads == 0 || a.has_f(), what, " is declared FLOAT but holds another kind"); break;
+        case AP::INT: NEURA_CHECK(payloads == 0 || a.has_i(), what, " is declared INT but holds another kind"); break;
+        case AP::STRING: NEURA_CHECK(payloads == 0 || a.has_s(), what, " is declared STRING but holds another kind"); break;
+        case AP::FLOATS: NEURA_CHECK(payloads == 0 || a.floats_size() > 0, what, " is declared FLOATS but holds another kind"); break;
+        case AP::INTS: NEURA_CHECK(payloads == 0 || a.ints_size() > 0, what, " is declared INTS but holds another kind"); break;
+        case AP::STRINGS: NEURA_CHECK(payloads == 0 || a.strings_size() > 0, what, " is declared STRINGS but holds another kind"); break;
+        case AP::TENSOR:
+            NEURA_CHECK(a.has_t(), what, " is declared TENSOR but holds none");
+            check_tensor(a.t(), what);
+            break;
+        default:
+            throw Error(concat(what, " has type ", static_cast<int>(a.type()),
+                               "; graphs, sparse tensors and type protos are not imported"));
+    }
+}
+
+// Everything shape inference would trust: node arity and attributes, declared values, initializers.
+void check_structure(const ::onnx::GraphProto& g) {
+    const auto& ops = known_ops();
+    for (const auto& t : g.initializer()) check_tensor(t, concat("initializer '", t.name(), "'"));
+    NEURA_CHECK(g.sparse_initializer_size() == 0, "the model has sparse initializers, which are not imported");
+    for (const auto& v : g.input()) check_value_info(v, "input");
+    for (const auto& v : g.output()) check_value_info(v, "output");
+    for (const auto& v : g.value_info()) check_value_info(v, "value");
+    for (const auto& n : g.node()) {
+        NEURA_CHECK(n.domain().empty() || n.domain() == "ai.onnx", describe(n), " is from domain '", n.domain(),
+                    "'; only the default ONNX domain is imported");
+        const auto it = ops.find(n.op_type());
+        if (it == ops.end()) continue;  // listed by name later, with every other such node
+        const Arity& ar = it->second;
+        NEURA_CHECK(n.input_size() >= ar.min_in && n.input_size() <= ar.max_in, describe(n), " has ", n.input_size(),
+                    " inputs; ", n.op_type(), " takes ", ar.min_in == ar.max_in ? concat(ar.min_in) : concat(ar.min_in, " to ", ar.max_in == kMany ? std::string("any number") : concat(ar.max_in)));
+        NEURA_CHECK(n.output_size() >= ar.min_out && n.output_size() <= ar.max_out, describe(n), " has ",
+                    n.output_size(), " outputs; ", n.op_type(), " gives ",
+                    ar.min_out == ar.max_out ? concat(ar.min_out) : concat(ar.min_out, " to ", ar.max_out));
+        for (const auto& a : n.attribute()) check_attribute(n, a);
+    }
+}
+
 class Importer {
 public:
     Importer(::onnx::ModelProto model, ImportOptions options) : model_(std::move(model)), options_(std::move(options)) {}
@@ -528,6 +656,23 @@ ImportedModel Importer::run() {
     NEURA_CHECK(opset_ > 0, "cannot import the ONNX model: it imports no default-domain opset");
     ::onnx::GraphProto& g = *model_.mutable_graph();
 
+    // Every op with no NeuraStudio layer, listed at once (not only the first one met).
+    {
+        std::vector<std::string> unknown;
+        for (const auto& n : g.node())
+            if (!known_ops().count(n.op_type())) unknown.push_back(describe(n));
+        if (unknown.size() > 1) {
+            std::string list;
+            for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
+            throw Error(concat("cannot import the ONNX model: ", unknown.size(),
+                               " nodes use ops with no NeuraStudio layer (docs/onnx.md lists the imported ops): ", list));
+        }
+    }
+
+    check_structure(g);
+    for (const auto& n : g.node())
+        if (!known_ops().count(n.op_type())) fail(n, "this ONNX op has no NeuraStudio layer (docs/onnx.md lists the imported ops)");
+
     // Shapes of every value, as far as ONNX's shape inference knows them.
     {
         ::onnx::ModelProto copy = model_;
@@ -556,23 +701,6 @@ ImportedModel Importer::run() {
         }
         for (const auto& i : n.input()) consumers_[i].push_back(&n);
     }
-    // Every op with no NeuraStudio layer, listed at once (not only the first one met).
-    {
-        static const std::set<std::string> kKnown = {
-            "Add", "AveragePool", "BatchNormalization", "Cast", "Concat", "Constant", "Conv", "Div", "Dropout",
-            "Erf", "Flatten", "Gather", "Gemm", "GlobalAveragePool", "Identity", "LayerNormalization",
-            "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad", "Relu", "Reshape", "Sigmoid", "Softmax", "Sub", "Tanh"};
-        std::vector<std::string> unknown;
-        for (const auto& n : g.node())
-            if (!kKnown.count(n.op_type())) unknown.push_back(describe(n));
-        if (unknown.size() > 1) {
-            std::string list;
-            for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
-            throw Error(concat("cannot import the ONNX model: ", unknown.size(),
-                               " nodes use ops with no NeuraStudio layer (docs/onnx.md lists the imported ops): ", list));
-        }
-    }
-
     // One activation input, one output.
     std::vector<const ::onnx::ValueInfoProto*> inputs;
     for (const auto& v : g.input())

@@ -15,6 +15,7 @@
 #include <set>
 #include <utility>
 
+#include "neura/core/JsonText.h"
 #include "neura/autograd/GradMode.h"
 #include "neura/graph/ModelGraph.h"
 #include "neura/project/Project.h"
@@ -764,8 +765,9 @@ namespace {
 // model is not readable JSON (the model's own loader reports that).
 std::string plugins_of(const std::string& model_json) {
     using nlohmann::json;
-    const json root = json::parse(model_json, nullptr, /*allow_exceptions=*/false);
-    if (root.is_discarded() || !root.is_object()) return {};
+    const std::optional<json> parsed = try_parse_json(model_json);
+    if (!parsed || !parsed->is_object()) return {};
+    const json& root = *parsed;
     std::map<std::string, std::string> versions;
     if (auto nodes = root.find("nodes"); nodes != root.end() && nodes->is_array())
         for (const json& n : *nodes) {

@@ -11,6 +11,7 @@
 #include "neura/optim/AdamW.h"
 #include "neura/optim/RMSprop.h"
 #include "neura/optim/SGD.h"
+#include "neura/core/JsonText.h"
 #include "train/ThreadScope.h"
 
 namespace neura::train {
@@ -26,12 +27,7 @@ std::string DatasetSpec::to_json() const {
 DatasetSpec DatasetSpec::from_json(const std::string& text) {
     DatasetSpec s;
     if (text.empty()) return s;
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw Error(std::string("dataset choice is not valid JSON: ") + e.what());
-    }
+    json j = parse_json<json>(text, "dataset choice");
     NEURA_CHECK(j.is_object() && j.contains("name") && j["name"].is_string(),
                 "dataset choice: expected an object with a string \"name\"");
     s.name = j["name"].get<std::string>();

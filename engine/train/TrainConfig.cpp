@@ -4,6 +4,7 @@
 
 #include "neura/core/Device.h"
 #include "neura/core/Error.h"
+#include "neura/core/JsonText.h"
 
 namespace neura::train {
 
@@ -68,12 +69,7 @@ void read(const json& j, const char* key, T& out, const std::string& path) {
 TrainConfig TrainConfig::from_json(const std::string& text) {
     TrainConfig c;
     if (text.empty()) return c;
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw Error(std::string("training config is not valid JSON: ") + e.what());
-    }
+    json j = parse_json<json>(text, "training config");
     NEURA_CHECK(j.is_object(), "training config: expected a JSON object");
     read(j, "epochs", c.epochs, "");
     read(j, "batch_size", c.batch_size, "");

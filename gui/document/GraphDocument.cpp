@@ -13,6 +13,7 @@
 #include "document/commands/RenameCommand.h"
 #include "document/commands/SetAttributeCommand.h"
 #include "neura/core/Error.h"
+#include "neura/core/JsonText.h"
 #include "neura/graph/LayerRegistry.h"
 #include "neura/graph/ModelJson.h"
 
@@ -293,8 +294,12 @@ QString GraphDocument::copyText(const std::vector<NodeId>& ids) const {
 }
 
 std::vector<NodeId> GraphDocument::paste(const QString& text, QPointF offset) {
-    json root = json::parse(text.toStdString(), nullptr, false);
-    if (!root.is_object() || root.value("kind", "") != kClipboardTag || !root.contains("model")) return {};
+    // The clipboard is outside text: bounded nesting (neura/core/JsonText.h), every value's type checked.
+    const std::optional<json> parsed = neura::try_parse_json(text.toStdString());
+    if (!parsed || !parsed->is_object()) return {};
+    json root = *parsed;
+    const auto kind = root.find("kind");
+    if (kind == root.end() || !kind->is_string() || *kind != kClipboardTag || !root.contains("model")) return {};
     if (refuseIfReadOnly()) return {};
     graph::ModelGraph part;
     try {
@@ -306,7 +311,7 @@ std::vector<NodeId> GraphDocument::paste(const QString& text, QPointF offset) {
     graph::ModelGraph probe = graph_;  // assigns the fresh ids and unique names the paste will use
     GraphSnapshot s;
     std::map<NodeId, NodeId> remap;
-    const json& pos = root.value("positions", json::object());
+    const json pos = root.contains("positions") && root["positions"].is_object() ? root["positions"] : json::object();
     for (const auto& [oldId, n] : part.nodes()) {
         graph::Node copy = n;
         copy.id = NodeId::Invalid;
@@ -314,7 +319,8 @@ std::vector<NodeId> GraphDocument::paste(const QString& text, QPointF offset) {
         copy.id = probe.add_node(copy);
         remap[oldId] = copy.id;
         QPointF p;
-        if (auto it = pos.find(std::to_string(oldId.value)); it != pos.end() && it->is_array() && it->size() == 2)
+        if (auto it = pos.find(std::to_string(oldId.value));
+            it != pos.end() && it->is_array() && it->size() == 2 && (*it)[0].is_number() && (*it)[1].is_number())
             p = QPointF((*it)[0].get<double>(), (*it)[1].get<double>());
         s.positions[copy.id] = p + offset;
         s.nodes.push_back(std::move(copy));
@@ -343,8 +349,10 @@ QString GraphDocument::layoutJson() const {
 }
 
 void GraphDocument::applyLayoutJson(const std::string& text) {
-    json root = json::parse(text, nullptr, false);
-    if (!root.is_object() || !root.contains("nodes") || !root["nodes"].is_object()) return;
+    const std::optional<json> parsed = neura::try_parse_json(text);
+    if (!parsed || !parsed->is_object()) return;
+    const json& root = *parsed;
+    if (!root.contains("nodes") || !root["nodes"].is_object()) return;
     for (const auto& [key, v] : root["nodes"].items()) {
         if (!v.is_object() || !v.contains("x") || !v.contains("y") || !v["x"].is_number() || !v["y"].is_number())
             continue;

@@ -329,7 +329,26 @@ void DatasetPanel::showPreview() {
     }
     info_->setText(text);
 
+    // The preview reads samples: a dataset from a hostile file (a header that claims sizes its data do
+    // not hold) or one too large to draw gets a note, never an allocation it merely claims.
     const Shape shape = d.feature_shape();
+    constexpr std::int64_t kMaxPreviewValues = std::int64_t{1} << 22;  // per sample
+    if (d.size() == 0 || d.feature_numel() > kMaxPreviewValues) {
+        note_->setText(d.size() == 0 ? tr("No samples to preview")
+                                     : tr("No preview for samples of shape %1 (too large to draw)")
+                                           .arg(QString::fromStdString(shape_str(shape))));
+        preview_->setCurrentWidget(note_);
+        return;
+    }
+    try {
+        drawPreview(d, shape);
+    } catch (const std::exception& e) {
+        note_->setText(tr("No preview: %1").arg(QString::fromUtf8(e.what())));
+        preview_->setCurrentWidget(note_);
+    }
+}
+
+void DatasetPanel::drawPreview(const data::Dataset& d, const Shape& shape) {
     int channels = 0, h = 0, w = 0;
     if (imageShape(shape, channels, h, w)) {
         // Up to 4×6 samples (narrow enough for the dock) spread over the set, each scaled up with nearest-neighbour pixels.

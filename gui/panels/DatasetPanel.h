@@ -58,6 +58,7 @@ private:
     void buildForm(const data::DatasetInfo& info, const data::DatasetParams& values);
     void edited();
     void showPreview();
+    void drawPreview(const data::Dataset& d, const Shape& shape);  // images or a scatter plot; may throw
     void setParamValue(QWidget* editor, const data::DatasetParam& p, const std::string& value);
 
     QComboBox* combo_;
