@@ -117,7 +117,8 @@ std::string with_commas(std::int64_t v) {
     return out;
 }
 
-std::string mib(std::int64_t bytes) {
+std::string bytes_text(std::int64_t bytes) {
+    if (bytes < (1 << 20)) return with_commas(bytes) + " bytes";
     std::ostringstream os;
     os.precision(1);
     os << std::fixed << static_cast<double>(bytes) / (1 << 20) << " MiB";
@@ -171,6 +172,12 @@ std::string check_attribute(const AttributeSpec& s, const AttributeValue& v) {
     return {};
 }
 
+// The declared bounds' message first; then the implicit bound of integer attributes.
+std::string attribute_problem(const AttributeSpec& s, const AttributeValue& v) {
+    std::string m = check_attribute(s, v);
+    return m.empty() ? check_attribute(bounded(s), v) : m;
+}
+
 std::string port_words(const LayerDescriptor& d, std::size_t port) {
     if (!d.variadic_inputs && d.inputs.size() == 1) return "its input";
     if (d.variadic_inputs) return concat("input ", port);
@@ -222,7 +229,7 @@ Analysis analyze(const ModelGraph& graph, const LayerRegistry& registry) {
             if (!s) {
                 error(id, concat(node.type, " has no attribute '", name, "'"));
                 ok = false;
-            } else if (std::string m = check_attribute(bounded(*s), value); !m.empty()) {
+            } else if (std::string m = attribute_problem(*s, value); !m.empty()) {
                 error(id, std::move(m));
                 ok = false;
             }
@@ -436,7 +443,7 @@ Analysis analyze(const ModelGraph& graph, const LayerRegistry& registry) {
                      with_commas(report.nodes[largest_params].parameters),
                      " of them (NEURA_MAX_PARAMETERS raises the budget)"));
     const std::int64_t f32 = static_cast<std::int64_t>(element_size(DType::F32));
-    const std::int64_t per_sample = report.activation_elements_per_sample > budget.max_activation_bytes_per_sample / f32
+    const std::int64_t per_sample = report.activation_elements_per_sample > std::numeric_limits<std::int64_t>::max() / f32
                                         ? std::numeric_limits<std::int64_t>::max()
                                         : report.activation_elements_per_sample * f32;
     if (per_sample > budget.max_activation_bytes_per_sample && largest_output.valid())
@@ -444,8 +451,8 @@ Analysis analyze(const ModelGraph& graph, const LayerRegistry& registry) {
               concat("the model's outputs take ",
                      per_sample == std::numeric_limits<std::int64_t>::max()
                          ? concat("more than ", with_commas(std::numeric_limits<std::int64_t>::max()), " bytes")
-                         : mib(per_sample),
-                     " per sample in F32, more than the budget of ", mib(budget.max_activation_bytes_per_sample),
+                         : bytes_text(per_sample),
+                     " per sample in F32, more than the budget of ", bytes_text(budget.max_activation_bytes_per_sample),
                      "; this node's output holds ", with_commas(largest_elements),
                      " values per sample (NEURA_MAX_ACTIVATION_MIB raises the budget)"));
     for (const Edge* e : good) {

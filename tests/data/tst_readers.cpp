@@ -3,8 +3,11 @@
 
 #include "common/TestSupport.h"
 
+#include <zlib.h>
+
 #include <fstream>
 
+#include "data/TextFile.h"
 #include "neura/data/CsvReader.h"
 #include "neura/data/IdxReader.h"
 #include "neura/neura.h"
@@ -19,6 +22,22 @@ std::string write_file(const QTemporaryDir& dir, const QString& name, const QByt
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) qFatal("cannot write %s", qPrintable(path));
     f.write(content);
+    return path.toStdString();
+}
+
+// A gzip file of `header` followed by `zeros` zero bytes: a small file that inflates to much more.
+std::string write_gz(const QTemporaryDir& dir, const QString& name, const QByteArray& header, std::size_t zeros) {
+    const QString path = dir.filePath(name);
+    gzFile f = gzopen(path.toUtf8().constData(), "wb9");
+    if (!f) qFatal("cannot write %s", qPrintable(path));
+    gzwrite(f, header.constData(), static_cast<unsigned>(header.size()));
+    const std::vector<char> block(1 << 20, 0);
+    for (std::size_t left = zeros; left > 0;) {
+        const auto n = static_cast<unsigned>(std::min(left, block.size()));
+        gzwrite(f, block.data(), n);
+        left -= n;
+    }
+    gzclose(f);
     return path.toStdString();
 }
 
@@ -213,10 +232,39 @@ private slots:
         QVERIFY2(e.contains("needs 11 bytes") && e.contains("has 9"), qPrintable(e));
         e = error_of([&] { read_idx(write_file(dir, "long", QByteArray("\x00\x00\x08\x01\x00\x00\x00\x01\x05\x06", 10))); });
         QVERIFY2(e.contains("has 10"), qPrintable(e));
+        // Sizes whose product passes 2^64 (it wraps to 0, which the 16-byte file would match): refused
+        // with the sizes, before anything is allocated.
+        e = error_of([&] {
+            read_idx(write_file(dir, "overflow", QByteArray("\x00\x00\x08\x03\x00\x00\x02\x00\x80\x00\x00\x00\x01\x00\x00\x00", 16)));
+        });
+        QVERIFY2(e.contains("overflow") && e.contains("[512, 2147483648, 16777216]") && e.contains("multiply past 2^64"),
+                 qPrintable(e));
+        // A plain file whose header claims more than it holds is refused before its data are read.
+        e = error_of([&] { read_idx(write_file(dir, "claims", QByteArray("\x00\x00\x08\x02\x00\x01\x00\x00\x00\x01\x00\x00\x05", 13))); });
+        QVERIFY2(e.contains("claims") && e.contains("needs 4294967308 bytes") && e.contains("has 13"), qPrintable(e));
         QVERIFY(!error_of([&] { write_idx(dir.filePath("x").toStdString(), Tensor::from_vector(std::vector<std::int64_t>{256}, {1}),
                                           IdxType::UInt8); }).isEmpty());
         QVERIFY(!error_of([&] { write_idx(dir.filePath("y").toStdString(), Tensor::from_vector(std::vector<float>{0.5f}, {1}),
                                           IdxType::Int32); }).isEmpty());
+    }
+
+    void gzipBombsAreCappedAgainstTheDeclaredSize() {
+        QTemporaryDir dir;
+        // An IDX header declaring 4 bytes, then 8 MiB of zeros in a file of a few KiB: the reader stops
+        // after what the header declares (+1), it does not inflate the rest.
+        const std::string idx = write_gz(dir, "bomb-idx1-ubyte.gz", QByteArray("\x00\x00\x08\x01\x00\x00\x00\x04", 8),
+                                         8u << 20);
+        QVERIFY(QFileInfo(QString::fromStdString(idx)).size() < 64 * 1024);
+        QString e = error_of([&] { read_idx(idx); });
+        QVERIFY2(e.contains("bomb-idx1-ubyte.gz") && e.contains("needs 12 bytes") && e.contains("decompresses to more"),
+                 qPrintable(e));
+        // Text files (CSV) are capped by a limit: 8 MiB of zeros against a 1 MiB limit.
+        const std::string csv = write_gz(dir, "bomb.csv.gz", QByteArray("a,b\n"), 8u << 20);
+        e = error_of([&] { internal::read_file(csv, 1u << 20); });
+        QVERIFY2(e.contains("bomb.csv.gz") && e.contains("decompresses to more than 1048576 bytes"), qPrintable(e));
+        // Under the limit the same reader returns every byte.
+        QCOMPARE(internal::read_file(csv, 16u << 20).size(), std::size_t{4 + (8u << 20)});
+        QCOMPARE(internal::kMaxDataFileBytes, std::uint64_t{2} << 30);
     }
 };
 

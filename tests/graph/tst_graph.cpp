@@ -546,6 +546,62 @@ private slots:
         }
     }
 
+    void hostileSizesAreDiagnosedNotAllocated() {
+        // Attributes without a declared bound are bounded at 2^31 - 1.
+        ModelGraph g = spiral_mlp();
+        g.set_attribute(g.find_node("fc2"), "in_features", std::int64_t{0});
+        g.set_attribute(g.find_node("fc2"), "out_features", std::int64_t{1} << 40);
+        auto d = validate(g);
+        QCOMPARE(messages(g, d, "fc2"), QStringList{"out_features must be between 1 and 2147483647, is 1099511627776"});
+        // Sizes within bounds whose products overflow: the shape rule's error, not a wrapped count.
+        ModelGraph f;
+        NodeId n = f.add_node("Input", "input", {{"shape", std::vector<std::int64_t>{2147483647, 2147483647, 2147483647}}});
+        n = chain(f, n, "Flatten", "flatten");
+        n = chain(f, n, "Linear", "fc", {{"out_features", std::int64_t{2}}});
+        chain(f, n, "Loss", "loss");
+        d = validate(f);
+        QVERIFY2(has_errors(d), qPrintable(dump(f, d)));
+        QVERIFY2(dump(f, d).contains("more elements than a 64-bit count holds"), qPrintable(dump(f, d)));
+        QVERIFY(error_of([&] { compile(f, 0); }).startsWith("cannot compile the model: "));
+    }
+
+    void theModelBudgetIsCheckedBeforeCompile() {
+        const ModelBudget saved = model_budget();
+        struct Restore {
+            ModelBudget b;
+            ~Restore() { set_model_budget(b); }
+        } restore{saved};
+        QCOMPARE(saved.max_parameters, std::int64_t{250'000'000});
+        QCOMPARE(saved.max_activation_bytes_per_sample, std::int64_t{256} << 20);
+        // fc2 with 2e9 features: 64 * 2e9 + 2e9 = 130e9 parameters in fc2, 2e9 * 3 + 3 in fc3, 192 in fc1
+        // (PyTorch's count for Linear(in, out): in * out + out); nothing is allocated.
+        ModelGraph g = spiral_mlp();
+        g.set_attribute(g.find_node("fc2"), "in_features", std::int64_t{0});
+        g.set_attribute(g.find_node("fc2"), "out_features", std::int64_t{2'000'000'000});
+        auto d = validate(g);
+        const QStringList fc2 = messages(g, d, "fc2");
+        QVERIFY2(fc2.size() == 2, qPrintable(dump(g, d)));
+        QCOMPARE(fc2[0], QString("the model has 136,000,000,195 parameters, more than the budget of 250,000,000; this node "
+                                 "holds 130,000,000,000 of them (NEURA_MAX_PARAMETERS raises the budget)"));
+        QVERIFY(error_of([&] { compile(g, 0); }).contains("more than the budget of 250,000,000"));
+        // The budget is settable: the spiral MLP (4,547 parameters, fc2 holds the most; 2 + 64 * 4 + 3 = 261
+        // output values per sample, 1,044 bytes in F32) against budgets just below and at its size.
+        const ModelGraph s = spiral_mlp();
+        set_model_budget({4546, 1 << 20});
+        QCOMPARE(messages(s, validate(s), "fc2"),
+                 QStringList{"the model has 4,547 parameters, more than the budget of 4,546; this node holds 4,160 of "
+                             "them (NEURA_MAX_PARAMETERS raises the budget)"});
+        set_model_budget({4547, 1043});
+        QCOMPARE(messages(s, validate(s), "fc1"),
+                 QStringList{"the model's outputs take 1,044 bytes per sample in F32, more than the budget of 1,043 "
+                             "bytes; this node's output holds 64 values per sample (NEURA_MAX_ACTIVATION_MIB raises "
+                             "the budget)"});
+        set_model_budget({4547, 1044});
+        QVERIFY(!has_errors(validate(s)));
+        set_model_budget(saved);
+        QVERIFY(!has_errors(validate(s)));
+    }
+
     // ---- compile ----
     void compileRefusesAnInvalidGraph() {
         ModelGraph g = spiral_mlp();

@@ -9,6 +9,8 @@
 
 #include "neura/graph/Graph.h"
 #include "neura/neura.h"
+#include "neura/train/Experiment.h"
+#include "neura/train/TrainConfig.h"
 
 using namespace neura;
 using namespace neura::graph;
@@ -204,6 +206,29 @@ private slots:
             QVERIFY2(want.endsWith(": ") ? got.startsWith(want) : got == want,
                      qPrintable(QString("for %1\n   got: %2\n  want: %3").arg(QString::fromStdString(text), got, want)));
         }
+    }
+
+    void deeplyNestedJsonIsRefusedNotRecursedInto() {
+        // A layout nested 100,000 objects deep crashed `neura create` (nlohmann's dump() recursed):
+        // now any text nested deeper than kMaxJsonDepth is refused where it is parsed.
+        std::string deep;
+        for (int i = 0; i < 100000; ++i) deep += "{\"a\":";
+        deep += "1";
+        deep += std::string(100000, '}');
+        const std::string text = minimal_with(R"("edges": [)", "\"layout\": " + deep + ", \"edges\": [");
+        QCOMPARE(error_of([&] { from_json(text); }),
+                 QString("the model is not valid JSON: it nests deeper than 64 levels, the most NeuraStudio reads"));
+        ModelGraph g;
+        QVERIFY(error_of([&] { g.set_layout(deep); }).contains("nests deeper than 64 levels"));
+        QVERIFY(error_of([&] { train::TrainConfig::from_json("{\"x\": " + deep + "}"); }).startsWith(
+            "training config is not valid JSON: it nests deeper"));
+        QVERIFY(error_of([&] { train::DatasetSpec::from_json(deep); }).startsWith("dataset choice is not valid JSON"));
+        // 64 levels are read; the canonical model and its layout stay well inside.
+        std::string ok;
+        for (int i = 0; i < 60; ++i) ok += "{\"a\":";
+        ok += "1" + std::string(60, '}');
+        g.set_layout(ok);
+        QCOMPARE(g.layout(), ok);
     }
 
     void versionIsCheckedBeforeAnythingElse() {
