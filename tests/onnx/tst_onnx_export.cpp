@@ -558,6 +558,51 @@ onnx.save(m, "%1")
         QVERIFY2(r.err.contains("not an ONNX model"), qPrintable(r.err));
     }
 
+    void malformed_models_are_refused_before_shape_inference() {
+        // Models that onnx.checker would refuse (libonnx's shape inference trusts them, and Debian's 1.12
+        // crashes on some): each is refused by the importer's own structure check, naming what is wrong.
+        QTemporaryDir dir;
+        const Result py = run(kPython, {"-c", QString(R"(
+import onnx
+from onnx import helper, TensorProto
+def save(name, nodes, inits=(), in_dims=("batch", 3)):
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, list(in_dims))],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 3])], initializer=list(inits))
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), "%1/" + name + ".onnx")
+save("relu_no_input", [helper.make_node("Relu", [], ["output"], name="r")])
+save("gemm_one_input", [helper.make_node("Gemm", ["input"], ["output"], name="fc")])
+w = TensorProto(); w.name = "w"; w.data_type = TensorProto.FLOAT; w.dims.extend([1000000, 1000000]); w.float_data.extend([1.0])
+save("claims_1e12", [helper.make_node("Gemm", ["input", "w"], ["output"], name="fc")], [w])
+b = TensorProto(); b.name = "b"; b.data_type = TensorProto.FLOAT; b.dims.extend([3]); b.raw_data = b"\0" * 5
+save("raw_short", [helper.make_node("Gemm", ["input", "w2", "b"], ["output"], name="fc")],
+     [helper.make_tensor("w2", TensorProto.FLOAT, [3, 3], [0.0] * 9), b])
+a = helper.make_attribute("alpha", 0.5); a.type = onnx.AttributeProto.INTS
+n = helper.make_node("LeakyRelu", ["input"], ["output"], name="lr"); n.attribute.extend([a])
+save("attr_kind", [n])
+save("rank_99", [helper.make_node("Relu", ["input"], ["output"], name="r")], in_dims=["batch"] + [1] * 98)
+)").arg(dir.path())});
+        QVERIFY2(py.code == 0, qPrintable(py.err));
+        const std::vector<std::pair<const char*, QString>> cases = {
+            {"relu_no_input", "ONNX node 'r' (Relu) has 0 inputs; Relu takes 1"},
+            {"gemm_one_input", "ONNX node 'fc' (Gemm) has 1 inputs; Gemm takes 2 to 3"},
+            {"claims_1e12", "initializer 'w' holds 1 values, its dims [1000000, 1000000] need 1000000000000"},
+            {"raw_short", "initializer 'b': raw_data holds 5 bytes, its dims [3] need 3 elements of 4 bytes"},
+            {"attr_kind", "ONNX node 'lr' (LeakyRelu) attribute 'alpha' is declared INTS but holds another kind"},
+            {"rank_99", "input 'input' has 99 dimensions; at most 16 are read"},
+        };
+        for (const auto& [name, want] : cases) {
+            const QString path = dir.filePath(QString(name) + ".onnx");
+            const QString got = neura::test::error_of([&] { onnx::import_onnx(path.toStdString()); });
+            QVERIFY2(got.contains(path) && got.contains(want),
+                     qPrintable(QString("%1\n   got: %2\n  want: %3").arg(name, got, want)));
+            // The CLI: exit 1, the file and the problem in one line, no project written.
+            const Result r = cli({"import", path, "-o", dir.filePath("p.neura")});
+            QCOMPARE(r.code, 1);
+            QVERIFY2(r.err.contains(path) && r.err.contains(want), qPrintable(r.err));
+            QVERIFY(!QFile::exists(dir.filePath("p.neura")));
+        }
+    }
+
     void unmapped_and_unexportable_layers_name_the_node() {
         // A layer type without an ONNX mapping (as a plugin's might be).
         graph::LayerRegistry reg;
