@@ -185,6 +185,76 @@ private slots:
         QVERIFY2(r.err.contains("n"), qPrintable(r.err));
     }
 
+    void hostile_files_get_exit_1_and_a_sentence() {
+        // Each file of issue 13: exit 1 (never a signal), a message naming the file and the problem, and
+        // no project written or changed.
+        QTemporaryDir dir;
+        auto write = [&](const QString& name, const QByteArray& bytes) {
+            QFile f(dir.filePath(name));
+            if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(name));
+            f.write(bytes);
+            return dir.filePath(name);
+        };
+        QFile src(kSrc + "moons.model.json");
+        QVERIFY(src.open(QIODevice::ReadOnly));
+        QJsonObject model = QJsonDocument::fromJson(src.readAll()).object();
+        QVERIFY(!model.isEmpty());
+        const QString out = dir.filePath("p.neura");
+
+        // A layout nested 100,000 objects deep (crashed `neura create` with a segfault).
+        QByteArray text = QJsonDocument(model).toJson(QJsonDocument::Compact);
+        text.chop(1);
+        text += ",\"layout\":" + QByteArray("{\"a\":").repeated(100000) + "1" + QByteArray("}").repeated(100000) + "}";
+        const QString deep = write("deep.model.json", text);
+        Result r = run_neura({"create", out, "--model", deep});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(deep) && r.err.contains("nests deeper than 64 levels"), qPrintable(r.err));
+        QVERIFY(!QFile::exists(out));
+        // The same in a training config.
+        const QString deepConfig = write("deep.config.json", "{\"epochs\": " + QByteArray("[").repeated(100000) +
+                                                                 QByteArray("]").repeated(100000) + "}");
+        r = run_neura({"create", out, "--model", kSrc + "moons.model.json", "--config", deepConfig});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(deepConfig) && r.err.contains("nests deeper"), qPrintable(r.err));
+
+        // IDX sizes [512, 2^31, 2^24] in 16 bytes (accepted, then std::bad_alloc in training).
+        const QString bomb = write("bomb-idx3-ubyte",
+                                   QByteArray("\x00\x00\x08\x03\x00\x00\x02\x00\x80\x00\x00\x00\x01\x00\x00\x00", 16));
+        const QString labels = write("labels-idx1-ubyte", QByteArray("\x00\x00\x08\x01\x00\x00\x00\x01\x00", 9));
+        r = run_neura({"create", out, "--model", kSrc + "moons.model.json", "--dataset",
+                       "idx,images=" + bomb + ",labels=" + labels});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(bomb) && r.err.contains("multiply past 2^64"), qPrintable(r.err));
+        QVERIFY(!QFile::exists(out));
+
+        // A model that asks for 38e9 parameters: refused by the budget before anything is allocated.
+        QJsonArray nodes = model["nodes"].toArray();
+        for (int i = 0; i < nodes.size(); ++i) {
+            QJsonObject n = nodes[i].toObject();
+            if (n["name"].toString() != "fc2") continue;
+            QJsonObject a = n["attributes"].toObject();
+            a["out_features"] = 2000000000;
+            n["attributes"] = a;
+            nodes[i] = n;
+        }
+        model["nodes"] = nodes;
+        const QString big = write("big.model.json", QJsonDocument(model).toJson());
+        const QString bigProject = dir.filePath("big.neura");
+        QCOMPARE(run_neura({"create", bigProject, "--model", big}).code, 0);  // a model with errors can be kept
+        const QByteArray before = [&] {
+            QFile f(bigProject);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        }();
+        for (const char* cmd : {"train", "gradcheck"}) {
+            r = run_neura({cmd, bigProject});
+            QCOMPARE(r.code, 1);
+            QVERIFY2(r.err.contains(bigProject) && r.err.contains("more than the budget of 250,000,000"), qPrintable(r.err));
+        }
+        QFile after(bigProject);
+        QVERIFY(after.open(QIODevice::ReadOnly));
+        QCOMPARE(after.readAll(), before);
+    }
+
     void nan_stops_training_and_names_a_node() {
         QTemporaryDir dir;
         const QString path = create(dir, "digits-cnn");
