@@ -109,8 +109,11 @@ private slots:
             close(fds[0]);
             QVERIFY2(progress.find('E') == std::string::npos, "the child's save failed");
 
+            // A journal with content (SQLite's default DELETE mode removes it at commit) means the kill
+            // landed inside the open write transaction: the load must roll it back to the old project.
             std::error_code ec;
-            if (std::filesystem::exists(journal, ec) && std::filesystem::file_size(journal, ec) > 0) ++hot_journals;
+            const bool hot = std::filesystem::exists(journal, ec) && std::filesystem::file_size(journal, ec) > 0;
+            if (hot) ++hot_journals;
 
             Project loaded;
             try {
@@ -127,6 +130,9 @@ private slots:
                                      .arg(QString::fromStdString(project_diff(projects[current], loaded)))
                                      .arg(QString::fromStdString(project_diff(projects[target], loaded)))));
 
+            if (hot)
+                QVERIFY2(result == current, qPrintable(QString("iteration %1: killed inside the transaction (hot journal), "
+                                                               "yet the file holds the new project").arg(it)));
             if (progress.find('S') == std::string::npos) {
                 ++before;
                 QVERIFY2(result == current, "killed before the save began, yet the file changed");
@@ -145,6 +151,8 @@ private slots:
               iterations, static_cast<unsigned long long>(seed), save_us, delay_us.max(), seconds, before,
               during_old + during_new, during_old, during_new, after, hot_journals);
         QVERIFY2(during_old + during_new > 0, "no kill landed during a save; the test proves nothing");
+        QVERIFY2(hot_journals > 0, "no kill landed inside an open transaction (no hot journal); the test proves nothing");
+        QVERIFY2(hot_journals <= during_old + during_new, "a hot journal outside a save");
     }
 };
 
