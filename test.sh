@@ -2,8 +2,9 @@
 # Runs the whole test suite on a fresh Debian 12 machine: installs what is missing, builds, runs
 # CTest and builds the packages.
 #   ./test.sh              every test (what CI runs; about 15 minutes on a fresh 2-core machine)
-#   ./test.sh --sanitize   then every engine test again under AddressSanitizer + UndefinedBehaviorSanitizer
-#                          (a second full build: run before landing engine changes; NEURA_SANITIZE_PASS=1 too)
+#   ./test.sh --sanitize   then the sanitizer passes CI runs too (tools/sanitize.sh: ASan + UBSan on
+#                          everything with the fuzzers, ThreadSanitizer on the threaded code;
+#                          NEURA_SANITIZE_PASS=1 too)
 set -euo pipefail
 cd "$(dirname "$0")"
 export QT_QPA_PLATFORM=offscreen
@@ -24,10 +25,5 @@ for arg in "$@"; do
 done
 
 if [ "$sanitize" = "1" ]; then
-  echo "== tests under ASan + UBSan"
-  NEURA_BUILD_DIR=build-sanitize NEURA_BUILD_TYPE=RelWithDebInfo tools/setup-debian.sh -DNEURA_SANITIZE=ON -DNEURA_WITH_CUDA=OFF \
-    -DNEURA_BUILD_BENCH=OFF -DNEURA_BUILD_GUI=OFF
-  # The crash-kill test SIGKILLs children on purpose; everything else must be sanitizer-clean.
-  (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-     ctest --output-on-failure -j"$jobs")
+  tools/sanitize.sh asan tsan
 fi

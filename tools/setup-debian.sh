@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything NeuraStudio needs to build, test and benchmark on Debian 12, then builds it.
 # Safe to run again: apt and npm skip what is already there; the build is incremental.
+#   tools/setup-debian.sh [CMAKE_ARGS...]   install, configure, build
+#   tools/setup-debian.sh --deps-only       install only
 set -euo pipefail
 cd "$(dirname "$0")/.."
+deps_only=0
+if [ "${1:-}" = "--deps-only" ]; then deps_only=1; shift; fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -34,6 +38,8 @@ if [ ! -d tests/onnx/node_modules/onnxruntime-node ]; then
   echo "setup: installing onnxruntime-node into tests/onnx/node_modules"
   (cd tests/onnx && npm install --ignore-scripts --no-package-lock --no-audit --no-fund > /dev/null)
 fi
+
+[ "$deps_only" = "1" ] && exit 0
 
 BUILD_DIR="${NEURA_BUILD_DIR:-build}"
 BUILD_TYPE="${NEURA_BUILD_TYPE:-RelWithDebInfo}"

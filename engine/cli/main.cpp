@@ -29,6 +29,7 @@
 #include "neura/train/Experiment.h"
 #include "neura/train/LayerGradcheck.h"
 #include "neura/train/TrainedModel.h"
+#include "neura/Version.h"
 
 using namespace neura;
 using nlohmann::json;
@@ -531,7 +532,7 @@ int main(int argc, char** argv) {
     try {
         const std::string cmd = argc > 1 ? argv[1] : "";
         if (cmd == "--version" || cmd == "version") {
-            std::printf("neura %s\n", NEURA_VERSION);
+            std::printf("neura %s\n%s\n", NEURA_VERSION, NEURA_LICENSE_NOTICE);
             return 0;
         }
         if (cmd.empty() || cmd == "--help" || cmd == "-h" || cmd == "help") {

@@ -9,6 +9,16 @@
 #include "neura/core/Error.h"
 #include "ops/Kernel.h"  // load_device_backends
 
+// clang says so with __has_feature, GCC with __SANITIZE_ADDRESS__.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NEURA_HAS_ASAN 1
+#endif
+#endif
+#ifndef NEURA_HAS_ASAN
+#define NEURA_HAS_ASAN 0
+#endif
+
 namespace neura {
 namespace {
 
@@ -67,7 +77,7 @@ private:
         return n >= kMinCached ? (n + 4095) / 4096 * 4096 : (n + 63) / 64 * 64;
     }
     static bool cacheable(std::size_t rounded) {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || NEURA_HAS_ASAN
         (void)rounded;
         return false;
 #else

@@ -21,7 +21,7 @@ public:
     Args(const DatasetInfo& info, const DatasetParams& given) : info_(info) {
         for (const auto& [key, value] : given) {
             const auto it = std::find_if(info.params.begin(), info.params.end(),
-                                         [&](const DatasetParam& p) { return p.name == key; });
+                                         [&key = key](const DatasetParam& p) { return p.name == key; });
             if (it == info.params.end()) {
                 std::string known;
                 for (const auto& p : info.params) known += (known.empty() ? "" : ", ") + p.name;

@@ -36,6 +36,7 @@
 #include "neura/plugin/PluginManager.h"
 #include "neura/train/TrainedModel.h"
 #include "neura/train/TrainConfig.h"
+#include "neura/Version.h"
 #include "panels/DatasetPanel.h"
 #include "panels/DecisionBoundaryView.h"
 #include "panels/GradcheckPanel.h"
@@ -409,8 +410,10 @@ void MainWindow::createActions() {
         QMessageBox::about(this, tr("About NeuraStudio"),
                            tr("<h3>NeuraStudio %1</h3><p>Build, train and check neural networks visually.</p>"
                               "<p>Drag layers from the palette, connect output ports to input ports, and "
-                              "watch shapes and parameter counts update as you edit.</p>")
-                               .arg(QStringLiteral(NEURA_VERSION)));
+                              "watch shapes and parameter counts update as you edit.</p>"
+                              "<p>%2</p>")
+                               .arg(QStringLiteral(NEURA_VERSION),
+                                    QString::fromUtf8(NEURA_LICENSE_NOTICE).toHtmlEscaped().replace("\n", "<br>")));
     });
     rebuildRecentMenu();
 }

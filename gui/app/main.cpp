@@ -24,6 +24,7 @@
 #include "document/GraphDocument.h"
 #include "editor/GraphScene.h"
 #include "neura/plugin/PluginManager.h"
+#include "neura/Version.h"
 #include "panels/GradcheckPanel.h"
 #include "panels/InspectorPanel.h"
 #include "panels/TrainingPanel.h"
@@ -59,7 +60,9 @@ int main(int argc, char** argv) {
     QCommandLineParser parser;
     parser.setApplicationDescription("Build, train and check neural networks visually.");
     parser.addHelpOption();
-    parser.addVersionOption();
+    // --version prints the version and the licence (QCommandLineParser's own option prints only the first).
+    QCommandLineOption versionOption({"v", "version"}, "Displays version and licence information.");
+    parser.addOption(versionOption);
     QCommandLineOption shot("screenshot", "Render the main window to OUT.png after loading, then exit.", "OUT.png");
     parser.addOption(shot);
     QCommandLineOption trainEpochs("train-epochs", "With --screenshot: train N epochs before rendering.", "N");
@@ -78,6 +81,10 @@ int main(int argc, char** argv) {
     parser.addOption(dark);
     parser.addPositionalArgument("project", "The .neura project to open.", "[PROJECT]");
     parser.process(app);
+    if (parser.isSet(versionOption)) {
+        std::printf("neurastudio %s\n%s\n", NEURA_VERSION, NEURA_LICENSE_NOTICE);
+        return 0;
+    }
     const QStringList args = parser.positionalArguments();
     if (args.size() > 1) {
         std::fprintf(stderr, "neurastudio: one project at most\n");

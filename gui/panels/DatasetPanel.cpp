@@ -361,7 +361,8 @@ void DatasetPanel::drawPreview(const data::Dataset& d, const Shape& shape) {
         for (std::int64_t n = 0; n < count; ++n) {
             const std::int64_t index = n * d.size() / std::max<std::int64_t>(count, 1);
             d.read_features(index, f.data());
-            const auto [lo, hi] = std::minmax_element(f.begin(), f.end());
+            const auto extremes = std::minmax_element(f.begin(), f.end());
+            const auto lo = extremes.first, hi = extremes.second;  // lambdas capture these (clang 14: no bindings)
             const float range = std::max(1e-6f, *hi - *lo);
             QImage img(w, h, QImage::Format_RGB32);
             for (int y = 0; y < h; ++y)

@@ -202,7 +202,7 @@ private slots:
             {minimal_with(R"("edges": [)", R"("layout": [], "edges": [)"), "layout: expected an object"},
         };
         for (const auto& [text, want] : cases) {
-            const QString got = error_of([&] { from_json(text); });
+            const QString got = error_of([&text = text] { from_json(text); });
             QVERIFY2(want.endsWith(": ") ? got.startsWith(want) : got == want,
                      qPrintable(QString("for %1\n   got: %2\n  want: %3").arg(QString::fromStdString(text), got, want)));
         }

@@ -92,6 +92,7 @@ private slots:
     void layout_data() {
         QTest::addColumn<QString>("path");
         for (const char* p : {"bin/neura", "include/neura/neura.h", "share/doc/neurastudio/README.md",
+                              "share/doc/neurastudio/LICENSE", "share/doc/neurastudio/copyright",
                               "share/neurastudio/projects/make_examples.sh",
                               "share/neurastudio/projects/src/iris.model.json",
                               "share/neurastudio/projects/src/iris.config.json",
@@ -159,7 +160,28 @@ private slots:
     void neuraVersion() {
         const Result r = run(neura(), {"--version"}, config_);
         QVERIFY2(r.code == 0, qPrintable(describe(r)));
-        QVERIFY2(r.out.contains(NEURA_VERSION), qPrintable(r.out));
+        QVERIFY2(r.out.contains(NEURA_VERSION) && r.out.contains("GPL-3.0-or-later"), qPrintable(r.out));
+    }
+
+    // The licence is GPL-3.0 (the text), and the copyright file names the licence of every bundled dataset.
+    void licenceAndCopyright() {
+        QFile licence(installed("share/doc/neurastudio/LICENSE"));
+        QVERIFY(licence.open(QIODevice::ReadOnly));
+        QVERIFY(licence.readAll().contains("GNU GENERAL PUBLIC LICENSE\n                       Version 3, 29 June 2007"));
+        QFile copyright(installed("share/doc/neurastudio/copyright"));
+        QVERIFY(copyright.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(copyright.readAll());
+        QVERIFY(text.contains("License: GPL-3.0-or-later"));
+        const QDir datasets(installed("share/neurastudio/datasets"));
+        const QStringList files = datasets.entryList({"*.csv", "*.csv.gz", "*.idx*"}, QDir::Files);
+        QVERIFY(files.size() >= 4);
+        for (const QString& f : files) {
+            const QString stanza = "Files: share/neurastudio/datasets/" + f + "\n";
+            QVERIFY2(text.contains(stanza), qPrintable(f + " has no entry in the copyright file"));
+            const QString after = text.mid(text.indexOf(stanza));
+            QVERIFY2(after.contains(QRegularExpression("^License: \\S+", QRegularExpression::MultilineOption)),
+                     qPrintable(f));
+        }
     }
 
     // iris reads iris.csv, which only the installed datasets folder can provide (NEURA_DATA_DIR unset).
@@ -272,7 +294,7 @@ private slots:
     void studioVersionAndHelp() {
         Result r = run(installed("bin/neurastudio"), {"--version"}, config_);
         QVERIFY2(r.code == 0, qPrintable(describe(r)));
-        QVERIFY2(r.out.contains(NEURA_VERSION), qPrintable(r.out));
+        QVERIFY2(r.out.contains(NEURA_VERSION) && r.out.contains("GPL-3.0-or-later"), qPrintable(r.out));
         r = run(installed("bin/neurastudio"), {"--help"}, config_);
         QVERIFY2(r.code == 0, qPrintable(describe(r)));
         QVERIFY2(r.out.contains("--screenshot"), qPrintable(r.out));

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The sanitizer passes that CI runs after ./test.sh (see .ci/run). Each builds into its own folder with
+# clang (installed when missing, like tools/setup-debian.sh installs the rest) and runs CTest there.
+#   tools/sanitize.sh asan   AddressSanitizer + UndefinedBehaviorSanitizer: everything, the studio
+#                            included; every CTest test, then each libFuzzer target (tests/fuzz) for
+#                            NEURA_FUZZ_SECONDS (default 60) from its committed seeds
+#   tools/sanitize.sh tsan   ThreadSanitizer: the threaded code's tests (training, the studio's
+#                            training session, insight captures, the data loader's workers)
+#   tools/sanitize.sh        both
+# NEURA_SANITIZE_JOBS sets the build's parallel jobs (default: the number of cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export QT_QPA_PLATFORM=offscreen
+jobs=${NEURA_SANITIZE_JOBS:-$(nproc)}
+passes=("$@")
+[ ${#passes[@]} -eq 0 ] && passes=(asan tsan)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+missing=()
+for p in clang-14 libclang-rt-14-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "sanitize: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+tools/setup-debian.sh --deps-only
+
+# -O1 keeps the instrumented tests fast enough and the stacks readable; asserts stay on.
+common=(-G Ninja -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Sanitize
+        "-DCMAKE_C_FLAGS_SANITIZE=-O1 -g" "-DCMAKE_CXX_FLAGS_SANITIZE=-O1 -g"
+        -DNEURA_WITH_CUDA=OFF -DNEURA_BUILD_BENCH=OFF)
+supp="$(pwd)/tests/sanitizers"
+
+for pass in "${passes[@]}"; do
+  case "$pass" in
+    asan)
+      echo "== ASan + UBSan (build-asan: everything, the studio included, and the fuzzers)"
+      t0=$(date +%s)
+      cmake -S . -B build-asan "${common[@]}" -DNEURA_SANITIZE=ON -DNEURA_FUZZ=ON > build-asan.configure.log
+      cmake --build build-asan -j"$jobs"
+      t1=$(date +%s)
+      echo "   built in $((t1 - t0)) s"
+      projects/make_examples.sh build-asan/engine/neura > /dev/null
+      # Leaks are errors, except the few that system libraries keep on purpose (tests/sanitizers/lsan.supp).
+      export ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1"
+      export LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0"
+      export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+      (cd build-asan && ctest --output-on-failure -j"$jobs" -LE fuzz)
+      (cd build-asan && ctest --output-on-failure -j"$jobs" -L fuzz)
+      echo "   ASan + UBSan pass: $(( $(date +%s) - t0 )) s"
+      ;;
+    tsan)
+      echo "== ThreadSanitizer (build-tsan: the threaded code and its tests)"
+      t0=$(date +%s)
+      cmake -S . -B build-tsan "${common[@]}" -DNEURA_TSAN=ON > build-tsan.configure.log
+      tests=(train_tst_trainer train_tst_insight data_tst_dataloader gui_tst_training gui_tst_insight
+             gui_tst_gradcheck_panel)
+      cmake --build build-tsan -j"$jobs" --target neura "${tests[@]}"
+      t1=$(date +%s)
+      echo "   built in $((t1 - t0)) s"
+      export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
+      (cd build-tsan && ctest --output-on-failure -j"$jobs" \
+         -R '^(train\.trainer|train\.insight|data\.dataloader|gui\.training|gui\.insight|gui\.gradcheck_panel)$')
+      echo "   ThreadSanitizer pass: $(( $(date +%s) - t0 )) s"
+      ;;
+    *) echo "usage: tools/sanitize.sh [asan] [tsan]" >&2; exit 2 ;;
+  esac
+done
