@@ -45,6 +45,7 @@
 #include "panels/PlotsPanel.h"
 #include "panels/PropertiesPanel.h"
 #include "panels/TrainingPanel.h"
+#include "session/BackgroundTask.h"
 #include "session/TrainingSession.h"
 
 // The icons live in neura_gui, a static library: its resources must be registered by hand.
@@ -433,6 +434,8 @@ QString MainWindow::pluginReloadBlocker() const {
     if (session_->isRunning()) busy << tr("training (and the decision boundary it draws)");
     if (gradcheck_ && gradcheck_->isRunning()) busy << tr("the gradient check");
     if (inspector_ && inspector_->isCapturing()) busy << tr("the inspector's capture");
+    // A worker abandoned because it did not stop in time may still hold layers.
+    if (busy.isEmpty() && BackgroundTask::running() > 0) busy << tr("a background job that was left to end");
     if (!busy.isEmpty())
         return tr("Reload is possible once %1 has ended: it uses the layers a reload replaces.")
             .arg(busy.join(tr(", ")));
