@@ -84,7 +84,11 @@ std::unique_ptr<optim::LRScheduler> make_scheduler(const TrainConfig& c, optim::
     throw Error("unknown scheduler '" + s.type + "'");
 }
 
-Experiment::Experiment(const project::Project& project, const TrainConfig& config) : config_(config) {
+Experiment::Experiment(const project::Project& project, const TrainConfig& config, const StopToken* stop)
+    : config_(config) {
+    auto check_stop = [stop](const char* during) {
+        if (stop && stop->stop_requested()) throw RunStopped(std::string("stopped by the user while ") + during);
+    };
     config_.validate();
     device_ = Device::parse(config_.device);
     check_device(device_);  // "device cuda:0 is not available: <why>", before any work
@@ -94,7 +98,9 @@ Experiment::Experiment(const project::Project& project, const TrainConfig& confi
                 "the project names no dataset to train on (an imported model has none): choose one in the "
                 "studio's Dataset dock, or import again with --dataset NAME[,key=value...]");
     const DatasetSpec spec = DatasetSpec::from_json(project.dataset_json);
+    check_stop("preparing the run");
     full_ = data::make_dataset(spec.name, spec.params);
+    check_stop("loading the dataset");
     if (config_.val_fraction > 0.0) {
         const data::Split split = data::train_val_split(full_, config_.val_fraction, config_.seed);
         train_ = split.train;
@@ -107,6 +113,7 @@ Experiment::Experiment(const project::Project& project, const TrainConfig& confi
         train_ = standardizer_.apply(train_);
         if (val_) val_ = standardizer_.apply(val_);
     }
+    check_stop("preparing the dataset");
     net_ = graph::compile(graph_, config_.seed);
     NEURA_CHECK(net_.input_shape() == full_->feature_shape(), "the model's Input has shape ",
                 shape_str(net_.input_shape()), " but dataset '", spec.name, "' gives samples of shape ",

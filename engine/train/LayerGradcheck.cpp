@@ -70,7 +70,10 @@ std::vector<LayerGradcheckResult> check_layers(graph::Network& net, const Tensor
             for (std::size_t i = 0; i < inputs.size(); ++i)
                 if (inputs[i].requires_grad()) checked_names.push_back(names[i]);
             auto module = step->module;
-            auto fn = [module, n_inputs](const std::vector<Tensor>& xs) {
+            // gradcheck calls fn twice per checked element: a stop request ends the layer at its next
+            // call (the half-perturbed copy is the caller's to throw away).
+            auto fn = [module, n_inputs, stop](const std::vector<Tensor>& xs) {
+                if (stop && stop->stop_requested()) throw RunStopped("gradient check stopped by the user");
                 std::vector<Tensor> in(xs.begin(), xs.begin() + static_cast<long>(n_inputs));
                 return std::vector<Tensor>{in.size() == 1 ? module->forward(in[0]) : module->forward(in)};
             };
@@ -78,6 +81,8 @@ std::vector<LayerGradcheckResult> check_layers(graph::Network& net, const Tensor
             r.passed = g.passed;
             r.message = g.message;
             r.tensors = g.inputs;
+        } catch (const RunStopped&) {
+            break;  // the layer was not checked to the end: no result for it
         } catch (const std::exception& e) {
             r.passed = false;
             r.message = std::string("could not be checked: ") + e.what();

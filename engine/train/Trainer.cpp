@@ -38,7 +38,12 @@ void StopToken::step_once() {
 
 bool StopToken::wait_while_paused() {
     std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return !paused_.load() || stop_.load() || steps_ > 0; });
+    const auto may_go = [&] { return !paused_.load() || stop_.load() || steps_ > 0; };
+    if (!may_go()) {
+        held_ = true;
+        cv_.wait(lock, may_go);
+        held_ = false;
+    }
     stepped_ = false;
     if (stop_.load()) return false;
     if (paused_.load()) {  // woken by a granted step
@@ -82,24 +87,32 @@ Device device_of(const graph::Network& net) {
 
 Tensor on(const Tensor& t, Device d) { return t.defined() && t.device() != d ? t.to(d) : t; }
 
-// Whether every parameter's gradient is finite. On a device, one check over all of them (a single
-// transfer) instead of one per parameter.
-bool gradients_finite(const std::vector<Tensor>& params, Device device) {
+// Whether every tensor (undefined ones are skipped) is finite. On a device, one check over all of them
+// (a single transfer) instead of one per tensor.
+bool tensors_finite(const std::vector<Tensor>& tensors, Device device) {
     if (device.type == DeviceType::CPU) {
-        for (const auto& p : params)
-            if (!all_finite(p.grad())) return false;
+        for (const auto& t : tensors)
+            if (!all_finite(t)) return false;
         return true;
     }
     NoGradGuard ng;
     Tensor total;
-    for (const auto& p : params) {
-        const Tensor g = p.grad();
-        if (!g.defined()) continue;
-        const Tensor s = sum(g.detach() * 0.0).to(DType::F64);
+    for (const auto& t : tensors) {
+        if (!t.defined() || !is_floating(t.dtype())) continue;
+        const Tensor s = sum(t.detach() * 0.0).to(DType::F64);
         total = total.defined() ? total + s : s;
     }
     return !total.defined() || std::isfinite(total.item<double>());
 }
+
+bool gradients_finite(const std::vector<Tensor>& params, Device device) {
+    std::vector<Tensor> grads;
+    grads.reserve(params.size());
+    for (const auto& p : params) grads.push_back(p.grad());
+    return tensors_finite(grads, device);
+}
+
+constexpr std::int64_t kEvalBatch = 256;
 
 }  // namespace
 
@@ -147,6 +160,15 @@ std::pair<graph::NodeId, std::string> Trainer::locate_non_finite(const Tensor& i
         }
     }
     return {net_.loss_node(), "in the loss (" + net_.loss_type() + ")"};
+}
+
+std::pair<graph::NodeId, std::string> Trainer::non_finite_parameter() const {
+    for (const auto& step : net_.steps()) {
+        if (!step.module) continue;
+        for (const auto& [name, p] : step.module->named_parameters())
+            if (!all_finite(p)) return {step.node, step.name + "." + name};
+    }
+    return {graph::NodeId{}, std::string()};
 }
 
 FitResult Trainer::fit(data::DataLoader& train, const data::Dataset* val, std::int64_t epochs, const Callbacks& cb,
@@ -231,13 +253,62 @@ FitResult Trainer::fit(data::DataLoader& train, const data::Dataset* val, std::i
             ++step;
             ++global_step;
         }
+        // The guard above reads each batch's loss and gradients, so parameters an optimizer step made
+        // non-finite show at the next batch; after an epoch's last step there is none (after the run's
+        // last step, never): check them before validation reads them or the run hands them back.
+        if (!tensors_finite(params, device)) {
+            auto [node, name] = non_finite_parameter();
+            result.status = FitStatus::Diverged;
+            result.bad_node = node;
+            std::ostringstream msg;
+            msg << "training stopped after epoch " << epoch + 1 << ", step " << step
+                << ": the optimizer step left non-finite values in parameter "
+                << (name.empty() ? std::string("(unnamed)") : name)
+                << ". Try a smaller learning rate, normalized inputs, or check the data.";
+            result.message = msg.str();
+            return result;
+        }
         EpochMetrics m;
         m.epoch = epoch;
         m.lr = opt_.lr();
         m.train_loss = loss_sum / static_cast<double>(std::max<std::int64_t>(seen, 1));
         m.train_accuracy = classification ? acc_sum / static_cast<double>(std::max<std::int64_t>(seen, 1)) : -1.0;
         if (val && val->size() > 0) {
-            const EvalResult e = evaluate(*val);
+            const EvalResult e = evaluate(*val, kEvalBatch, stop);
+            if (e.stopped) {
+                // The epoch trained in full; only its validation is missing.
+                m.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+                result.history.push_back(m);
+                if (cb.on_epoch) cb.on_epoch(m);
+                result.status = FitStatus::Stopped;
+                result.message = "stopped by the user during the validation after epoch " + std::to_string(epoch + 1);
+                return result;
+            }
+            if (!std::isfinite(e.loss)) {
+                // Look again at the first batch whose loss was not finite, in eval mode as evaluate() ran it.
+                std::vector<std::int64_t> idx;
+                for (std::int64_t i = e.non_finite_row; i < std::min(val->size(), e.non_finite_row + kEvalBatch); ++i)
+                    idx.push_back(i);
+                const data::Batch b = val->get_batch(idx);
+                net_.eval();
+                std::pair<graph::NodeId, std::string> found;
+                try {
+                    found = locate_non_finite(on(b.features, device));
+                } catch (...) {
+                    net_.train();
+                    throw;
+                }
+                net_.train();
+                result.status = FitStatus::Diverged;
+                result.bad_node = found.first;
+                std::ostringstream msg;
+                msg << "training stopped after epoch " << epoch + 1 << ": the validation loss is not finite (loss "
+                    << e.loss << "); non-finite values first appeared " << found.second << " on validation rows "
+                    << idx.front() << " to " << idx.back()
+                    << ". Check the validation data, or try a smaller learning rate.";
+                result.message = msg.str();
+                return result;
+            }
             m.val_loss = e.loss;
             m.val_accuracy = e.accuracy;
         }
@@ -255,7 +326,7 @@ FitResult Trainer::fit(data::DataLoader& train, const data::Dataset* val, std::i
     return result;
 }
 
-EvalResult Trainer::evaluate(const data::Dataset& data, std::int64_t batch_size) {
+EvalResult Trainer::evaluate(const data::Dataset& data, std::int64_t batch_size, const StopToken* stop) {
     const bool was_training = net_.is_training();
     net_.eval();
     NoGradGuard ng;
@@ -264,12 +335,17 @@ EvalResult Trainer::evaluate(const data::Dataset& data, std::int64_t batch_size)
     bool classification = true;
     const Device device = device_of(net_);
     for (std::int64_t start = 0; start < data.size(); start += batch_size) {
+        if (stop && stop->stop_requested()) {
+            r.stopped = true;
+            break;
+        }
         std::vector<std::int64_t> idx;
         for (std::int64_t i = start; i < std::min(data.size(), start + batch_size); ++i) idx.push_back(i);
         const data::Batch b = data.get_batch(idx);
         const Tensor features = on(b.features, device), targets = on(b.targets, device);
         Tensor out = net_.forward(features);
         const double l = net_.loss(out, targets).item<double>();
+        if (!std::isfinite(l) && r.non_finite_row < 0) r.non_finite_row = start;
         const double a = accuracy(out, targets);
         classification = a >= 0.0;
         loss_sum += l * static_cast<double>(b.size());

@@ -46,6 +46,7 @@
 #include "panels/PlotsPanel.h"
 #include "panels/PropertiesPanel.h"
 #include "panels/TrainingPanel.h"
+#include "session/BackgroundTask.h"
 #include "session/TrainingSession.h"
 
 // The icons live in neura_gui, a static library: its resources must be registered by hand.
@@ -162,7 +163,12 @@ void MainWindow::createTrainingDocks() {
     gradcheck_ = new GradcheckPanel(this);
     gradcheckDock_ = makeDock(tr("Gradient Check"), "GradcheckDock", gradcheck_, this);
     // It checks the project as the window holds it now: the document's model, trained weights, data.
-    connect(gradcheck_, &GradcheckPanel::started, this, [this] { statusBar()->showMessage(tr("Checking gradients…"), 3000); });
+    connect(gradcheck_, &GradcheckPanel::started, this, [this] {
+        statusBar()->showMessage(tr("Checking gradients…"), 3000);
+        emit workersChanged();
+    });
+    connect(gradcheck_, &GradcheckPanel::finished, this, &MainWindow::workersChanged);
+    connect(gradcheck_, &GradcheckPanel::failed, this, &MainWindow::workersChanged);
     connect(gradcheck_, &GradcheckPanel::nodeResults, scene_, &GraphScene::setGradcheckVerdicts);
     inspector_ = new InspectorPanel(this);
     inspectorDock_ = makeDock(tr("Inspector"), "InspectorDock", inspector_, this);
@@ -244,12 +250,21 @@ void MainWindow::connectTraining() {
     connect(trainingPanel_, &TrainingPanel::trainRequested, this, &MainWindow::train);
     connect(trainingPanel_, &TrainingPanel::configChanged, this, [this] {
         if (loadingPanels_) return;
+        if (runLocked_) {  // the form is disabled; a change that got through anyway is undone
+            undoLockedChange();
+            return;
+        }
         trainingPanel_->saveToProject(project_);
         setDataModified(true);
         updateTotals();  // the batch size is in the totals
     });
     connect(datasetPanel_, &DatasetPanel::datasetChanged, this, [this] {
-        if (!loadingPanels_) onDatasetChanged();
+        if (loadingPanels_) return;
+        if (runLocked_) {  // the panel is disabled; a change that got through anyway is undone
+            undoLockedChange();
+            return;
+        }
+        onDatasetChanged();
     });
     connect(datasetPanel_, &DatasetPanel::datasetBuilt, boundary_, &DecisionBoundaryView::setDataset);
 
@@ -259,6 +274,8 @@ void MainWindow::connectTraining() {
         pauseAct_->setEnabled(running || paused);
         pauseAct_->setText(paused ? tr("&Resume") : tr("&Pause"));
         stopAct_->setEnabled(running || paused);
+        setRunLocked(state != TrainingSession::State::Idle);
+        emit workersChanged();
     });
     connect(session_, &TrainingSession::epochFinished, plots_, &PlotsPanel::addEpoch);
     connect(session_, &TrainingSession::captured, this, [this](const train::CapturePtr& capture) {
@@ -268,9 +285,11 @@ void MainWindow::connectTraining() {
     connect(inspector_, &InspectorPanel::captureRequested, this, &MainWindow::captureBatch);
     connect(inspector_, &InspectorPanel::captureReady, this, [this](const train::CapturePtr& capture) {
         if (flowAct_->isChecked()) scene_->setInsight(capture);
+        emit workersChanged();
     });
     connect(inspector_, &InspectorPanel::captureFailed, this, [this](const QString& message) {
         statusBar()->showMessage(tr("Could not capture a batch: %1").arg(message), 10000);
+        emit workersChanged();
     });
     connect(session_, &TrainingSession::boundaryUpdated, boundary_, &DecisionBoundaryView::setGrid);
     connect(session_, &TrainingSession::diverged, this, &MainWindow::onDiverged);
@@ -389,16 +408,9 @@ void MainWindow::createActions() {
         // plugin layer (its modules and descriptors come from the libraries a reload replaces).
         auto* dialog = new PluginsDialog(plugin::PluginManager::instance(), this);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
-        dialog->setReloadBlocker([this]() -> QString {
-            if (session_->isRunning()) return tr("Reload is possible once training has stopped.");
-            QStringList used;
-            for (const auto& [id, n] : doc_->graph().nodes())
-                if (const auto* d = graph::LayerRegistry::instance().find(n.type); d && !d->plugin.empty())
-                    if (!used.contains(QString::fromStdString(n.type))) used << QString::fromStdString(n.type);
-            return used.isEmpty() ? QString()
-                                  : tr("The open project uses plugin layers (%1): close it or remove them to reload.")
-                                        .arg(used.join(QStringLiteral(", ")));
-        });
+        dialog->setReloadBlocker([this] { return pluginReloadBlocker(); });
+        // The button and its note follow the workers while the dialog is open.
+        connect(this, &MainWindow::workersChanged, dialog, &PluginsDialog::refresh);
         connect(dialog, &PluginsDialog::reloaded, this, [this] {
             palette_->populate();
             doc_->refreshLayers();
@@ -416,6 +428,27 @@ void MainWindow::createActions() {
                                     QString::fromUtf8(NEURA_LICENSE_NOTICE).toHtmlEscaped().replace("\n", "<br>")));
     });
     rebuildRecentMenu();
+}
+
+QString MainWindow::pluginReloadBlocker() const {
+    // Every worker compiles networks from layer descriptors that LayerRegistry::find hands out as raw
+    // pointers; a reload frees those of the plugins.
+    QStringList busy;
+    if (session_->isRunning()) busy << tr("training (and the decision boundary it draws)");
+    if (gradcheck_ && gradcheck_->isRunning()) busy << tr("the gradient check");
+    if (inspector_ && inspector_->isCapturing()) busy << tr("the inspector's capture");
+    // A worker abandoned because it did not stop in time may still hold layers.
+    if (busy.isEmpty() && BackgroundTask::running() > 0) busy << tr("a background job that was left to end");
+    if (!busy.isEmpty())
+        return tr("Reload is possible once %1 has ended: it uses the layers a reload replaces.")
+            .arg(busy.join(tr(", ")));
+    QStringList used;
+    for (const auto& [id, n] : doc_->graph().nodes())
+        if (const auto* d = graph::LayerRegistry::instance().find(n.type); d && !d->plugin.empty())
+            if (!used.contains(QString::fromStdString(n.type))) used << QString::fromStdString(n.type);
+    return used.isEmpty() ? QString()
+                          : tr("The open project uses plugin layers (%1): close it or remove them to reload.")
+                                .arg(used.join(QStringLiteral(", ")));
 }
 
 QString MainWindow::documentPath(const QString& name) {
@@ -644,14 +677,18 @@ bool MainWindow::askToRecover(const QString& autosave) {
                                  QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes) == QMessageBox::Yes;
 }
 
-bool MainWindow::openFile(const QString& path) {
+bool MainWindow::openFile(const QString& path) { return openProjectFile(path, true); }
+
+bool MainWindow::openProjectFile(const QString& path, bool offerRecovery) {
     if (refuseWhileTraining()) return false;
     project::Project p;
     bool recovered = false;
     try {
         p = project::load_project(path.toStdString());
         const QString side = autosavePath(QFileInfo(path).absoluteFilePath());
-        if (QFileInfo::exists(side) && QFileInfo(side).lastModified() >= QFileInfo(path).lastModified()) {
+        if (!offerRecovery) {
+            QFile::remove(side);  // what it holds was discarded on purpose
+        } else if (QFileInfo::exists(side) && QFileInfo(side).lastModified() >= QFileInfo(path).lastModified()) {
             if (askToRecover(side)) {
                 try {
                     p = project::load_project(side.toStdString());
@@ -729,12 +766,16 @@ void MainWindow::open() {
     if (!path.isEmpty()) openFile(path);
 }
 
+bool MainWindow::askToRevert() {
+    return QMessageBox::question(this, tr("Revert"), tr("Discard all changes since the last save?")) ==
+           QMessageBox::Yes;
+}
+
 void MainWindow::revert() {
     if (path_.isEmpty() || refuseWhileTraining()) return;
-    if (isModified() &&
-        QMessageBox::question(this, tr("Revert"), tr("Discard all changes since the last save?")) != QMessageBox::Yes)
-        return;
-    openFile(path_);
+    if (isModified() && !askToRevert()) return;
+    // The saved file, as saved: the autosave holds the very changes being discarded.
+    openProjectFile(path_, false);
 }
 
 void MainWindow::addRecent(const QString& path) {
@@ -830,18 +871,36 @@ void MainWindow::closeEvent(QCloseEvent* e) {
             return;
         }
         // Stop between two batches, join the worker, and take the run's result now (its finished()
-        // is queued on the session) so the question about saving covers the trained weights.
+        // is queued on the session) so the question about saving covers the trained weights. A run
+        // that does not stop in time is abandoned: the window closes without its result.
         session_->stop();
-        session_->wait();
-        QCoreApplication::sendPostedEvents(session_, QEvent::MetaCall);
+        if (session_->wait(closeWaitMs_)) {
+            QCoreApplication::sendPostedEvents(session_, QEvent::MetaCall);
+        } else {
+            session_->abandon();
+            doc_->setReadOnly(false);
+            plots_->endRun();
+            statusBar()->showMessage(tr("The training run did not stop within %1 s and was left to end on its "
+                                        "own: its weights are not kept.").arg(closeWaitMs_ / 1000.0), 15000);
+        }
     }
     if (!maybeSave()) {
         e->ignore();
         return;
     }
+    stopWorkers(QDeadlineTimer(closeWaitMs_));
     removeAutosave();  // saved or discarded on purpose: nothing to recover
     writeSettings();
     e->accept();
+}
+
+void MainWindow::stopWorkers(const QDeadlineTimer& deadline) {
+    // Both asked first, so they stop side by side; then each gets what is left of the time.
+    if (gradcheck_) gradcheck_->cancel();
+    if (inspector_) inspector_->cancelCapture();
+    if (gradcheck_) gradcheck_->stopAndWait(static_cast<int>(deadline.remainingTime()));
+    if (inspector_) inspector_->stopAndWait(static_cast<int>(deadline.remainingTime()));
+    emit workersChanged();
 }
 
 }  // namespace neura::gui
@@ -919,11 +978,38 @@ void MainWindow::captureBatch() {
     project::Project p = currentProject();
     trainingPanel_->saveToProject(p);
     datasetPanel_->saveToProject(p);
-    inspector_->captureProject(p);
+    if (inspector_->captureProject(p)) emit workersChanged();
+}
+
+void MainWindow::setRunLocked(bool locked) {
+    if (locked == runLocked_) return;
+    runLocked_ = locked;
+    // What the run was started from: the dataset (the training form freezes itself, TrainingPanel).
+    // The document is read-only meanwhile (startTraining), and New / Open / Revert / Import are refused.
+    datasetPanel_->setEnabled(!locked);
+    datasetPanel_->setToolTip(locked ? tr("The dataset cannot change while a run uses it (Train ▸ Stop ends the run).")
+                                     : QString());
+}
+
+void MainWindow::undoLockedChange() {
+    // The project keeps what the run started from; the panels show it again once the signal that
+    // brought the change has returned (not from inside it: a panel may be in the middle of an edit).
+    statusBar()->showMessage(tr("The dataset and the training setup cannot change while a run uses them."), 8000);
+    if (revertQueued_) return;
+    revertQueued_ = true;
+    QMetaObject::invokeMethod(this, [this] {
+        revertQueued_ = false;
+        loadingPanels_ = true;
+        trainingPanel_->loadFromProject(project_);
+        if (!project_.dataset_json.empty()) datasetPanel_->loadFromProject(project_);
+        loadingPanels_ = false;
+    }, Qt::QueuedConnection);
 }
 
 bool MainWindow::startTraining(bool paused) {
     if (session_->isRunning()) return false;
+    // A dataset edit still waiting for its debounce lands in the project before the run copies it.
+    datasetPanel_->commitPendingEdit();
     // A node whose plugin is not loaded cannot be built: say which plugin, before a run starts.
     QStringList missing;
     for (const auto& d : doc_->diagnostics())
@@ -938,6 +1024,8 @@ bool MainWindow::startTraining(bool paused) {
     trainingPanel_->saveToProject(p);
     datasetPanel_->saveToProject(p);
     const train::TrainConfig config = trainingPanel_->config();
+    runDatasetJson_ = project_.dataset_json;
+    runConfigJson_ = project_.train_config_json;
     plots_->setRuns(project_.runs);
     plots_->beginRun(tr("Run %1 · this session").arg(project_.runs.size() + 1));
     boundary_->clearGrid();
@@ -960,7 +1048,14 @@ void MainWindow::onTrainingFinished(const TrainingResult& result) {
     plots_->endRun();
     if (result.project) {
         const project::Project& trained = *result.project;
-        if (result.status != train::FitStatus::Diverged) {
+        // The setup is locked while a run goes; should it have changed anyway, the weights and the
+        // normalization belong to the data they were trained on, not to the project's new choice.
+        const bool sameSetup =
+            project_.dataset_json == runDatasetJson_ && project_.train_config_json == runConfigJson_;
+        if (!sameSetup)
+            statusBar()->showMessage(tr("The dataset or training setup changed during the run: its weights were "
+                                        "not kept."), 15000);
+        if (result.status != train::FitStatus::Diverged && sameSetup) {
             // The trained weights are only the model's as it was drawn: the document could not change
             // while the run went (read-only), so they match it.
             project_.weights = trained.weights;

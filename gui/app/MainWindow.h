@@ -2,6 +2,7 @@
 // MainWindow: the studio's frame — canvas in the middle, palette / properties / issues docks, menus,
 // recent files, settings — and the training loop around it: the training, dataset, plots and
 // decision-boundary docks plugged in through addPanel(), driving one TrainingSession.
+#include <QDeadlineTimer>
 #include <QMainWindow>
 #include <QPointer>
 #include <QTimer>
@@ -65,6 +66,15 @@ public:
     project::Project& projectData() { return project_; }
     const QString& filePath() const { return path_; }
 
+    // Why Help ▸ Plugins… ▸ Reload is refused now ("" when it is allowed): a worker (training, the
+    // decision boundary it draws, a gradient check, an inspector capture) is running, or the open
+    // project uses a plugin layer. A reload frees the layer descriptors those read.
+    QString pluginReloadBlocker() const;
+    // Whether the setup a run reads (dataset, training settings) is locked: a run or step mode is on.
+    bool isRunLocked() const { return runLocked_; }
+    // How long closing the window waits for running workers before it abandons them.
+    void setCloseWaitMs(int ms) { closeWaitMs_ = ms; }
+
     // ---- extension point for the training / dataset / plots panels (gui/panels, gui/session) ----
     // Docks the panel (tabbed with the others in `area`) and lists it under View ▸ Panels.
     void addPanel(QDockWidget* panel, Qt::DockWidgetArea area = Qt::BottomDockWidgetArea);
@@ -109,6 +119,8 @@ signals:
     void errorReported(const QString& title, const QString& text);
     void projectLoaded(const QString& path);
     void projectSaved(const QString& path);
+    // A worker (training, gradient check, inspector capture) started or ended.
+    void workersChanged();
 
 protected:
     // Shows an error: a message box by default. Tests override it to keep the run non-interactive.
@@ -119,6 +131,8 @@ protected:
     virtual bool askToStopTraining();
     // Offers to recover an autosave newer than the project file: true loads it.
     virtual bool askToRecover(const QString& autosave);
+    // File ▸ Revert asks whether to discard the changes since the last save: true reverts.
+    virtual bool askToRevert();
     void closeEvent(QCloseEvent* e) override;
 
 private:
@@ -127,6 +141,14 @@ private:
     void createTrainingDocks();
     void connectTraining();
     void loadPanels();  // the training, dataset and plots panels from project_
+    bool openProjectFile(const QString& path, bool offerRecovery);
+    void setRunLocked(bool locked);
+    // A panel changed the dataset or the training setup while a run reads them: shows the project's
+    // again (queued), leaving the project as it was.
+    void undoLockedChange();
+    // Stops the workers that read the project and waits for them until `deadline`; the ones still
+    // running then are abandoned.
+    void stopWorkers(const QDeadlineTimer& deadline);
     bool startTraining(bool paused);
     void onTrainingFinished(const TrainingResult& result);
     void onDiverged(const QString& message, qint64 nodeId);
@@ -192,6 +214,11 @@ private:
     int pasteSerial_ = 0;
     bool dataModified_ = false;  // project fields outside the document changed since the last save/load
     bool loadingPanels_ = false;  // panels are being filled from the project: their change signals are ours
+    bool runLocked_ = false;
+    bool revertQueued_ = false;
+    int closeWaitMs_ = 10000;
+    // project_'s dataset and training setup when the run started: what its weights belong with.
+    std::string runDatasetJson_, runConfigJson_;
 };
 
 }  // namespace neura::gui

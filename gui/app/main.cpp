@@ -17,6 +17,8 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 
 #include "app/MainWindow.h"
 #include "app/ScreenshotScript.h"
@@ -28,6 +30,7 @@
 #include "panels/GradcheckPanel.h"
 #include "panels/InspectorPanel.h"
 #include "panels/TrainingPanel.h"
+#include "session/BackgroundTask.h"
 #include "session/TrainingSession.h"
 
 namespace {
@@ -47,6 +50,19 @@ QString defaultProject() {
         if (QFileInfo::exists(p)) return QFileInfo(p).absoluteFilePath();
     }
     return {};
+}
+
+// The window goes first: it stops its workers, and abandons those that do not stop in time. Those may
+// still run, and the static destructors (the layer registry, the plugin libraries they use) must not
+// run under them: they get a moment to end, then the program leaves without running those.
+int finish(int status, std::unique_ptr<neura::gui::MainWindow>& window) {
+    window.reset();
+    if (neura::gui::BackgroundTask::waitForAll(3000)) return status;
+    std::fprintf(stderr, "neurastudio: %d worker(s) still running at exit; leaving without waiting for them\n",
+                 neura::gui::BackgroundTask::running());
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(status);
 }
 
 }  // namespace
@@ -149,7 +165,7 @@ int main(int argc, char** argv) {
             }
             app.exit(status);
         });
-        return app.exec();
+        return finish(app.exec(), window);
     }
     if (screenshot) {
         window->resize(1440, 900);
@@ -237,11 +253,11 @@ int main(int argc, char** argv) {
             }
             app.exit(status);
         });
-        return app.exec();
+        return finish(app.exec(), window);
     }
     window->show();
     if (const auto refused = plugins.refused().size())
         window->statusBar()->showMessage(QObject::tr("%n plugin(s) refused: see Help ▸ Plugins…", "", int(refused)), 15000);
     QTimer::singleShot(0, window.get(), [&] { window->fitView(); });
-    return app.exec();
+    return finish(app.exec(), window);
 }

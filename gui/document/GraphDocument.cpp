@@ -180,6 +180,43 @@ bool GraphDocument::disconnect(EdgeId id) {
     return true;
 }
 
+bool GraphDocument::disconnectEdges(const std::vector<EdgeId>& ids) {
+    if (refuseIfReadOnly()) return false;
+    std::vector<EdgeId> present;
+    for (EdgeId id : ids)
+        if (graph_.has_edge(id) && std::find(present.begin(), present.end(), id) == present.end()) present.push_back(id);
+    if (present.empty()) return false;  // an empty macro would still be an undo step, and "modified"
+    if (present.size() == 1) return disconnect(present.front());
+    undo_.beginMacro(tr("Disconnect %1 edges").arg(present.size()));
+    for (EdgeId id : present) undo_.push(new DisconnectCommand(this, graph_.edge(id)));
+    undo_.endMacro();
+    return true;
+}
+
+bool GraphDocument::removeItems(const std::vector<NodeId>& nodes, const std::vector<EdgeId>& edges) {
+    if (refuseIfReadOnly()) return false;
+    std::vector<NodeId> presentNodes;
+    for (NodeId id : nodes)
+        if (graph_.has_node(id)) presentNodes.push_back(id);
+    // Edges touching a deleted node go with it (its snapshot keeps them for undo).
+    std::vector<EdgeId> otherEdges;
+    for (EdgeId id : edges) {
+        if (!graph_.has_edge(id)) continue;
+        const graph::Edge& e = graph_.edge(id);
+        const auto touches = [&](NodeId n) { return n == e.from.node || n == e.to.node; };
+        if (std::none_of(presentNodes.begin(), presentNodes.end(), touches)) otherEdges.push_back(id);
+    }
+    if (presentNodes.empty()) return disconnectEdges(otherEdges);
+    if (otherEdges.empty()) return removeNodes(presentNodes);
+    const QString nodesText = presentNodes.size() == 1 ? tr("1 node") : tr("%1 nodes").arg(presentNodes.size());
+    const QString edgesText = otherEdges.size() == 1 ? tr("1 edge") : tr("%1 edges").arg(otherEdges.size());
+    undo_.beginMacro(tr("Delete %1 and %2").arg(nodesText, edgesText));
+    removeNodes(presentNodes);
+    disconnectEdges(otherEdges);
+    undo_.endMacro();
+    return true;
+}
+
 bool GraphDocument::moveNodes(const std::map<NodeId, QPointF>& positions, int dragId, const QString& text) {
     if (refuseIfReadOnly()) return false;
     std::map<NodeId, QPointF> from, to;

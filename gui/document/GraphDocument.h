@@ -61,6 +61,12 @@ public:
     QString connectionProblem(PortRef from, PortRef to) const;
     EdgeId connectPorts(PortRef from, PortRef to);
     bool disconnect(EdgeId id);
+    // The edges that still exist, as one undo step ("Disconnect 3 edges"); nothing is pushed (false)
+    // when none does or the document is read-only.
+    bool disconnectEdges(const std::vector<EdgeId>& ids);
+    // Deletes the nodes (with their edges) and the other edges, as one undo step; nothing is pushed
+    // (false) when none of them exists or the document is read-only.
+    bool removeItems(const std::vector<NodeId>& nodes, const std::vector<EdgeId>& edges);
     // `dragId` groups the moves of one drag into one undo step; -1 never merges.
     bool moveNodes(const std::map<NodeId, QPointF>& positions, int dragId = -1, const QString& text = {});
     bool setAttribute(NodeId id, const std::string& name, const graph::AttributeValue& value);

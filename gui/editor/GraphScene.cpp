@@ -81,18 +81,8 @@ QPointF GraphScene::snap(QPointF p) {
 
 void GraphScene::deleteSelection() {
     const auto nodes = selectedNodes();
-    if (!nodes.empty()) {
-        doc_->removeNodes(nodes);
-        return;
-    }
     const auto edges = selectedEdges();
-    if (edges.size() == 1) {
-        doc_->disconnect(edges.front());
-    } else if (!edges.empty()) {
-        doc_->undoStack()->beginMacro(tr("Disconnect %1 edges").arg(edges.size()));
-        for (auto e : edges) doc_->disconnect(e);
-        doc_->undoStack()->endMacro();
-    }
+    if (!nodes.empty() || !edges.empty()) doc_->removeItems(nodes, edges);
 }
 
 QRectF GraphScene::contentRect() const {

@@ -277,6 +277,10 @@ void DatasetPanel::edited() {
     debounce_->start();
 }
 
+void DatasetPanel::commitPendingEdit() {
+    if (debounce_->isActive()) rebuild();
+}
+
 void DatasetPanel::rebuild() {
     debounce_->stop();
     const bool emitChange = emitOnBuild_;

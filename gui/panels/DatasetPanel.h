@@ -53,6 +53,8 @@ signals:
 
 public slots:
     void rebuild();  // builds the dataset from the form now and refreshes the preview
+    // An edit still waiting for its debounce is built now (datasetChanged follows at once).
+    void commitPendingEdit();
 
 private:
     void buildForm(const data::DatasetInfo& info, const data::DatasetParams& values);

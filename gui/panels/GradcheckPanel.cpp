@@ -187,9 +187,19 @@ GradcheckPanel::GradcheckPanel(QWidget* parent) : QWidget(parent) {
     updateEnabled();
 }
 
-GradcheckPanel::~GradcheckPanel() {
-    if (stop_) stop_->request_stop();
-    if (worker_.joinable()) worker_.join();  // what it posted afterwards is dropped with this object
+GradcheckPanel::~GradcheckPanel() = default;  // task_ stops, waits (bounded) and abandons
+
+bool GradcheckPanel::stopAndWait(int ms) {
+    if (!running_) return true;
+    task_.requestStop();
+    if (task_.wait(ms)) return true;  // its results are queued: finishRun() follows
+    task_.abandon();
+    running_ = false;
+    progressBar_->setRange(0, 1);
+    progressBar_->setValue(0);
+    summary_->setText(tr("The check did not stop in time and was abandoned."));
+    updateEnabled();
+    return false;
 }
 
 void GradcheckPanel::setProject(const project::Project& project) {
@@ -242,19 +252,18 @@ void GradcheckPanel::checkSelected() {
 }
 
 void GradcheckPanel::cancel() {
-    if (running_ && stop_) {
-        stop_->request_stop();
-        summary_->setText(tr("Cancelling after the current layer…"));
+    if (running_) {
+        task_.requestStop();
+        summary_->setText(tr("Cancelling…"));
     }
 }
 
 void GradcheckPanel::start(std::set<graph::NodeId> only) {
     if (running_ || !hasProject_) return;
-    if (worker_.joinable()) worker_.join();
+    task_.finish();  // a previous check's thread, if its results were not taken yet
     runOptions_ = options();
     runOptions_.only = std::move(only);
     runDType_ = dtype();
-    stop_ = std::make_shared<train::StopToken>();
     running_ = true;
     results_.clear();
     tree_->clear();
@@ -263,15 +272,16 @@ void GradcheckPanel::start(std::set<graph::NodeId> only) {
     updateEnabled();
     emit started();
 
-    // Everything the worker touches is its own: the project copy, the options, the stop token.
-    worker_ = std::thread([this, project = project_, opts = runOptions_, dtype = runDType_, stop = stop_] {
+    // Everything the job touches is its own: the project copy, the options, the stop token. It reaches
+    // the panel only through job.post(), which does nothing once the panel let go of it.
+    task_.start([this, project = project_, opts = runOptions_, dtype = runDType_](BackgroundTask::Job& job) {
         std::vector<train::LayerGradcheckResult> results;
         QString error;
         const auto t0 = std::chrono::steady_clock::now();
         try {
             train::TrainConfig config = train::TrainConfig::from_json(project.train_config_json);
             config.device = "cpu";  // gradcheck runs the layers in float64 on the CPU
-            train::Experiment ex(project, config);
+            train::Experiment ex(project, config, &job.stop());
             ex.load_weights(project);
             const auto& set = ex.train_set();
             std::vector<std::int64_t> idx;
@@ -279,32 +289,33 @@ void GradcheckPanel::start(std::set<graph::NodeId> only) {
             const data::Batch batch = set->get_batch(idx);
             results = train::check_layers(
                 ex.network(), batch.features, opts, dtype,
-                [this](int done, int total) {
-                    QMetaObject::invokeMethod(this, [this, done, total] {
+                [this, &job](int done, int total) {
+                    job.post([this, done, total] {
                         progressBar_->setRange(0, total);
                         progressBar_->setValue(done);
                         emit progress(done, total);
-                    }, Qt::QueuedConnection);
+                    });
                 },
-                stop.get());
+                job.stopToken());
+        } catch (const train::RunStopped&) {
+            // stopped while the network was being built: no layer was checked
         } catch (const std::exception& e) {
             error = QString::fromStdString(e.what());
         } catch (...) {
             error = QStringLiteral("the gradient check failed with an unknown error");
         }
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const bool stopped = stop->stop_requested();
-        QMetaObject::invokeMethod(this, [this, results = std::move(results), stopped, error, seconds]() mutable {
+        const bool stopped = job.stop().stop_requested();
+        job.post([this, results = std::move(results), stopped, error, seconds]() mutable {
             runSeconds_ = seconds;
             finishRun(std::move(results), stopped, error);
-        }, Qt::QueuedConnection);
+        });
     });
 }
 
 void GradcheckPanel::finishRun(std::vector<train::LayerGradcheckResult> results, bool stopped, const QString& error) {
-    if (worker_.joinable()) worker_.join();  // it posted this as its last act
+    task_.finish();  // it posted this as its last act
     running_ = false;
-    stop_.reset();
     progressBar_->setRange(0, 1);
     progressBar_->setValue(error.isEmpty() ? 1 : 0);
     updateEnabled();

@@ -8,12 +8,12 @@
 #include <QWidget>
 #include <memory>
 #include <set>
-#include <thread>
 #include <vector>
 
 #include "neura/graph/Ids.h"
 #include "neura/project/Project.h"
 #include "neura/train/LayerGradcheck.h"
+#include "session/BackgroundTask.h"
 
 class QComboBox;
 class QLabel;
@@ -29,7 +29,7 @@ class GradcheckPanel : public QWidget {
     Q_OBJECT
 public:
     explicit GradcheckPanel(QWidget* parent = nullptr);
-    ~GradcheckPanel() override;  // stops and joins a running check
+    ~GradcheckPanel() override;  // stops a running check; waits for it a little, then abandons it
 
     void setProject(const project::Project& project);
     void setSelectedNodes(std::set<graph::NodeId> nodes);
@@ -41,6 +41,9 @@ public:
     void setDType(DType dtype);
 
     bool isRunning() const { return running_; }
+    // Stops a running check and waits up to `ms` for it; one still running then is abandoned (its
+    // results never arrive). True when no check is left running.
+    bool stopAndWait(int ms);
     const std::vector<train::LayerGradcheckResult>& results() const { return results_; }
     QString summary() const;
     QTreeWidget* resultTree() const { return tree_; }
@@ -80,8 +83,7 @@ private:
     DType runDType_ = DType::F64;
     double runSeconds_ = 0.0;
 
-    std::thread worker_;
-    std::shared_ptr<train::StopToken> stop_;
+    BackgroundTask task_{this};
     bool running_ = false;
 
     QLineEdit* eps_;  // line edits: these values are written in scientific notation

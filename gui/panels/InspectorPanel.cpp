@@ -181,8 +181,17 @@ InspectorPanel::InspectorPanel(QWidget* parent) : QWidget(parent) {
     rebuild();
 }
 
-InspectorPanel::~InspectorPanel() {
-    if (worker_.joinable()) worker_.join();  // what it posted afterwards is dropped with this object
+InspectorPanel::~InspectorPanel() = default;  // task_ stops, waits (bounded) and abandons
+
+bool InspectorPanel::stopAndWait(int ms) {
+    if (!capturing_) return true;
+    task_.requestStop();
+    if (task_.wait(ms)) return true;  // its result is queued
+    task_.abandon();
+    capturing_ = false;
+    captureButton_->setEnabled(true);
+    where_->setText(tr("The capture did not stop in time and was abandoned."));
+    return false;
 }
 
 void InspectorPanel::setStepAction(QAction* action) {
@@ -411,30 +420,36 @@ void InspectorPanel::showFeatureMaps(const Tensor& output) {
 }
 
 bool InspectorPanel::captureProject(const project::Project& project) {
-    if (worker_.joinable()) return false;
+    if (capturing_) return false;
+    task_.finish();  // a previous capture's thread, if its result was not taken yet
+    capturing_ = true;
     captureButton_->setEnabled(false);
     where_->setText(tr("Capturing one batch…"));
-    worker_ = std::thread([this, project] {
+    // The job reaches the panel only through job.post(), which does nothing once the panel let go of it.
+    task_.start([this, project](BackgroundTask::Job& job) {
         train::CapturePtr capture;
         QString error;
         try {
             train::TrainConfig config = train::TrainConfig::from_json(project.train_config_json);
             config.device = "cpu";  // one batch: the CPU, whatever device the project trains on
-            train::Experiment ex(project, config);
+            train::Experiment ex(project, config, &job.stop());
             ex.load_weights(project);
             const auto& set = ex.train_set();
             NEURA_CHECK(set->size() > 0, "the training split is empty");
             std::vector<std::int64_t> idx;
             const std::int64_t rows = std::min<std::int64_t>(std::max<std::int64_t>(1, ex.config().batch_size), set->size());
             for (std::int64_t i = 0; i < rows; ++i) idx.push_back(i);
-            capture = std::make_shared<const train::Capture>(train::capture_batch(ex.network(), set->get_batch(idx)));
+            const data::Batch batch = set->get_batch(idx);
+            if (job.stop().stop_requested()) throw train::RunStopped("capture stopped by the user");
+            capture = std::make_shared<const train::Capture>(train::capture_batch(ex.network(), batch));
         } catch (const std::exception& e) {
             error = QString::fromStdString(e.what());
         } catch (...) {
             error = tr("capturing the batch failed with an unknown error");
         }
-        QMetaObject::invokeMethod(this, [this, capture, error] {
-            if (worker_.joinable()) worker_.join();  // it posted this as its last act
+        job.post([this, capture, error] {
+            task_.finish();  // it posted this as its last act
+            capturing_ = false;
             captureButton_->setEnabled(true);
             if (!error.isEmpty()) {
                 where_->setText(tr("Could not capture a batch: %1").arg(error));
@@ -443,7 +458,7 @@ bool InspectorPanel::captureProject(const project::Project& project) {
             }
             setCapture(capture);
             emit captureReady(capture);
-        }, Qt::QueuedConnection);
+        });
     });
     return true;
 }

@@ -7,11 +7,11 @@
 #include <QString>
 #include <QWidget>
 #include <memory>
-#include <thread>
 
 #include "neura/graph/Ids.h"
 #include "neura/project/Project.h"
 #include "neura/train/Insight.h"
+#include "session/BackgroundTask.h"
 
 class QCPBars;
 class QCPColorMap;
@@ -32,7 +32,7 @@ class InspectorPanel : public QWidget {
     Q_OBJECT
 public:
     explicit InspectorPanel(QWidget* parent = nullptr);
-    ~InspectorPanel() override;  // joins a running capture
+    ~InspectorPanel() override;  // stops a running capture; waits for it a little, then abandons it
 
     void setCapture(const train::CapturePtr& capture);
     const train::CapturePtr& capture() const { return capture_; }
@@ -44,7 +44,12 @@ public:
     // One forward + backward of `project` (its saved weights) on the first batch of its training
     // split, on a worker thread; captureReady() or captureFailed() follows. False while one runs.
     bool captureProject(const project::Project& project);
-    bool isCapturing() const { return worker_.joinable(); }
+    bool isCapturing() const { return capturing_; }
+    // Asks a running capture to stop (captureFailed follows, or captureReady when it was done).
+    void cancelCapture() { task_.requestStop(); }
+    // Stops a running capture and waits up to `ms` for it; one still running then is abandoned (its
+    // result never arrives). True when no capture is left running.
+    bool stopAndWait(int ms);
 
     // What the views show, for tests: the tensor rows, the selected row, the histogram bars.
     QTreeWidget* tensorTree() const { return tree_; }
@@ -73,7 +78,8 @@ private:
 
     train::CapturePtr capture_;
     graph::NodeId node_;
-    std::thread worker_;
+    BackgroundTask task_{this};
+    bool capturing_ = false;
     std::int64_t valueTotal_ = 0, gradTotal_ = 0;
     int featureMaps_ = 0;
 

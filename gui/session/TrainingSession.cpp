@@ -10,7 +10,9 @@
 #include <limits>
 
 #include "neura/autograd/GradMode.h"
+#include "neura/ops/Ops.h"
 #include "neura/train/Experiment.h"
+#include "session/BackgroundTask.h"
 
 namespace neura::gui {
 
@@ -27,11 +29,13 @@ struct Extent {
     double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
 };
 
-Extent extent_of(const data::Dataset& d) {
+// A stop request ends the scan (the run is ending: the extent no longer matters).
+Extent extent_of(const data::Dataset& d, const train::StopToken& stop) {
     Extent e{std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest(),
              std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest()};
     float f[2];
     for (std::int64_t i = 0; i < d.size(); ++i) {
+        if (i % 4096 == 0 && stop.stop_requested()) return {};
         d.read_features(i, f);
         e.x0 = std::min<double>(e.x0, f[0]);
         e.x1 = std::max<double>(e.x1, f[0]);
@@ -57,7 +61,11 @@ class TrainingWorker : public QObject {
 public:
     TrainingWorker(project::Project project, train::TrainConfig config, TrainingSession::Options options,
                    std::shared_ptr<train::StopToken> token)
-        : project_(std::move(project)), config_(std::move(config)), options_(options), token_(std::move(token)) {}
+        : project_(std::move(project)),
+          config_(std::move(config)),
+          options_(options),
+          token_(std::move(token)),
+          counted_(std::make_unique<BackgroundTask::Counted>()) {}
 
     // Shared with the session, which may set them until the thread has ended (the worker object
     // itself goes away with its thread).
@@ -72,6 +80,7 @@ public slots:
         } catch (...) {
             emit failedRun(QStringLiteral("training failed with an unknown error"));
         }
+        counted_.reset();
         thread()->quit();  // the run is over: the thread ends on its own, so wait() needs no event loop
     }
 
@@ -88,13 +97,24 @@ signals:
 private:
     void runExperiment() {
         const std::string started_at = project::utc_now_iso8601();
-        train::Experiment ex(project_, config_);
+        std::unique_ptr<train::Experiment> built;
+        try {
+            built = std::make_unique<train::Experiment>(project_, config_, token_.get());
+        } catch (const train::RunStopped& e) {
+            TrainingResult out;  // nothing trained: no project to adopt, no run to record
+            out.status = train::FitStatus::Stopped;
+            out.statusName = QString::fromUtf8(train::fit_status_name(out.status));
+            out.message = QString::fromStdString(e.what());
+            emit finishedRun(out);
+            return;
+        }
+        train::Experiment& ex = *built;
         if (options_.resumeWeights) ex.load_weights(project_);
 
         const auto& full = ex.dataset();
         const bool boundary = options_.boundaryResolution > 0 && full->is_classification() &&
                               full->feature_shape() == Shape{2};
-        if (boundary) extent_ = extent_of(*full);
+        if (boundary) extent_ = extent_of(*full, *token_);
 
         const std::int64_t train_n = ex.train_set()->size();
         const std::int64_t bs = std::max<std::int64_t>(1, config_.batch_size);
@@ -136,7 +156,7 @@ private:
                 samples_since = 0;
             }
             if (boundary && seconds_between(last_boundary, now) * 1000.0 >= options_.boundaryIntervalMs) {
-                emit boundaryUpdated(evaluateGrid(ex, p.global_step));
+                if (auto grid = evaluateGrid(ex, p.global_step)) emit boundaryUpdated(grid);
                 last_boundary = Clock::now();  // the evaluation's own time does not count
             }
             if (requests->snapshot.exchange(false)) emit weightsSnapshot(cloneWeights(ex));
@@ -158,7 +178,8 @@ private:
         const train::FitResult r = ex.run(cb, token_.get());
 
         const std::int64_t steps_done = static_cast<std::int64_t>(r.history.size()) * steps;
-        if (boundary && r.status != train::FitStatus::Diverged) emit boundaryUpdated(evaluateGrid(ex, steps_done));
+        if (boundary && r.status != train::FitStatus::Diverged)
+            if (auto grid = evaluateGrid(ex, steps_done)) emit boundaryUpdated(grid);
         if (requests->snapshot.exchange(false)) emit weightsSnapshot(cloneWeights(ex));
 
         TrainingResult out;
@@ -180,7 +201,9 @@ private:
         emit finishedRun(out);
     }
 
+    // Null when a stop request ended it: the grid is evaluated in slices, with the token read between them.
     BoundaryGridPtr evaluateGrid(train::Experiment& ex, std::int64_t global_step) {
+        if (token_->stop_requested()) return nullptr;
         auto grid = std::make_shared<BoundaryGrid>();
         const int w = options_.boundaryResolution, h = options_.boundaryResolution;
         grid->width = w;
@@ -203,20 +226,32 @@ private:
         x = x.to(ex.device());
         graph::Network& net = ex.network();
         const bool was_training = net.is_training();
-        Tensor out;
+        const std::int64_t n = static_cast<std::int64_t>(w) * h;
+        std::vector<Tensor> slices;
         {
             // Eval mode (Dropout off, BatchNorm's running statistics untouched), no autograd graph.
             NoGradGuard ng;
             net.eval();
             try {
-                out = net.forward(x).contiguous();
+                for (std::int64_t start = 0; start < n; start += kGridSlice) {
+                    if (token_->stop_requested()) {
+                        net.train(was_training);
+                        return nullptr;
+                    }
+                    const std::int64_t rows = std::min(kGridSlice, n - start);
+                    slices.push_back(net.forward(x.narrow(0, start, rows)).contiguous());
+                }
             } catch (...) {
                 net.train(was_training);
                 throw;
             }
             net.train(was_training);
         }
-        const std::int64_t n = static_cast<std::int64_t>(w) * h;
+        Tensor out;
+        {
+            NoGradGuard ng;
+            out = slices.size() == 1 ? slices.front() : cat(slices, 0).contiguous();
+        }
         const std::int64_t k = out.numel() / std::max<std::int64_t>(n, 1);
         const std::vector<float> v = out.to_vector<float>();
         grid->cls.resize(static_cast<std::size_t>(n));
@@ -249,10 +284,13 @@ private:
         return w;
     }
 
+    static constexpr std::int64_t kGridSlice = 1024;  // grid points per forward between two stop checks
+
     project::Project project_;
     train::TrainConfig config_;
     TrainingSession::Options options_;
     std::shared_ptr<train::StopToken> token_;
+    std::unique_ptr<BackgroundTask::Counted> counted_;  // from the session's start() to the run's end
     Extent extent_;
 };
 
@@ -270,8 +308,14 @@ TrainingSession::TrainingSession(QObject* parent) : QObject(parent) {
 }
 
 TrainingSession::~TrainingSession() {
+    // No signals from here on: the receivers may be half destroyed (the window deleting its children).
+    const QSignalBlocker block(this);
     if (token_) token_->request_stop();
-    joinWorker();
+    if (wait(kDestroyWaitMs)) joinWorker();
+    else abandon();
+    reapAbandoned();
+    // Threads of abandoned runs that still run are left to end on their own: deleting a running
+    // QThread aborts the program. Their objects are not freed (the program is usually exiting).
 }
 
 bool TrainingSession::start(const project::Project& project, const train::TrainConfig& config) {
@@ -281,6 +325,8 @@ bool TrainingSession::start(const project::Project& project, const train::TrainC
 bool TrainingSession::start(const project::Project& project, const train::TrainConfig& config,
                             const Options& options) {
     if (thread_) return false;
+    reapAbandoned();
+    const quint64 run = ++run_;
     token_ = std::make_shared<train::StopToken>();
     if (options.startPaused) token_->set_paused(true);
     thread_ = new QThread;  // owned here, not by a parent: it is joined before it is deleted
@@ -290,20 +336,35 @@ bool TrainingSession::start(const project::Project& project, const train::TrainC
     worker_->moveToThread(thread_);
     // The worker is deleted on its own thread as the thread ends (Qt's worker-object pattern).
     connect(thread_, &QThread::finished, worker_, &QObject::deleteLater);
-    // Worker → session connections are queued (the session lives on the GUI thread).
-    connect(worker_, &TrainingWorker::started, this, &TrainingSession::started);
-    connect(worker_, &TrainingWorker::stepProgress, this, &TrainingSession::stepProgress);
-    connect(worker_, &TrainingWorker::epochFinished, this, &TrainingSession::epochFinished);
-    connect(worker_, &TrainingWorker::boundaryUpdated, this, &TrainingSession::boundaryUpdated);
-    connect(worker_, &TrainingWorker::weightsSnapshot, this, &TrainingSession::weightsSnapshot);
-    connect(worker_, &TrainingWorker::captured, this, &TrainingSession::captured);
-    connect(worker_, &TrainingWorker::finishedRun, this, [this](const TrainingResult& r) {
+    // Worker → session connections are queued (the session lives on the GUI thread). Each relay checks
+    // that its run is still the session's: an abandoned run's queued signals are dropped.
+    connect(worker_, &TrainingWorker::started, this, [this, run](qint64 a, qint64 b, qint64 c, qint64 d) {
+        if (run == run_) emit started(a, b, c, d);
+    });
+    connect(worker_, &TrainingWorker::stepProgress, this, [this, run](const TrainingProgress& p) {
+        if (run == run_) emit stepProgress(p);
+    });
+    connect(worker_, &TrainingWorker::epochFinished, this, [this, run](const train::EpochMetrics& m) {
+        if (run == run_) emit epochFinished(m);
+    });
+    connect(worker_, &TrainingWorker::boundaryUpdated, this, [this, run](const BoundaryGridPtr& g) {
+        if (run == run_) emit boundaryUpdated(g);
+    });
+    connect(worker_, &TrainingWorker::weightsSnapshot, this, [this, run](const WeightsPtr& w) {
+        if (run == run_) emit weightsSnapshot(w);
+    });
+    connect(worker_, &TrainingWorker::captured, this, [this, run](const train::CapturePtr& c) {
+        if (run == run_) emit captured(c);
+    });
+    connect(worker_, &TrainingWorker::finishedRun, this, [this, run](const TrainingResult& r) {
+        if (run != run_) return;
         joinWorker();
         setState(State::Idle);
         if (r.status == train::FitStatus::Diverged) emit diverged(r.message, r.badNode);
         emit finished(r);
     });
-    connect(worker_, &TrainingWorker::failedRun, this, [this](const QString& message) {
+    connect(worker_, &TrainingWorker::failedRun, this, [this, run](const QString& message) {
+        if (run != run_) return;
         joinWorker();
         setState(State::Idle);
         emit failed(message);
@@ -317,6 +378,26 @@ bool TrainingSession::start(const project::Project& project, const train::TrainC
 bool TrainingSession::wait(int ms) {
     if (!thread_) return true;
     return ms < 0 ? thread_->wait() : thread_->wait(QDeadlineTimer(ms));
+}
+
+void TrainingSession::abandon() {
+    if (!thread_) return;
+    token_->request_stop();
+    ++run_;  // what the abandoned run still sends is dropped by the relays
+    QObject::disconnect(worker_, nullptr, this, nullptr);
+    abandoned_.push_back(thread_);  // it quits when its run returns; deleted once it has ended
+    thread_ = nullptr;
+    worker_ = nullptr;
+    setState(State::Idle);
+}
+
+void TrainingSession::reapAbandoned() {
+    std::erase_if(abandoned_, [](QThread* t) {
+        if (!t->isFinished()) return false;
+        t->wait();  // ended: returns at once
+        delete t;
+        return true;
+    });
 }
 
 void TrainingSession::joinWorker() {

@@ -55,6 +55,7 @@ struct TrainingResult {
     std::vector<train::EpochMetrics> history;
     // The project that was trained, with the run record appended and — unless the run diverged — the
     // trained weights, optimizer state and normalization statistics. Adopt what you need from it.
+    // Null when the run was stopped before it trained anything (while its dataset was loading).
     ProjectPtr project;
 };
 
@@ -77,7 +78,10 @@ public:
     };
 
     explicit TrainingSession(QObject* parent = nullptr);
-    ~TrainingSession() override;  // stops the run and joins the worker thread
+    // Stops the run and joins the worker thread; one that has not ended within kDestroyWaitMs is
+    // abandoned (see abandon()).
+    ~TrainingSession() override;
+    static constexpr int kDestroyWaitMs = 2000;
 
     // Copies `project` and `config` and starts training them on the worker thread. Returns false (and
     // does nothing) while a run is going. Errors (bad model, dataset, config) arrive as failed().
@@ -87,10 +91,17 @@ public:
     State state() const { return state_; }
     bool isRunning() const { return state_ != State::Idle; }
     bool isPaused() const { return state_ == State::Paused; }
+    // Paused, and the worker is blocked in the pause (the batch that was in flight has ended and its
+    // signals are queued).
+    bool isHeld() const { return token_ && state_ == State::Paused && token_->held(); }
 
     // Blocks until the worker thread has ended (or `ms` passed; -1 waits forever). The terminal signal
     // is still delivered by the event loop afterwards.
     bool wait(int ms = -1);
+    // Lets go of a run that does not end: it is told to stop, and whatever it still sends is dropped;
+    // its thread ends on its own (BackgroundTask::running() counts it until then). The session is Idle
+    // at once, with no finished() or failed() for that run.
+    void abandon();
 
 public slots:
     void pause();   // takes effect before the next batch
@@ -126,8 +137,12 @@ private:
     void joinWorker();
     void setState(State s);
 
+    void reapAbandoned();
+
     QThread* thread_ = nullptr;
     TrainingWorker* worker_ = nullptr;
+    std::vector<QThread*> abandoned_;  // threads of abandoned runs, deleted once they have ended
+    quint64 run_ = 0;                  // the current run; signals of an older (abandoned) one are dropped
     std::shared_ptr<train::StopToken> token_;
     std::shared_ptr<TrainingRequests> requests_;
     State state_ = State::Idle;

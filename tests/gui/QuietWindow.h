@@ -1,7 +1,7 @@
 #pragma once
 // QuietWindow: the studio's main window for tests. It asks nothing: errors are recorded instead of
-// shown, and each question (save changes? stop the run? recover the autosave?) gets the answer a
-// test set, counted.
+// shown, and each question (save changes? stop the run? recover the autosave? revert?) gets the
+// answer a test set, counted.
 #include <QMessageBox>
 #include <QStringList>
 
@@ -15,7 +15,8 @@ public:
     QMessageBox::StandardButton saveAnswer = QMessageBox::Discard;
     bool stopAnswer = true;
     bool recoverAnswer = true;
-    int saveQuestions = 0, stopQuestions = 0, recoverQuestions = 0;
+    bool revertAnswer = true;
+    int saveQuestions = 0, stopQuestions = 0, recoverQuestions = 0, revertQuestions = 0;
 
 protected:
     void showError(const QString& title, const QString& text) override { errors << title + ": " + text; }
@@ -30,6 +31,10 @@ protected:
     bool askToRecover(const QString&) override {
         ++recoverQuestions;
         return recoverAnswer;
+    }
+    bool askToRevert() override {
+        ++revertQuestions;
+        return revertAnswer;
     }
 };
 

@@ -72,7 +72,7 @@ private slots:
         QVERIFY(w.openFile(path));
         w.document()->addNode("ReLU", QPointF(100, 100));
         w.setAutosaveInterval(1);
-        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(MainWindow::autosavePath(path)), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(MainWindow::autosavePath(path)), 60000);
     }
 
     void after_a_crash_the_changes_are_offered_back() {
@@ -114,6 +114,33 @@ private slots:
         QCOMPARE(w.document()->graph().node_count(), before);
         QVERIFY(!QFileInfo::exists(MainWindow::autosavePath(path)));
         QVERIFY(!w.isModified());
+    }
+
+    void revert_reloads_the_saved_file_and_drops_the_autosave() {
+        // File ▸ Revert discards the changes: it must not offer them back from the autosave.
+        QTemporaryDir dir;
+        const QString path = makeProject(dir);
+        const std::size_t before = nodeCount(path);
+        Window w;
+        w.setAutosaveInterval(0);
+        w.recoverAnswer = true;  // what a user gets by pressing Enter on the recovery question
+        QVERIFY(w.openFile(path));
+        w.document()->addNode("ReLU", QPointF(100, 100));
+        QVERIFY(w.autosaveNow());
+        QVERIFY(QFileInfo::exists(MainWindow::autosavePath(path)));
+        w.revert();
+        QCOMPARE(w.revertQuestions, 1);
+        QCOMPARE(w.recoverQuestions, 0);
+        QCOMPARE(w.document()->graph().node_count(), before);
+        QVERIFY(!w.isModified());
+        QVERIFY(!QFileInfo::exists(MainWindow::autosavePath(path)));
+        // Declining the revert changes nothing.
+        w.document()->addNode("ReLU", QPointF(100, 100));
+        w.revertAnswer = false;
+        w.revert();
+        QCOMPARE(w.revertQuestions, 2);
+        QCOMPARE(w.document()->graph().node_count(), before + 1);
+        QVERIFY(w.isModified());
     }
 
     void a_damaged_side_file_is_reported_and_the_project_still_opens() {

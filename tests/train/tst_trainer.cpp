@@ -1,14 +1,22 @@
-// Trainer and Experiment at the engine level: stop, pause/resume, NaN guard, determinism, storing runs.
+// Trainer and Experiment at the engine level: stop (between batches, in validation, while the dataset
+// loads, inside a gradient check), pause/resume, the NaN guard (a batch, the parameters after the last
+// optimizer step, the validation loss), determinism, storing runs.
 #include <QtTest>
 
 #include <atomic>
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
+#include "neura/graph/LayerRegistry.h"
+#include "neura/graph/ModelJson.h"
 #include "neura/neura.h"
+#include "neura/optim/SGD.h"
 #include "neura/project/Project.h"
 #include "neura/train/Experiment.h"
+#include "neura/train/LayerGradcheck.h"
 
 using namespace neura;
 
@@ -29,6 +37,35 @@ project::Project spiral_project(std::int64_t epochs = 5) {
     c.lr = 0.01;
     p.train_config_json = c.to_json();
     return p;
+}
+
+// Test-only layer: the identity, which asks a stop token to stop on its third forward, i.e. in the
+// middle of its own gradient check (check_layers runs the network once first).
+train::StopToken* g_stop_on_third_call = nullptr;
+int g_calls = 0;
+
+class StopsOnThirdCall : public nn::Module {
+public:
+    std::string type_name() const override { return "StopsOnThirdCall"; }
+    Tensor forward(const Tensor& x) override {
+        if (++g_calls == 3 && g_stop_on_third_call) g_stop_on_third_call->request_stop();
+        return x * 1.0;
+    }
+};
+
+void register_stopping_layer() {
+    if (graph::LayerRegistry::instance().contains("StopsOnThirdCall")) return;
+    graph::LayerDescriptor d;
+    d.type = "StopsOnThirdCall";
+    d.category = "Activation";
+    d.help = "Test only: the identity; asks the test's stop token to stop on its third forward.";
+    d.inputs = {{"input"}};
+    d.outputs = {{"output"}};
+    d.shape = [](const graph::AttributeMap&, const std::vector<Shape>& in) { return graph::ShapeResult::ok({in.at(0)}); };
+    d.build = [](const graph::AttributeMap&, const std::vector<Shape>&, Generator&) {
+        return std::make_shared<StopsOnThirdCall>();
+    };
+    graph::LayerRegistry::instance().add(std::move(d));
 }
 
 }  // namespace
@@ -67,13 +104,91 @@ private slots:
         };
         train::FitResult r;
         std::thread worker([&] { r = ex.run(cb, &stop); });
-        QTRY_COMPARE_WITH_TIMEOUT(stop.paused(), true, 5000);
-        QTest::qWait(200);
+        QTRY_VERIFY_WITH_TIMEOUT(stop.held(), 60000);  // blocked in the pause
         QCOMPARE(steps.load(), 4);  // paused after step 3: nothing ran while paused
         stop.set_paused(false);
         worker.join();
         QCOMPARE(r.status, train::FitStatus::Completed);
         QCOMPARE(r.history.size(), std::size_t{2});
+    }
+
+    void stop_during_validation_ends_it() {
+        // A stop asked on the last batch of epoch 1 has no next batch to wait for: the validation after
+        // the epoch must end on it, not run over the whole validation set first.
+        auto p = spiral_project(5);
+        auto cfg = train::TrainConfig::from_json(p.train_config_json);
+        cfg.val_fraction = 0.5;
+        train::Experiment ex(p, cfg);
+        train::StopToken stop;
+        std::vector<train::EpochMetrics> epochs;
+        train::Callbacks cb;
+        cb.on_step = [&](const train::StepProgress& s) {
+            if (s.epoch == 0 && s.step + 1 == s.steps_per_epoch) stop.request_stop();
+        };
+        cb.on_epoch = [&](const train::EpochMetrics& m) { epochs.push_back(m); };
+        const auto r = ex.run(cb, &stop);
+        QCOMPARE(r.status, train::FitStatus::Stopped);
+        QVERIFY2(r.message.find("during the validation after epoch 1") != std::string::npos, r.message.c_str());
+        QCOMPARE(r.history.size(), std::size_t{1});  // the epoch trained in full ...
+        QCOMPARE(r.history[0].val_loss, -1.0);        // ... but was not validated
+        QCOMPARE(epochs.size(), std::size_t{1});
+        // evaluate() itself: a stop already asked for reads no batch.
+        train::Trainer t(ex.network(), ex.optimizer());
+        const train::EvalResult e = t.evaluate(*ex.val_set(), 16, &stop);
+        QVERIFY(e.stopped);
+        QCOMPARE(e.samples, std::int64_t{0});
+        const train::EvalResult full = t.evaluate(*ex.val_set(), 16);
+        QVERIFY(!full.stopped);
+        QCOMPARE(full.samples, ex.val_set()->size());
+    }
+
+    void stop_while_the_experiment_loads() {
+        auto p = spiral_project(5);
+        train::StopToken stop;
+        stop.request_stop();
+        try {
+            train::Experiment ex(p, train::TrainConfig::from_json(p.train_config_json), &stop);
+            QFAIL("expected RunStopped");
+        } catch (const train::RunStopped& e) {
+            QVERIFY2(std::string(e.what()).find("stopped by the user") != std::string::npos, e.what());
+        }
+        // Without a stop request it builds as before.
+        train::StopToken go;
+        train::Experiment ex(p, train::TrainConfig::from_json(p.train_config_json), &go);
+        QVERIFY(ex.train_set()->size() > 0);
+    }
+
+    void gradcheck_stops_inside_a_layer() {
+        register_stopping_layer();
+        // spiral's fc1 → StopsOnThirdCall → the rest: fc1 is checked in full, the stop comes inside the
+        // next layer's check, which then gives no result (and nothing after it runs).
+        graph::ModelGraph g = graph::from_json(spiral_project().model_json);
+        graph::NodeId fc1, next;
+        graph::EdgeId edge;
+        for (const auto& [id, e] : g.edges())
+            if (g.node(e.from.node).name == "fc1") {
+                fc1 = e.from.node;
+                next = e.to.node;
+                edge = id;
+            }
+        QVERIFY(fc1.valid());
+        g.remove_edge(edge);
+        const graph::NodeId stopper = g.add_node("StopsOnThirdCall", "stopper");
+        g.add_edge(fc1, stopper);
+        g.add_edge(stopper, next);
+        graph::Network net = graph::compile(g, 1);
+        train::StopToken stop;
+        g_stop_on_third_call = &stop;
+        g_calls = 0;
+        train::LayerGradcheckOptions o;
+        o.gradcheck.max_elements = 8;
+        const auto results = train::check_layers(net, Tensor::randn({4, 2}), o, DType::F64, {}, &stop);
+        g_stop_on_third_call = nullptr;
+        QVERIFY(stop.stop_requested());
+        QCOMPARE(results.size(), std::size_t{1});
+        QCOMPARE(results[0].name, std::string("fc1"));
+        QVERIFY(results[0].passed);
+        QCOMPARE(g_calls, 3);  // no forward of the stopped layer ran after the request
     }
 
     void same_seed_same_history_and_weights() {
@@ -100,6 +215,62 @@ private slots:
         QCOMPARE(r.status, train::FitStatus::Diverged);
         QCOMPARE(ex.network().node_name(r.bad_node), std::string("fc2"));
         QVERIFY2(r.message.find("node 'fc2'") != std::string::npos, r.message.c_str());
+    }
+
+    void nan_parameters_after_the_last_step_stop_the_run() {
+        // One epoch of one batch: the only optimizer step is the last. An infinite lr makes
+        // every parameter non-finite, while the batch's loss and gradients were finite.
+        auto p = spiral_project(1);
+        auto cfg = train::TrainConfig::from_json(p.train_config_json);
+        cfg.val_fraction = 0.0;
+        train::Experiment ex(p, cfg);
+        optim::SGDOptions so;
+        so.lr = std::numeric_limits<double>::infinity();
+        optim::SGD sgd(ex.network().parameters(), so);
+        data::DataLoaderOptions lo;
+        lo.batch_size = ex.train_set()->size();
+        data::DataLoader loader(ex.train_set(), lo);
+        QCOMPARE(loader.num_batches(), std::int64_t{1});
+        train::Trainer trainer(ex.network(), sgd);
+        int epochs_reported = 0;
+        train::Callbacks cb;
+        cb.on_epoch = [&](const train::EpochMetrics&) { ++epochs_reported; };
+        const auto r = trainer.fit(loader, nullptr, 1, cb);
+        QCOMPARE(r.status, train::FitStatus::Diverged);
+        QVERIFY(r.bad_node.valid());
+        QCOMPARE(ex.network().node_name(r.bad_node), std::string("fc1"));  // the first layer with parameters
+        QVERIFY2(r.message.find("parameter fc1.weight") != std::string::npos, r.message.c_str());
+        QVERIFY2(r.message.find("optimizer step") != std::string::npos, r.message.c_str());
+        QCOMPARE(epochs_reported, 0);  // the diverged epoch is not reported as a finished one
+        QVERIFY(r.history.empty());
+    }
+
+    void nan_validation_loss_stops_the_run() {
+        // Finite training data, but one validation row holds a NaN (in the second batch of 256).
+        auto p = spiral_project(2);
+        auto cfg = train::TrainConfig::from_json(p.train_config_json);
+        cfg.val_fraction = 0.0;
+        cfg.normalize = false;
+        train::Experiment ex(p, cfg);
+        const std::int64_t n = 300;
+        std::vector<float> features(static_cast<std::size_t>(n) * 2, 0.5f);
+        features[2 * 260 + 1] = std::numeric_limits<float>::quiet_NaN();
+        std::vector<std::int64_t> labels(static_cast<std::size_t>(n), 1);
+        data::TensorDataset val(Tensor::from_vector(features, {n, 2}), Tensor::from_vector(labels, {n}), 3);
+        data::DataLoaderOptions lo;
+        lo.batch_size = 32;
+        data::DataLoader loader(ex.train_set(), lo);
+        train::Trainer trainer(ex.network(), ex.optimizer());
+        const auto r = trainer.fit(loader, &val, 2, {});
+        QCOMPARE(r.status, train::FitStatus::Diverged);
+        QVERIFY2(r.message.find("validation loss is not finite") != std::string::npos, r.message.c_str());
+        QVERIFY2(r.message.find("rows 256 to 299") != std::string::npos, r.message.c_str());
+        QVERIFY(r.bad_node.valid());
+        // The NaN enters with the data: the first node whose output holds it is named.
+        const std::string first = ex.network().node_name(r.bad_node);
+        QVERIFY2(r.message.find("node '" + first + "'") != std::string::npos, r.message.c_str());
+        QVERIFY(r.history.empty());
+        QVERIFY(ex.network().is_training());  // left in training mode, as fit() found it
     }
 
     void store_writes_weights_and_history() {

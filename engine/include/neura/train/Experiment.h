@@ -29,8 +29,10 @@ struct DatasetSpec {
 
 class Experiment {
 public:
-    // Throws neura::Error (bad model, dataset, config) with a message naming the cause.
-    Experiment(const project::Project& project, const TrainConfig& config);
+    // Throws neura::Error (bad model, dataset, config) with a message naming the cause. `stop` is
+    // asked between the long steps (loading the dataset, splitting and standardizing it): a stop
+    // request throws RunStopped there.
+    Experiment(const project::Project& project, const TrainConfig& config, const StopToken* stop = nullptr);
     Experiment(const Experiment&) = delete;
     Experiment& operator=(const Experiment&) = delete;
 

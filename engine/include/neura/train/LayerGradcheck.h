@@ -31,7 +31,8 @@ struct LayerGradcheckOptions {
 };
 
 // Works on `net` converted to `dtype` (normally F64); `net` is changed (it should be a copy made for
-// checking). `progress(done, total)` is called after each layer; a stop request ends early.
+// checking). `progress(done, total)` is called after each layer; a stop request ends early, within
+// the layer being checked (which then has no result).
 std::vector<LayerGradcheckResult> check_layers(graph::Network& net, const Tensor& batch_features,
                                                const LayerGradcheckOptions& opts, DType dtype = DType::F64,
                                                const std::function<void(int, int)>& progress = {},

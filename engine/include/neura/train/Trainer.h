@@ -1,7 +1,9 @@
 #pragma once
 // Trainer::fit: epochs of forward, loss, backward and optimizer steps over a DataLoader, validation
 // after each epoch, progress through plain callbacks (the engine knows nothing of Qt), a stop token
-// that also pauses, and a NaN/Inf guard that names the first node where non-finite values appeared.
+// that also pauses, and a NaN/Inf guard that names the first node where non-finite values appeared:
+// in a batch's loss or gradients, in the parameters the optimizer left after an epoch's last step, or
+// in the validation loss.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -19,7 +21,8 @@
 namespace neura::train {
 
 // Shared between the thread that trains and the one that controls it. Stop, pause and single steps
-// take effect between two batches.
+// take effect between two batches; a stop also ends validation between two of its batches, and the
+// work around a run (building an Experiment, a gradient check) at its next check.
 class StopToken {
 public:
     void request_stop();
@@ -33,14 +36,25 @@ public:
     bool wait_while_paused();
     // Whether the last wait_while_paused() let a batch through as a single step.
     bool stepped() const { return stepped_; }
+    // Whether the training thread is blocked in wait_while_paused() now: it runs nothing until a step,
+    // a resume or a stop (what "paused" shows once the batch in flight has ended).
+    bool held() const { return held_.load(); }
 
 private:
     std::atomic<bool> stop_{false};
     std::atomic<bool> paused_{false};
+    std::atomic<bool> held_{false};
     int steps_ = 0;         // granted single steps; under mutex_
     bool stepped_ = false;  // the training thread's own
     std::mutex mutex_;
     std::condition_variable cv_;
+};
+
+// Thrown by work that a stop request ended before it had anything to give (an Experiment still
+// loading its dataset, a gradient check inside a layer).
+class RunStopped : public Error {
+public:
+    explicit RunStopped(const std::string& what) : Error(what) {}
 };
 
 struct StepProgress {
@@ -88,6 +102,8 @@ struct EvalResult {
     double loss = 0.0;
     double accuracy = -1.0;
     std::int64_t samples = 0;
+    bool stopped = false;                // a stop request ended it early: the figures cover `samples` only
+    std::int64_t non_finite_row = -1;    // first row of the first batch whose loss was not finite; -1: none
 };
 
 class Trainer {
@@ -97,12 +113,15 @@ public:
 
     FitResult fit(data::DataLoader& train, const data::Dataset* val, std::int64_t epochs, const Callbacks& cb,
                   StopToken* stop = nullptr);
-    // Loss and accuracy over a whole dataset in eval mode, without gradients.
-    EvalResult evaluate(const data::Dataset& data, std::int64_t batch_size = 256);
+    // Loss and accuracy over a whole dataset in eval mode, without gradients; a stop request ends it
+    // between two batches (EvalResult::stopped).
+    EvalResult evaluate(const data::Dataset& data, std::int64_t batch_size = 256, const StopToken* stop = nullptr);
 
 private:
     // Finds the first node whose output (on `input`) or whose parameters' gradients are not finite.
     std::pair<graph::NodeId, std::string> locate_non_finite(const Tensor& input);
+    // The first parameter holding NaN or Inf, as (its node, "fc1.weight"); an invalid node when none does.
+    std::pair<graph::NodeId, std::string> non_finite_parameter() const;
 
     graph::Network& net_;
     optim::Optimizer& opt_;
