@@ -129,7 +129,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     updateActions();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+    // The children (the document, the docks) are deleted by ~QWidget, after this class is gone; a signal
+    // one emits while dying (QUndoStack::clear emits indexChanged) must not reach this half-destroyed
+    // window (UBSan found the call into a MainWindow that was only a QWidget any more).
+    for (QObject* child : findChildren<QObject*>()) QObject::disconnect(child, nullptr, this, nullptr);
+}
 
 // ---------------------------------------------------------------- setup
 

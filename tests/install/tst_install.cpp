@@ -50,6 +50,10 @@ Result run(const QString& program, const QStringList& args, const QString& confi
     env.insert("QT_QPA_PLATFORM", "offscreen");
     env.insert("XDG_CONFIG_HOME", config_home);  // keep the studio's QSettings out of the real home
     env.insert("XDG_DATA_HOME", config_home + "/data");  // and the user's plugin folder
+    // A plugin is built with the compiler NeuraStudio was built with (the SDK warns otherwise): the
+    // default one here, clang in the sanitizer build.
+    env.insert("CC", NEURA_C_COMPILER);
+    env.insert("CXX", NEURA_CXX_COMPILER);
     p.setProcessEnvironment(env);
     if (!working_dir.isEmpty()) p.setWorkingDirectory(working_dir);
     p.start(program, args);
