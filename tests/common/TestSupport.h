@@ -8,6 +8,8 @@
 #include <string>
 
 #include "neura/core/Error.h"
+#include "neura/graph/LayerRegistry.h"
+#include "neura/graph/ModelJson.h"
 #include "neura/project/Project.h"
 #include "neura/train/Experiment.h"
 
@@ -49,6 +51,43 @@ inline project::Project example_project(const QString& name) {
     }
     p.dataset_json = spec.to_json();
     project::stamp_metadata(p);
+    return p;
+}
+
+// Registers a test-only layer `type` of one input and output of the input's shape, built as Module
+// (default-constructed); nothing when the type is registered already.
+template <class Module>
+void register_test_layer(const std::string& type, const std::string& help) {
+    if (graph::LayerRegistry::instance().contains(type)) return;
+    graph::LayerDescriptor d;
+    d.type = type;
+    d.category = "Activation";
+    d.help = help;
+    d.inputs = {{"input"}};
+    d.outputs = {{"output"}};
+    d.shape = [](const graph::AttributeMap&, const std::vector<Shape>& in) { return graph::ShapeResult::ok({in.at(0)}); };
+    d.build = [](const graph::AttributeMap&, const std::vector<Shape>&, Generator&) { return std::make_shared<Module>(); };
+    graph::LayerRegistry::instance().add(std::move(d));
+}
+
+// The project with a node of `type` called `name` inserted on the edge that leaves node `after`.
+inline project::Project insert_after(project::Project p, const std::string& after, const std::string& type,
+                                     const std::string& name) {
+    graph::ModelGraph g = graph::from_json(p.model_json);
+    graph::NodeId from, next;
+    graph::EdgeId edge;
+    for (const auto& [id, e] : g.edges())
+        if (g.node(e.from.node).name == after) {
+            from = e.from.node;
+            next = e.to.node;
+            edge = id;
+        }
+    if (!edge.valid()) qFatal("no edge leaves node %s", after.c_str());
+    g.remove_edge(edge);
+    const graph::NodeId inserted = g.add_node(type, name);
+    g.add_edge(from, inserted);
+    g.add_edge(inserted, next);
+    p.model_json = graph::to_json(g);
     return p;
 }
 

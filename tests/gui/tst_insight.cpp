@@ -46,38 +46,12 @@ public:
 };
 
 void registerBrokenLayer() {
-    if (graph::LayerRegistry::instance().contains("BrokenDouble")) return;
-    graph::LayerDescriptor d;
-    d.type = "BrokenDouble";
-    d.category = "Activation";
-    d.help = "Test only: doubles its input with a wrong backward.";
-    d.inputs = {{"input"}};
-    d.outputs = {{"output"}};
-    d.shape = [](const graph::AttributeMap&, const std::vector<Shape>& in) { return graph::ShapeResult::ok({in.at(0)}); };
-    d.build = [](const graph::AttributeMap&, const std::vector<Shape>&, Generator&) {
-        return std::make_shared<BrokenDouble>();
-    };
-    graph::LayerRegistry::instance().add(std::move(d));
+    test::register_test_layer<BrokenDouble>("BrokenDouble", "Test only: doubles its input with a wrong backward.");
 }
 
 // The spiral example with a BrokenDouble between its first layer and first activation.
 project::Project brokenSpiral() {
-    project::Project p = test::example_project("spiral");
-    graph::ModelGraph g = graph::from_json(p.model_json);
-    graph::NodeId fc1, next;
-    graph::EdgeId edge;
-    for (const auto& [id, e] : g.edges())
-        if (g.node(e.from.node).name == "fc1") {
-            fc1 = e.from.node;
-            next = e.to.node;
-            edge = id;
-        }
-    g.remove_edge(edge);
-    const graph::NodeId broken = g.add_node("BrokenDouble", "broken");
-    g.add_edge(fc1, broken);
-    g.add_edge(broken, next);
-    p.model_json = graph::to_json(g);
-    return p;
+    return test::insert_after(test::example_project("spiral"), "fc1", "BrokenDouble", "broken");
 }
 
 using TestWindow = neura::test::QuietWindow;

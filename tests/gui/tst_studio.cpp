@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "app/MainWindow.h"
+#include "common/TestSupport.h"
 #include "dialogs/PluginsDialog.h"
 #include "gui/QuietWindow.h"
 #include "document/GraphDocument.h"
@@ -118,37 +119,13 @@ public:
 };
 
 void registerLatchLayer() {
-    if (graph::LayerRegistry::instance().contains("Latch")) return;
-    graph::LayerDescriptor d;
-    d.type = "Latch";
-    d.category = "Activation";
-    d.help = "Test only: the identity, after waiting at the test's gate.";
-    d.inputs = {{"input"}};
-    d.outputs = {{"output"}};
-    d.shape = [](const graph::AttributeMap&, const std::vector<Shape>& in) { return graph::ShapeResult::ok({in.at(0)}); };
-    d.build = [](const graph::AttributeMap&, const std::vector<Shape>&, Generator&) { return std::make_shared<Latch>(); };
-    graph::LayerRegistry::instance().add(std::move(d));
+    test::register_test_layer<Latch>("Latch", "Test only: the identity, after waiting at the test's gate.");
 }
 
 // The spiral project with a Latch after fc1.
 project::Project latchedSpiral() {
     registerLatchLayer();
-    project::Project p = spiralProject();
-    graph::ModelGraph g = graph::from_json(p.model_json);
-    graph::NodeId fc1, next;
-    graph::EdgeId edge;
-    for (const auto& [id, e] : g.edges())
-        if (g.node(e.from.node).name == "fc1") {
-            fc1 = e.from.node;
-            next = e.to.node;
-            edge = id;
-        }
-    g.remove_edge(edge);
-    const graph::NodeId latch = g.add_node("Latch", "latch");
-    g.add_edge(fc1, latch);
-    g.add_edge(latch, next);
-    p.model_json = graph::to_json(g);
-    return p;
+    return test::insert_after(spiralProject(), "fc1", "Latch", "latch");
 }
 
 PluginsDialog* openPluginsDialog(MainWindow& win) {

@@ -3,6 +3,8 @@
 // optimizer step, the validation loss), determinism, storing runs.
 #include <QtTest>
 
+#include "common/TestSupport.h"
+
 #include <atomic>
 #include <cmath>
 #include <fstream>
@@ -54,18 +56,8 @@ public:
 };
 
 void register_stopping_layer() {
-    if (graph::LayerRegistry::instance().contains("StopsOnThirdCall")) return;
-    graph::LayerDescriptor d;
-    d.type = "StopsOnThirdCall";
-    d.category = "Activation";
-    d.help = "Test only: the identity; asks the test's stop token to stop on its third forward.";
-    d.inputs = {{"input"}};
-    d.outputs = {{"output"}};
-    d.shape = [](const graph::AttributeMap&, const std::vector<Shape>& in) { return graph::ShapeResult::ok({in.at(0)}); };
-    d.build = [](const graph::AttributeMap&, const std::vector<Shape>&, Generator&) {
-        return std::make_shared<StopsOnThirdCall>();
-    };
-    graph::LayerRegistry::instance().add(std::move(d));
+    test::register_test_layer<StopsOnThirdCall>(
+        "StopsOnThirdCall", "Test only: the identity; asks the test's stop token to stop on its third forward.");
 }
 
 }  // namespace
