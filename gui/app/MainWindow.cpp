@@ -134,6 +134,7 @@ MainWindow::~MainWindow() {
     // one emits while dying (QUndoStack::clear emits indexChanged) must not reach this half-destroyed
     // window (UBSan found the call into a MainWindow that was only a QWidget any more).
     for (QObject* child : findChildren<QObject*>()) QObject::disconnect(child, nullptr, this, nullptr);
+    QObject::disconnect(doc_->undoStack(), nullptr, this, nullptr);  // a member of the document, not a child
 }
 
 // ---------------------------------------------------------------- setup

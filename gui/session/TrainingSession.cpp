@@ -1,5 +1,6 @@
 #include "session/TrainingSession.h"
 
+#include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QThread>
 #include <algorithm>
@@ -45,6 +46,22 @@ Extent extent_of(const data::Dataset& d, const train::StopToken& stop) {
     if (d.size() == 0) return {};
     const double px = std::max(1e-6, (e.x1 - e.x0) * 0.1), py = std::max(1e-6, (e.y1 - e.y0) * 0.1);
     return {e.x0 - px, e.x1 + px, e.y0 - py, e.y1 + py};
+}
+
+// Threads of abandoned runs that outlived their session (a running QThread cannot be deleted): freed
+// when the application object goes, if they have ended by then.
+std::vector<QThread*>& orphans() {
+    static std::vector<QThread*> threads;
+    return threads;
+}
+
+void reapOrphans() {
+    std::erase_if(orphans(), [](QThread* t) {
+        if (!t->isFinished()) return false;
+        t->wait();
+        delete t;
+        return true;
+    });
 }
 
 }  // namespace
@@ -314,8 +331,15 @@ TrainingSession::~TrainingSession() {
     if (wait(kDestroyWaitMs)) joinWorker();
     else abandon();
     reapAbandoned();
-    // Threads of abandoned runs that still run are left to end on their own: deleting a running
-    // QThread aborts the program. Their objects are not freed (the program is usually exiting).
+    // Threads of abandoned runs that still run are left to end on their own (deleting a running QThread
+    // aborts the program); the application frees them at its end if they have ended by then.
+    static const bool registered = [] {
+        qAddPostRoutine(reapOrphans);
+        return true;
+    }();
+    (void)registered;
+    orphans().insert(orphans().end(), abandoned_.begin(), abandoned_.end());
+    abandoned_.clear();
 }
 
 bool TrainingSession::start(const project::Project& project, const train::TrainConfig& config) {
