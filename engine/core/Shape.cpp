@@ -25,11 +25,15 @@ std::int64_t shape_numel(const Shape& s) {
 }
 
 Shape contiguous_strides(const Shape& s) {
+    // A shape with a zero size holds no element whatever its other sizes, but its strides must still
+    // fit (fuzzing found [0, 2^40, 2^40] from a file): an error, never a wrapped stride.
     Shape st(s.size());
     std::int64_t acc = 1;
     for (std::size_t i = s.size(); i-- > 0;) {
         st[i] = acc;
-        acc *= std::max<std::int64_t>(s[i], 1);
+        if (i > 0)
+            NEURA_CHECK(!__builtin_mul_overflow(acc, std::max<std::int64_t>(s[i], 1), &acc), "the shape ", shape_str(s),
+                        " has strides past 2^63");
     }
     return st;
 }

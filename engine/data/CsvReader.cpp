@@ -10,6 +10,8 @@ namespace neura::data {
 
 namespace {
 
+constexpr std::int64_t kMaxClasses = std::int64_t{1} << 20;  // integer labels 0 .. 1,048,575
+
 using internal::where;
 
 struct Row {
@@ -174,6 +176,9 @@ CsvData parse_csv(std::string_view text, const std::string& source_name, const C
             const auto y = internal::parse_integer(label_cell(row));
             NEURA_CHECK(y && *y >= 0, where(src, row.line), label_where, ": label '", label_cell(row),
                         "' is not a class index (an integer >= 0)");
+            // Integer labels make max + 1 classes: a file must not claim more than a model can have.
+            NEURA_CHECK(*y < kMaxClasses, where(src, row.line), label_where, ": label ", *y,
+                        " would make more than ", kMaxClasses, " classes; read the labels as class names instead");
             t[r] = *y;
             max_label = std::max(max_label, *y);
         }

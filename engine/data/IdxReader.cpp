@@ -115,6 +115,11 @@ IdxArray read_idx(const std::filesystem::path& path) {
 
     const unsigned char* v = p + header;
     const auto n = static_cast<std::int64_t>(count);
+    try {
+        (void)contiguous_strides(dims);  // sizes with a zero among them hold nothing, but must index
+    } catch (const Error& e) {
+        throw Error(detail::concat(name, ": IDX sizes ", shape_str(dims), ": ", e.what()));
+    }
     switch (out.type) {
         case IdxType::Float32: {
             out.data = Tensor::empty(dims, DType::F32);

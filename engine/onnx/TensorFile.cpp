@@ -60,7 +60,12 @@ Tensor take(const ::onnx::TensorProto& p, const Field& field, const Shape& dims,
         NEURA_CHECK(field.size() == count, what, ": holds ", field.size(), " values, the shape ", shape_str(dims),
                     " needs ", count, " (truncated file?)");
     }
-    Tensor t = Tensor::empty(dims, dtype);
+    Tensor t;
+    try {
+        t = Tensor::empty(dims, dtype);
+    } catch (const Error& e) {  // a zero among huge sizes: no data, but strides past 2^63
+        throw Error(concat(what, ": ", e.what()));
+    }
     if (count == 0) return t;
     using Out = std::conditional_t<std::is_same_v<T, std::int32_t>, std::int64_t, T>;
     Out* out = t.data<Out>();

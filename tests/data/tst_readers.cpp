@@ -134,6 +134,18 @@ private slots:
         QCOMPARE(n.dataset->labels(), (std::vector<std::int64_t>{0, 1, 0}));
     }
 
+    void csvIntegerLabelsCannotClaimMillionsOfClasses() {
+        // Integer labels make max + 1 classes: one label of 10^12 asked for 10^12 class names (found by
+        // fuzz_csv as an out-of-memory).
+        QTemporaryDir dir;
+        const QString e = error_of([&] { read_csv(write_file(dir, "big.csv", "x,label\n1,0\n2,1000000000000\n")); });
+        QVERIFY2(e.contains("big.csv:3") && e.contains("label 1000000000000 would make more than 1048576 classes"),
+                 qPrintable(e));
+        // The largest allowed label still reads, with that many classes.
+        const CsvData ok = read_csv(write_file(dir, "ok.csv", "x,label\n1,0\n2,1048575\n"));
+        QCOMPARE(ok.dataset->num_classes(), std::int64_t{1} << 20);
+    }
+
     void csvErrorsNameFileAndLine() {
         QTemporaryDir dir;
         const auto bad = write_file(dir, "bad.csv", "a,b,label\n1,2,x\n3,oops,y\n");
@@ -238,6 +250,12 @@ private slots:
             read_idx(write_file(dir, "overflow", QByteArray("\x00\x00\x08\x03\x00\x00\x02\x00\x80\x00\x00\x00\x01\x00\x00\x00", 16)));
         });
         QVERIFY2(e.contains("overflow") && e.contains("[512, 2147483648, 16777216]") && e.contains("multiply past 2^64"),
+                 qPrintable(e));
+        // A zero among sizes whose strides pass 2^63: no data, but no tensor either (found by fuzz_idx).
+        e = error_of([&] {
+            read_idx(write_file(dir, "strides", QByteArray("\x00\x00\x08\x04\x00\x00\x00\x00\x80\x00\x00\x00\x80\x00\x00\x00\x80\x00\x00\x00", 20)));
+        });
+        QVERIFY2(e.contains("strides") && e.contains("[0, 2147483648, 2147483648, 2147483648]") && e.contains("past 2^63"),
                  qPrintable(e));
         // A plain file whose header claims more than it holds is refused before its data are read.
         e = error_of([&] { read_idx(write_file(dir, "claims", QByteArray("\x00\x00\x08\x02\x00\x01\x00\x00\x00\x01\x00\x00\x05", 13))); });

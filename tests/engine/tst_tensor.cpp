@@ -178,6 +178,21 @@ private slots:
         QVERIFY2(msg.contains("float32"), qPrintable(msg));
     }
 
+    void sizes_that_overflow_are_errors() {
+        // Sizes come from files: a product past 2^63 elements, bytes or strides is an error, never a
+        // wrapped count (the last one found by fuzzing: [0, 2^40, 2^40] holds nothing yet cannot index).
+        const std::int64_t big = std::int64_t{1} << 40;
+        QString msg = error_of([&] { shape_numel({big, big}); });
+        QVERIFY2(msg.contains("[1099511627776, 1099511627776]") && msg.contains("more elements than a 64-bit count"),
+                 qPrintable(msg));
+        msg = error_of([&] { Tensor::empty({std::int64_t{1} << 31, std::int64_t{1} << 31}, DType::F64); });
+        QVERIFY2(msg.contains("needs more bytes than a 64-bit size holds"), qPrintable(msg));
+        msg = error_of([&] { Tensor::empty({0, big, big}); });
+        QVERIFY2(msg.contains("has strides past 2^63"), qPrintable(msg));
+        QCOMPARE(shape_numel({0, big, big}), std::int64_t{0});
+        QCOMPARE(Tensor::empty({0, 1 << 20, 1 << 20}).numel(), std::int64_t{0});  // fits: an empty tensor
+    }
+
     void printing() {
         std::ostringstream os;
         os << Tensor::from_vector(std::vector<double>{1, 2, 3, 4}, {2, 2}, DType::F64);

@@ -21,7 +21,7 @@ struct CsvOptions {
     // The label column: a header name, or a 0-based index (negative counts from the end: -1 is the
     // last). Empty means the last column.
     std::string label_column;
-    // Integer: labels are class indices ≥ 0, kept as they are (num_classes = max + 1).
+    // Integer: labels are class indices ≥ 0 (below 2^20), kept as they are (num_classes = max + 1).
     // Names: labels are class names, mapped to 0, 1, … in sorted order (even when they look numeric).
     // Auto: Integer when every label is a non-negative integer, else Names.
     // Regression: the label column is a numeric F32 target ([N, 1]).
