@@ -1016,13 +1016,13 @@ bool MainWindow::startTraining(bool paused) {
     if (session_->isRunning()) return false;
     // A dataset edit still waiting for its debounce lands in the project before the run copies it.
     datasetPanel_->commitPendingEdit();
-    // A node whose plugin is not loaded cannot be built: say which plugin, before a run starts.
-    QStringList missing;
+    // A model with errors (a node whose plugin is not loaded, a model over the budget, ...) cannot be
+    // built: say why before a run starts, with the Issues dock's words.
+    QStringList errors;
     for (const auto& d : doc_->diagnostics())
-        if (d.severity == graph::Severity::Error && d.message.rfind("needs plugin ", 0) == 0)
-            missing << QString::fromStdString(graph::describe(doc_->graph(), d));
-    if (!missing.isEmpty()) {
-        reportError(tr("Cannot train"), missing.join(QLatin1Char('\n')));
+        if (d.severity == graph::Severity::Error) errors << QString::fromStdString(graph::describe(doc_->graph(), d));
+    if (!errors.isEmpty()) {
+        reportError(tr("Cannot train"), errors.join(QLatin1Char('\n')));
         return false;
     }
     // Everything the run needs goes into one copy: the model as drawn, the setup, the dataset.

@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <QTemporaryFile>
 
 #include "neura/backend/Cuda.h"
 
@@ -226,6 +227,25 @@ private slots:
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains(bomb) && r.err.contains("multiply past 2^64"), qPrintable(r.err));
         QVERIFY(!QFile::exists(out));
+
+        // A gzip bomb: a header declaring 4 labels, then 8 MiB of zeros, in a file of a few KiB.
+        {
+            QTemporaryFile raw;
+            QVERIFY(raw.open());
+            raw.write(QByteArray("\x00\x00\x08\x01\x00\x00\x00\x04", 8) + QByteArray(8 << 20, '\0'));
+            raw.close();
+            const QString gz = dir.filePath("bomb-idx1-ubyte.gz");
+            QProcess gzip;
+            gzip.setStandardOutputFile(gz);
+            gzip.start("gzip", {"-9", "-c", raw.fileName()});
+            QVERIFY(gzip.waitForFinished(60000) && gzip.exitCode() == 0);
+            QVERIFY(QFileInfo(gz).size() < 64 * 1024);
+            r = run_neura({"create", out, "--model", kSrc + "moons.model.json", "--dataset",
+                           "idx,images=" + gz + ",labels=" + labels});
+            QCOMPARE(r.code, 1);
+            QVERIFY2(r.err.contains(gz) && r.err.contains("decompresses to more"), qPrintable(r.err));
+            QVERIFY(!QFile::exists(out));
+        }
 
         // A model that asks for 38e9 parameters: refused by the budget before anything is allocated.
         QJsonArray nodes = model["nodes"].toArray();
