@@ -4,8 +4,12 @@
 #   tools/sanitize.sh asan   AddressSanitizer + UndefinedBehaviorSanitizer: everything, the studio
 #                            included; every CTest test, then each libFuzzer target (tests/fuzz) for
 #                            NEURA_FUZZ_SECONDS (default 60) from its committed seeds
-#   tools/sanitize.sh tsan   ThreadSanitizer: the threaded code's tests (training, the studio's
-#                            training session, insight captures, the data loader's workers)
+#   tools/sanitize.sh tsan   ThreadSanitizer: the engine's threaded code (the training thread and its
+#                            stop/pause/step token, insight captures, the data loader's prefetch
+#                            workers). The studio's session tests are not in it: their hand-offs are
+#                            Qt's queued signals, which synchronize inside libQt6Core, not built with
+#                            TSan, so every signal argument reads as a race (seen: 27 reports in
+#                            gui.training); they need a TSan-built Qt.
 #   tools/sanitize.sh        both
 # NEURA_SANITIZE_JOBS sets the build's parallel jobs (default: the number of cores).
 set -euo pipefail
@@ -53,17 +57,16 @@ for pass in "${passes[@]}"; do
       echo "   ASan + UBSan pass: $(( $(date +%s) - t0 )) s"
       ;;
     tsan)
-      echo "== ThreadSanitizer (build-tsan: the threaded code and its tests)"
+      echo "== ThreadSanitizer (build-tsan: the engine's threaded code and its tests)"
       t0=$(date +%s)
-      cmake -S . -B build-tsan "${common[@]}" -DNEURA_TSAN=ON > build-tsan.configure.log
-      tests=(train_tst_trainer train_tst_insight data_tst_dataloader gui_tst_training gui_tst_insight
-             gui_tst_gradcheck_panel)
+      cmake -S . -B build-tsan "${common[@]}" -DNEURA_TSAN=ON -DNEURA_BUILD_GUI=OFF > build-tsan.configure.log
+      tests=(train_tst_trainer train_tst_insight data_tst_dataloader)
       cmake --build build-tsan -j"$jobs" --target neura "${tests[@]}"
       t1=$(date +%s)
       echo "   built in $((t1 - t0)) s"
       export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
       (cd build-tsan && ctest --output-on-failure -j"$jobs" \
-         -R '^(train\.trainer|train\.insight|data\.dataloader|gui\.training|gui\.insight|gui\.gradcheck_panel)$')
+         -R '^(train\.trainer|train\.insight|data\.dataloader)$')
       echo "   ThreadSanitizer pass: $(( $(date +%s) - t0 )) s"
       ;;
     *) echo "usage: tools/sanitize.sh [asan] [tsan]" >&2; exit 2 ;;
