@@ -4,12 +4,11 @@
 #   tools/sanitize.sh asan   AddressSanitizer + UndefinedBehaviorSanitizer: everything, the studio
 #                            included; every CTest test, then each libFuzzer target (tests/fuzz) for
 #                            NEURA_FUZZ_SECONDS (default 60) from its committed seeds
-#   tools/sanitize.sh tsan   ThreadSanitizer: the engine's threaded code (the training thread and its
-#                            stop/pause/step token, insight captures, the data loader's prefetch
-#                            workers). The studio's session tests are not in it: their hand-offs are
-#                            Qt's queued signals, which synchronize inside libQt6Core, not built with
-#                            TSan, so every signal argument reads as a race (seen: 27 reports in
-#                            gui.training); they need a TSan-built Qt.
+#   tools/sanitize.sh tsan   ThreadSanitizer: the threaded code's tests (the training thread and its
+#                            stop/pause/step token, the studio's training session and background jobs,
+#                            insight captures, the data loader's prefetch workers). Qt is not built with
+#                            TSan, so worker results reach the GUI thread through gui/session/Mailbox (a
+#                            std::mutex queue TSan sees), never as queued-signal arguments.
 #   tools/sanitize.sh        both
 # NEURA_SANITIZE_JOBS sets the build's parallel jobs (default: the number of cores).
 set -euo pipefail
@@ -57,16 +56,17 @@ for pass in "${passes[@]}"; do
       echo "   ASan + UBSan pass: $(( $(date +%s) - t0 )) s"
       ;;
     tsan)
-      echo "== ThreadSanitizer (build-tsan: the engine's threaded code and its tests)"
+      echo "== ThreadSanitizer (build-tsan: the threaded code and its tests)"
       t0=$(date +%s)
-      cmake -S . -B build-tsan "${common[@]}" -DNEURA_TSAN=ON -DNEURA_BUILD_GUI=OFF > build-tsan.configure.log
-      tests=(train_tst_trainer train_tst_insight data_tst_dataloader)
+      cmake -S . -B build-tsan "${common[@]}" -DNEURA_TSAN=ON -DNEURA_BUILD_GUI=ON > build-tsan.configure.log
+      tests=(train_tst_trainer train_tst_insight data_tst_dataloader gui_tst_training gui_tst_insight gui_tst_studio
+             gui_tst_gradcheck_panel)
       cmake --build build-tsan -j"$jobs" --target neura "${tests[@]}"
       t1=$(date +%s)
       echo "   built in $((t1 - t0)) s"
       export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
       (cd build-tsan && ctest --output-on-failure -j"$jobs" \
-         -R '^(train\.trainer|train\.insight|data\.dataloader)$')
+         -R '^(train\.trainer|train\.insight|data\.dataloader|gui\.training|gui\.insight|gui\.studio|gui\.gradcheck_panel)$')
       echo "   ThreadSanitizer pass: $(( $(date +%s) - t0 )) s"
       ;;
     *) echo "usage: tools/sanitize.sh [asan] [tsan]" >&2; exit 2 ;;

@@ -877,11 +877,11 @@ void MainWindow::closeEvent(QCloseEvent* e) {
             return;
         }
         // Stop between two batches, join the worker, and take the run's result now (its finished()
-        // is queued on the session) so the question about saving covers the trained weights. A run
+        // waits in the session's mailbox) so the question about saving covers the trained weights. A run
         // that does not stop in time is abandoned: the window closes without its result.
         session_->stop();
         if (session_->wait(closeWaitMs_)) {
-            QCoreApplication::sendPostedEvents(session_, QEvent::MetaCall);
+            session_->deliverPending();
         } else {
             session_->abandon();
             doc_->setReadOnly(false);

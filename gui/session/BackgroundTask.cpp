@@ -1,6 +1,5 @@
 #include "session/BackgroundTask.h"
 
-#include <QMetaObject>
 #include <chrono>
 
 namespace neura::gui {
@@ -19,16 +18,17 @@ int census = 0;  // under census_mutex()
 
 }  // namespace
 
+
 BackgroundTask::Counted::Counted() {
     std::lock_guard lock(census_mutex());
     ++census;
 }
 
 BackgroundTask::Counted::~Counted() {
-    {
-        std::lock_guard lock(census_mutex());
-        --census;
-    }
+    // Notified under the lock: waitForAll() cannot return (and the program exit and destroy the
+    // condition variable) while this thread still uses it (ThreadSanitizer saw that race at exit).
+    std::lock_guard lock(census_mutex());
+    --census;
     census_cv().notify_all();
 }
 
@@ -46,10 +46,10 @@ void BackgroundTask::Job::post(std::function<void()> fn) {
     std::lock_guard lock(mutex_);
     // Posted while holding the lock: abandon() takes it before the receiver may go, and the events
     // already queued go with the receiver (QObject's destructor drops them).
-    if (receiver_) QMetaObject::invokeMethod(receiver_, std::move(fn), Qt::QueuedConnection);
+    if (mailbox_) mailbox_->put(std::move(fn));
 }
 
-BackgroundTask::BackgroundTask(QObject* receiver) : receiver_(receiver) {}
+BackgroundTask::BackgroundTask(QObject* receiver) : mailbox_(receiver) {}
 
 BackgroundTask::~BackgroundTask() {
     if (!thread_.joinable()) return;
@@ -61,7 +61,7 @@ BackgroundTask::~BackgroundTask() {
 bool BackgroundTask::start(std::function<void(Job&)> job) {
     if (thread_.joinable()) return false;
     job_ = std::make_shared<Job>();
-    job_->receiver_ = receiver_;
+    job_->mailbox_ = &mailbox_;
     // Counted from here (the owner's thread) until the thread's function object is destroyed.
     auto counted = std::make_shared<Counted>();
     thread_ = std::thread([j = job_, counted, job = std::move(job)]() mutable {
@@ -103,7 +103,7 @@ void BackgroundTask::abandon() {
     job_->stop_.request_stop();
     {
         std::lock_guard lock(job_->mutex_);
-        job_->receiver_ = nullptr;
+        job_->mailbox_ = nullptr;
     }
     if (thread_.joinable()) thread_.detach();
     job_.reset();

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "neura/train/Trainer.h"
+#include "session/Mailbox.h"
 
 namespace neura::gui {
 
@@ -30,7 +31,7 @@ public:
         train::StopToken stop_;
         std::mutex mutex_;
         std::condition_variable done_cv_;
-        QObject* receiver_ = nullptr;  // null once abandoned; under mutex_
+        const Mailbox* mailbox_ = nullptr;  // the owner's; null once abandoned; under mutex_
         bool done_ = false;            // under mutex_
     };
 
@@ -71,7 +72,7 @@ public:
     };
 
 private:
-    QObject* receiver_;
+    Mailbox mailbox_;  // what the job posts waits there for the owner's thread
     std::shared_ptr<Job> job_;
     std::thread thread_;
 };

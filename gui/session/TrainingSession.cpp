@@ -98,8 +98,13 @@ public slots:
             emit failedRun(QStringLiteral("training failed with an unknown error"));
         }
         counted_.reset();
+        returned_.store(true, std::memory_order_release);  // everything above happens before joinWorker
         thread()->quit();  // the run is over: the thread ends on its own, so wait() needs no event loop
     }
+
+    // Set as run() returns. QThread::wait() synchronizes inside Qt, where ThreadSanitizer cannot see
+    // it; reading this after wait() is the same order, stated in code it can see.
+    bool hasReturned() const { return returned_.load(std::memory_order_acquire); }
 
 signals:
     void started(qint64 trainSamples, qint64 valSamples, qint64 stepsPerEpoch, qint64 epochs);
@@ -308,6 +313,7 @@ private:
     TrainingSession::Options options_;
     std::shared_ptr<train::StopToken> token_;
     std::unique_ptr<BackgroundTask::Counted> counted_;  // from the session's start() to the run's end
+    std::atomic<bool> returned_{false};
     Extent extent_;
 };
 
@@ -358,43 +364,64 @@ bool TrainingSession::start(const project::Project& project, const train::TrainC
     worker_ = new TrainingWorker(project, config, options, token_);
     requests_ = worker_->requests;
     worker_->moveToThread(thread_);
-    // The worker is deleted on its own thread as the thread ends (Qt's worker-object pattern).
-    connect(thread_, &QThread::finished, worker_, &QObject::deleteLater);
-    // Worker → session connections are queued (the session lives on the GUI thread). Each relay checks
-    // that its run is still the session's: an abandoned run's queued signals are dropped.
-    connect(worker_, &TrainingWorker::started, this, [this, run](qint64 a, qint64 b, qint64 c, qint64 d) {
-        if (run == run_) emit started(a, b, c, d);
-    });
-    connect(worker_, &TrainingWorker::stepProgress, this, [this, run](const TrainingProgress& p) {
-        if (run == run_) emit stepProgress(p);
-    });
-    connect(worker_, &TrainingWorker::epochFinished, this, [this, run](const train::EpochMetrics& m) {
-        if (run == run_) emit epochFinished(m);
-    });
-    connect(worker_, &TrainingWorker::boundaryUpdated, this, [this, run](const BoundaryGridPtr& g) {
-        if (run == run_) emit boundaryUpdated(g);
-    });
-    connect(worker_, &TrainingWorker::weightsSnapshot, this, [this, run](const WeightsPtr& w) {
-        if (run == run_) emit weightsSnapshot(w);
-    });
-    connect(worker_, &TrainingWorker::captured, this, [this, run](const train::CapturePtr& c) {
-        if (run == run_) emit captured(c);
-    });
-    connect(worker_, &TrainingWorker::finishedRun, this, [this, run](const TrainingResult& r) {
-        if (run != run_) return;
-        joinWorker();
-        setState(State::Idle);
-        if (r.status == train::FitStatus::Diverged) emit diverged(r.message, r.badNode);
-        emit finished(r);
-    });
-    connect(worker_, &TrainingWorker::failedRun, this, [this, run](const QString& message) {
-        if (run != run_) return;
-        joinWorker();
-        setState(State::Idle);
-        emit failed(message);
-    });
+    // The worker is deleted here once its thread has ended (joinWorker), or by its own thread when the run
+    // is abandoned (abandon).
+    // Worker → session: each signal is taken on the worker's thread (a direct connection) and put, with
+    // copies of its arguments, into the session's mailbox, which runs the relay on this thread (the
+    // hand-off is a std::mutex ThreadSanitizer sees, not Qt's queued-signal machinery). Each relay checks
+    // that its run is still the session's: an abandoned run's messages are dropped.
+    const Mailbox box = mailbox_;
+    connect(worker_, &TrainingWorker::started, worker_, [this, box, run](qint64 a, qint64 b, qint64 c, qint64 d) {
+        box.put([this, run, a, b, c, d] {
+            if (run == run_) emit started(a, b, c, d);
+        });
+    }, Qt::DirectConnection);
+    connect(worker_, &TrainingWorker::stepProgress, worker_, [this, box, run](const TrainingProgress& p) {
+        box.put([this, run, p] {
+            if (run == run_) emit stepProgress(p);
+        });
+    }, Qt::DirectConnection);
+    connect(worker_, &TrainingWorker::epochFinished, worker_, [this, box, run](const train::EpochMetrics& m) {
+        box.put([this, run, m] {
+            if (run == run_) emit epochFinished(m);
+        });
+    }, Qt::DirectConnection);
+    connect(worker_, &TrainingWorker::boundaryUpdated, worker_, [this, box, run](const BoundaryGridPtr& g) {
+        box.put([this, run, g] {
+            if (run == run_) emit boundaryUpdated(g);
+        });
+    }, Qt::DirectConnection);
+    connect(worker_, &TrainingWorker::weightsSnapshot, worker_, [this, box, run](const WeightsPtr& w) {
+        box.put([this, run, w] {
+            if (run == run_) emit weightsSnapshot(w);
+        });
+    }, Qt::DirectConnection);
+    connect(worker_, &TrainingWorker::captured, worker_, [this, box, run](const train::CapturePtr& c) {
+        box.put([this, run, c] {
+            if (run == run_) emit captured(c);
+        });
+    }, Qt::DirectConnection);
+    connect(worker_, &TrainingWorker::finishedRun, worker_, [this, box, run](const TrainingResult& r) {
+        box.put([this, run, r] {
+            if (run != run_) return;
+            joinWorker();
+            setState(State::Idle);
+            if (r.status == train::FitStatus::Diverged) emit diverged(r.message, r.badNode);
+            emit finished(r);
+        });
+    }, Qt::DirectConnection);
+    connect(worker_, &TrainingWorker::failedRun, worker_, [this, box, run](const QString& message) {
+        box.put([this, run, message] {
+            if (run != run_) return;
+            joinWorker();
+            setState(State::Idle);
+            emit failed(message);
+        });
+    }, Qt::DirectConnection);
+    // run() starts on the new thread itself, connected before the thread exists: all the worker's setup
+    // happens before it, as ThreadSanitizer can see (a queued call posted after start() it cannot).
+    connect(thread_, &QThread::started, worker_, &TrainingWorker::run);
     thread_->start();
-    QMetaObject::invokeMethod(worker_, &TrainingWorker::run, Qt::QueuedConnection);
     setState(options.startPaused ? State::Paused : State::Running);
     return true;
 }
@@ -408,7 +435,9 @@ void TrainingSession::abandon() {
     if (!thread_) return;
     token_->request_stop();
     ++run_;  // what the abandoned run still sends is dropped by the relays
-    QObject::disconnect(worker_, nullptr, this, nullptr);
+    QObject::disconnect(worker_, nullptr, worker_, nullptr);  // its signals no longer reach the mailbox
+    // The worker goes with its thread's end (Qt's worker-object pattern): nobody here waits for it.
+    connect(thread_, &QThread::finished, worker_, &QObject::deleteLater);
     abandoned_.push_back(thread_);  // it quits when its run returns; deleted once it has ended
     thread_ = nullptr;
     worker_ = nullptr;
@@ -428,7 +457,9 @@ void TrainingSession::joinWorker() {
     if (!thread_) return;
     thread_->quit();  // the worker's run() returns first: quit takes effect once its slot is done
     thread_->wait();
-    delete thread_;   // finished: its worker went with it (deleteLater on finished)
+    (void)worker_->hasReturned();  // pairs with run()'s release: the run's writes are seen from here on
+    delete worker_;   // its thread has ended: it processes no event any more
+    delete thread_;
     thread_ = nullptr;
     worker_ = nullptr;
 }

@@ -14,6 +14,7 @@
 #include "neura/train/Insight.h"
 #include "neura/train/TrainConfig.h"
 #include "neura/train/Trainer.h"
+#include "session/Mailbox.h"
 
 class QThread;
 
@@ -98,6 +99,9 @@ public:
     // Blocks until the worker thread has ended (or `ms` passed; -1 waits forever). The terminal signal
     // is still delivered by the event loop afterwards.
     bool wait(int ms = -1);
+    // Delivers what the worker has sent so far (its terminal signal too, after wait()) now, without
+    // waiting for the event loop.
+    void deliverPending() { mailbox_.deliverNow(); }
     // Lets go of a run that does not end: it is told to stop, and whatever it still sends is dropped;
     // its thread ends on its own (BackgroundTask::running() counts it until then). The session is Idle
     // at once, with no finished() or failed() for that run.
@@ -146,6 +150,7 @@ private:
     std::shared_ptr<train::StopToken> token_;
     std::shared_ptr<TrainingRequests> requests_;
     State state_ = State::Idle;
+    Mailbox mailbox_{this};  // the worker's signals reach this thread through it
 };
 
 }  // namespace neura::gui

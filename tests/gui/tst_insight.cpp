@@ -163,7 +163,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(captured.count(), 1, 60000);
         // Then it waits: blocked in the pause, with the step's signals queued, it runs nothing more.
         QTRY_VERIFY_WITH_TIMEOUT(session->isHeld(), 60000);
-        QCoreApplication::sendPostedEvents(session, QEvent::MetaCall);
+        session->deliverPending();
         QCOMPARE(captured.count(), 1);
         QCOMPARE(progress.count(), 1);
         auto first = captured.last().at(0).value<train::CapturePtr>();

@@ -201,7 +201,7 @@ void TestTraining::pausesAndResumes() {
     QVERIFY(session.isPaused());
     // The batch in flight ends and the worker blocks in the pause; its signals are queued by then.
     QTRY_VERIFY_WITH_TIMEOUT(session.isHeld(), 60000);
-    QCoreApplication::sendPostedEvents(&session, QEvent::MetaCall);
+    session.deliverPending();
     const auto before = progress.count();
     const auto stepBefore = progress.last().at(0).value<TrainingProgress>().globalStep;
     // This wait proves that nothing happens: no batch runs while paused.
