@@ -42,7 +42,8 @@ for pass in "${passes[@]}"; do
     asan)
       echo "== ASan + UBSan (build-asan: everything, the studio included, and the fuzzers)"
       t0=$(date +%s)
-      cmake -S . -B build-asan "${common[@]}" -DNEURA_SANITIZE=ON -DNEURA_FUZZ=ON > build-asan.configure.log
+      mkdir -p build-asan
+      cmake -S . -B build-asan "${common[@]}" -DNEURA_SANITIZE=ON -DNEURA_FUZZ=ON > build-asan/configure.log
       cmake --build build-asan -j"$jobs"
       t1=$(date +%s)
       echo "   built in $((t1 - t0)) s"
@@ -58,7 +59,8 @@ for pass in "${passes[@]}"; do
     tsan)
       echo "== ThreadSanitizer (build-tsan: the threaded code and its tests)"
       t0=$(date +%s)
-      cmake -S . -B build-tsan "${common[@]}" -DNEURA_TSAN=ON -DNEURA_BUILD_GUI=ON > build-tsan.configure.log
+      mkdir -p build-tsan
+      cmake -S . -B build-tsan "${common[@]}" -DNEURA_TSAN=ON -DNEURA_BUILD_GUI=ON > build-tsan/configure.log
       tests=(train_tst_trainer train_tst_insight data_tst_dataloader gui_tst_training gui_tst_insight gui_tst_studio
              gui_tst_gradcheck_panel)
       cmake --build build-tsan -j"$jobs" --target neura "${tests[@]}"
