@@ -115,26 +115,28 @@ IdxArray read_idx(const std::filesystem::path& path) {
 
     const unsigned char* v = p + header;
     const auto n = static_cast<std::int64_t>(count);
+    // Sizes with a zero among them hold nothing but must still index (strides within 2^63): the
+    // tensor's own checks say so, with the file's name in front.
+    const DType dtype = out.type == IdxType::Float32   ? DType::F32
+                        : out.type == IdxType::Float64 ? DType::F64
+                                                       : DType::I64;
     try {
-        (void)contiguous_strides(dims);  // sizes with a zero among them hold nothing, but must index
+        out.data = Tensor::empty(dims, dtype);
     } catch (const Error& e) {
         throw Error(detail::concat(name, ": IDX sizes ", shape_str(dims), ": ", e.what()));
     }
     switch (out.type) {
         case IdxType::Float32: {
-            out.data = Tensor::empty(dims, DType::F32);
             float* d = out.data.data<float>();
             for (std::int64_t i = 0; i < n; ++i) d[i] = static_cast<float>(decode(out.type, v + i * 4));
             break;
         }
         case IdxType::Float64: {
-            out.data = Tensor::empty(dims, DType::F64);
             double* d = out.data.data<double>();
             for (std::int64_t i = 0; i < n; ++i) d[i] = decode(out.type, v + i * 8);
             break;
         }
         default: {
-            out.data = Tensor::empty(dims, DType::I64);
             auto* d = out.data.data<std::int64_t>();
             for (std::int64_t i = 0; i < n; ++i)
                 d[i] = static_cast<std::int64_t>(decode(out.type, v + static_cast<std::size_t>(i) * esize));

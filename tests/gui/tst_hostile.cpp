@@ -5,11 +5,10 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
-#include <fstream>
-#include <sstream>
 #include <zlib.h>
 
 #include "app/MainWindow.h"
+#include "common/TestSupport.h"
 #include "document/GraphDocument.h"
 #include "gui/QuietWindow.h"
 #include "neura/graph/ModelJson.h"
@@ -23,12 +22,7 @@ using namespace neura::gui;
 
 namespace {
 
-std::string readText(const char* path) {
-    std::ifstream f(path);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
+std::string xorModel() { return test::example_text("xor", "model.json").toStdString(); }
 
 std::string nested(int depth) {
     std::string s;
@@ -39,7 +33,7 @@ std::string nested(int depth) {
 // The xor project, its model text replaced by `model_json` when given.
 QString makeProject(const QTemporaryDir& dir, const QString& name, const std::string& model_json = {}) {
     project::Project p;
-    p.model_json = model_json.empty() ? readText(NEURA_SOURCE_DIR "/projects/src/xor.model.json") : model_json;
+    p.model_json = model_json.empty() ? xorModel() : model_json;
     train::DatasetSpec spec;
     spec.name = "xor";
     p.dataset_json = spec.to_json();
@@ -79,7 +73,7 @@ private slots:
     void a_project_whose_model_nests_100000_deep_is_refused() {
         QTemporaryDir dir;
         const QString good = makeProject(dir, "good.neura");
-        std::string model = readText(NEURA_SOURCE_DIR "/projects/src/xor.model.json");
+        std::string model = xorModel();
         model.insert(model.rfind('}'), ", \"layout\": " + nested(100000));
         const QString bad = makeProject(dir, "deep.neura", model);
         Window w;
