@@ -231,6 +231,16 @@ private slots:
         QCOMPARE(g.layout(), ok);
     }
 
+    void numberTooLargeForADoubleIsAMessage() {
+        // Found by fuzz.model_json in CI: nlohmann reports "number overflow" as out_of_range, not
+        // parse_error, and the second parse that finds the reason let it escape (std::terminate).
+        const std::string big = "5555555555557555555555555555555555555555E555555555555555555";
+        QCOMPARE(error_of([&] { from_json(minimal_with(R"("edges": [)", "\"layout\": {\"x\": " + big + "}, \"edges\": [")); }),
+                 QString("the model is not valid JSON: number overflow parsing '%1'").arg(QString::fromStdString(big)));
+        QVERIFY(error_of([&] { train::TrainConfig::from_json("{\"epochs\": " + big + "}"); })
+                    .startsWith("training config is not valid JSON: number overflow"));
+    }
+
     void versionIsCheckedBeforeAnythingElse() {
         // A newer file is refused for its version, whatever else it holds.
         QCOMPARE(error_of([] { from_json(R"({"format_version": 99, "nodes": [{"type": "Hologram"}]})"); }),

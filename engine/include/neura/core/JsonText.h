@@ -36,7 +36,7 @@ std::optional<Json> try_parse_json(std::string_view text, std::string* why = nul
             try {
                 [[maybe_unused]] const Json again = Json::parse(text.begin(), text.end());
                 *why = "it is not valid JSON";
-            } catch (const typename Json::parse_error& e) {
+            } catch (const typename Json::exception& e) {  // parse_error, or out_of_range: a number too big
                 std::string what = e.what();
                 if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
                 *why = what;
