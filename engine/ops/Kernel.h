@@ -3,6 +3,8 @@
 // is filled where the op is defined; other backends fill theirs by name (register_kernel) when they are
 // first needed. A missing kernel is an error naming the op and the device, never a silent fallback.
 #include <array>
+#include <atomic>
+#include <cstdint>
 #include <string>
 #include <typeinfo>
 #include <vector>
@@ -28,6 +30,9 @@ public:
         if (t != DeviceType::CPU) load_device_backends();
         return table_[static_cast<int>(t)] != nullptr;
     }
+    // How many times a kernel of this slot was looked up for a call, on any device (relaxed counter):
+    // the op table's coverage test runs every case and requires every slot to have been reached.
+    std::uint64_t dispatches() const { return dispatches_.load(std::memory_order_relaxed); }
     // Untyped; prefer register_kernel(), which checks the function type.
     void set(DeviceType t, void* fn) { table_[static_cast<int>(t)] = fn; }
 
@@ -35,6 +40,7 @@ protected:
     void* raw(Device d) const {
         if (d.type != DeviceType::CPU) load_device_backends();
         void* fn = table_[static_cast<int>(d.type)];
+        dispatches_.fetch_add(1, std::memory_order_relaxed);
         NEURA_CHECK(fn, "op '", name_, "' has no kernel for device ", d.str());
         return fn;
     }
@@ -43,6 +49,7 @@ private:
     const char* name_;
     const std::type_info* signature_;
     std::array<void*, kNumDeviceTypes> table_{};
+    mutable std::atomic<std::uint64_t> dispatches_{0};
 };
 
 template <class Fn>
