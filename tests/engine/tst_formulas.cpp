@@ -4,6 +4,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "neura/neura.h"
@@ -101,6 +102,40 @@ private slots:
         CHECK_VALUES(sign(Tensor::from_vector(std::vector<double>{kNaN, -kInf, kInf, 0}, {4}, DType::F64))
                          .to_vector<double>(),
                      {0, -1, 1, 0});
+    }
+
+    void first_order_only_ops_refuse_a_second_derivative() {
+        // conv, pooling and the norms run backward kernels that record no graph: a second derivative
+        // through them is an error naming the op (PyTorch's once_differentiable), never a silent zero.
+        Generator gen(3);
+        struct Case {
+            const char* node;
+            std::function<Tensor(const Tensor&)> f;
+        };
+        const Tensor w = Tensor::randn({2, 1, 2, 2}, DType::F64, &gen);
+        const std::vector<Case> cases = {
+            {"Conv2dBackward", [&](const Tensor& x) { return conv2d(x, w); }},
+            {"MaxPool2dBackward", [](const Tensor& x) { return max_pool2d(x, {2, 2}); }},
+            {"AvgPool2dBackward", [](const Tensor& x) { return avg_pool2d(x, {2, 2}); }},
+            {"LayerNormBackward", [](const Tensor& x) { return layer_norm(x, {4}); }},
+        };
+        for (const auto& c : cases) {
+            Tensor x = Tensor::randn({1, 1, 4, 4}, DType::F64, &gen).requires_grad_();
+            const Tensor y = c.f(x);
+            const Tensor loss = sum(y * y);
+            // The first derivative under create_graph is the same as without it.
+            const Tensor g1 = autograd::grad({loss}, {x}, {}, true, true)[0];
+            const Tensor g0 = autograd::grad({sum(c.f(x) * c.f(x))}, {x})[0];
+            QCOMPARE(g1.to_vector<double>(), g0.to_vector<double>());
+            QVERIFY(g1.requires_grad());
+            QString error;
+            try {
+                autograd::grad({sum(g1 * g1)}, {x});
+            } catch (const Error& e) {
+                error = e.what();
+            }
+            QVERIFY2(error.startsWith(QString(c.node) + " is differentiable once only"), qPrintable(error));
+        }
     }
 
     void every_slot_has_its_cpu_kernel() {
