@@ -110,6 +110,9 @@ NEURA_UNARY_FORMULA(Tanh, fm::tanh(r));
 // The exact (erf) GELU, computed in double as PyTorch's reference.
 NEURA_UNARY_FORMULA(Gelu, 0.5 * static_cast<double>(x) * (1.0 + fm::erf(static_cast<double>(x) * kSqrt1_2)));
 NEURA_UNARY_FORMULA(PowScalar, fm::pow(static_cast<double>(x), p0));
+// torch.nn.functional.softplus(x, beta = p0, threshold = p1): log(1 + exp(beta x)) / beta, and x
+// itself where beta x > threshold (PyTorch's linear region). NaN stays NaN.
+NEURA_UNARY_FORMULA(Softplus, r * R(p0) > R(p1) ? r : fm::log1p(fm::exp(r * R(p0))) / R(p0));
 
 // ---------------------------------------------------------------------------------------- binary
 // A binary formula: out = f(a, b; p0), out of the operands' type (comparisons: 0 or 1 in std::int64_t).

@@ -23,7 +23,8 @@
     X(sigmoid, Sigmoid)       \
     X(tanh, Tanh)             \
     X(gelu, Gelu)             \
-    X(pow_scalar, PowScalar)
+    X(pow_scalar, PowScalar)  \
+    X(softplus, Softplus)
 
 // out = f(a, b; p0), out of the operands' dtype: BinaryKernel slots.
 #define NEURA_BINARY_OPS(X)         \

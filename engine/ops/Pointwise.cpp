@@ -245,6 +245,21 @@ Tensor gelu(const Tensor& x_in) {
     return y;
 }
 
+Tensor softplus(const Tensor& x_in, double beta, double threshold) {
+    NEURA_CHECK(beta != 0.0, "softplus: beta must not be 0");
+    const Tensor x = to_floating(x_in);
+    Tensor y = unary_forward(k_softplus, x, beta, threshold);
+    if (auto n = record("SoftplusBackward", {x}, {y})) {
+        n->save(x);
+        // d/dx = sigmoid(beta x), and 1 in the linear region (PyTorch's softplus_backward).
+        n->backward = [beta, threshold](const FunctionNode& s, const Grads& g) {
+            const Tensor bx = s.saved(0) * beta;
+            return Grads{where(gt(bx, scalar_like(threshold, bx)), g[0], g[0] * sigmoid(bx))};
+        };
+    }
+    return y;
+}
+
 // ------------------------------------------------------------------------------- binary
 Tensor add(const Tensor& a, const Tensor& b, double alpha) {
     const Operands o = promote(a, b, "add", false);

@@ -44,6 +44,8 @@ Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 Tensor sigmoid(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor gelu(const Tensor& x);   // exact (erf) form, PyTorch's default
+// log(1 + exp(beta x)) / beta; x itself where beta x > threshold (torch.nn.functional.softplus)
+Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);
 Tensor softmax(const Tensor& x, std::int64_t dim);
 Tensor log_softmax(const Tensor& x, std::int64_t dim);
 
