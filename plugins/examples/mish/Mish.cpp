@@ -8,9 +8,7 @@ namespace {
 
 using namespace neura;
 
-// softplus(x) = log(1 + exp(x)), computed without overflow for large |x|.
-Tensor softplus(const Tensor& x) { return relu(x) + log(1.0 + exp(-abs(x))); }
-
+// softplus is the engine's own (neura/ops/Ops.h: beta 1, threshold 20, as nn.Mish uses).
 Tensor mish(const Tensor& x) {
     Tensor y;
     {
