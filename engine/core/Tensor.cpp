@@ -482,7 +482,8 @@ Tensor Tensor::to(Device target) const {
     const Tensor src = contiguous();
     Tensor out = empty(shape(), dtype(), target);
     // The device side of the pair does the transfer (the CPU column of this slot is empty).
-    if (out.numel() > 0) detail::kDeviceCopy(target.type != DeviceType::CPU ? target : device())(out, src);
+    if (out.numel() > 0)
+        detail::kDeviceCopy(target.type != DeviceType::CPU ? target : device())({.dst = out, .src = src});
     if (is_floating(dtype())) {
         if (auto n = record("ToDeviceBackward", {*this}, {out})) {
             n->backward = [from = device()](const auto&, const Grads& g) { return Grads{g[0].to(from)}; };

@@ -7,16 +7,7 @@ namespace neura {
 
 namespace {
 
-void dropout_mask_cpu(const Tensor& mask, double p, Generator& gen) {
-    visit_dtype(mask.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        T* pm = mask.data<T>();
-        const T keep = static_cast<T>(1.0 / (1.0 - p));
-        for (std::int64_t i = 0; i < mask.numel(); ++i) pm[i] = gen.uniform() < p ? T(0) : keep;
-    });
-}
-
-Kernel<DropoutMaskKernel> kDropoutMask{"dropout_mask", &dropout_mask_cpu};
+DispatchSlot<DropoutMaskKernel> kDropoutMask{"dropout_mask"};  // the CPU kernel: backend/cpu/Dropout.cpp
 
 }  // namespace
 

@@ -1,8 +1,7 @@
 // Joining and indexing: cat, stack, index_select/index_add, gather/scatter_add, one_hot, slice_backward.
+// The CPU kernels are in backend/cpu/Indexing.cpp.
 #include <algorithm>
-#include <cstring>
 
-#include "backend/cpu/Loops.h"
 #include "ops/Internal.h"
 
 namespace neura {
@@ -19,94 +18,10 @@ Tensor check_index(const Tensor& index, const char* op) {
     return index.contiguous();
 }
 
-// [outer, dim, inner] view sizes of a contiguous tensor around dim d.
-struct Split {
-    std::int64_t outer = 1, size = 1, inner = 1;
-};
-Split split_at(const Shape& s, int d) {
-    Split r;
-    for (int i = 0; i < static_cast<int>(s.size()); ++i) {
-        if (i < d) r.outer *= s[i];
-        else if (i == d) r.size = s[i];
-        else r.inner *= s[i];
-    }
-    return r;
-}
-
-// ---- kernels (contiguous operands) ----
-
-void index_select_cpu(const Tensor& x, int dim, const Tensor& index, const Tensor& out) {
-    const Split s = split_at(x.shape(), dim);
-    const std::int64_t n = index.numel();
-    const std::int64_t* idx = index.data<std::int64_t>();
-    const std::size_t row = static_cast<std::size_t>(s.inner) * element_size(x.dtype());
-    const char* src = static_cast<const char*>(x.raw_data());
-    char* dst = static_cast<char*>(out.raw_data());
-    for (std::int64_t o = 0; o < s.outer; ++o)
-        for (std::int64_t i = 0; i < n; ++i)
-            std::memcpy(dst + (o * n + i) * row, src + (o * s.size + idx[i]) * row, row);
-}
-
-void index_add_cpu(const Tensor& out, int dim, const Tensor& index, const Tensor& src) {
-    const Split s = split_at(out.shape(), dim);
-    const std::int64_t n = index.numel();
-    const std::int64_t* idx = index.data<std::int64_t>();
-    visit_dtype(out.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        T* po = out.data<T>();
-        const T* ps = src.data<T>();
-        for (std::int64_t o = 0; o < s.outer; ++o)
-            for (std::int64_t i = 0; i < n; ++i) {
-                T* dst = po + (o * s.size + idx[i]) * s.inner;
-                const T* from = ps + (o * n + i) * s.inner;
-                for (std::int64_t j = 0; j < s.inner; ++j) dst[j] += from[j];
-            }
-    });
-}
-
-// Visits every element of `index` (contiguous) with its flat position and the offset into a contiguous
-// tensor of shape `target` where dim `dim` is replaced by the index value.
-template <class Body>
-void for_each_indexed(const Shape& index_shape, const Shape& target, int dim, const std::int64_t* idx, Body&& body) {
-    const Shape tstrides = contiguous_strides(target);
-    const std::int64_t n = shape_numel(index_shape);
-    Shape pos(index_shape.size(), 0);
-    for (std::int64_t flat = 0; flat < n; ++flat) {
-        std::int64_t off = 0;
-        for (std::size_t d = 0; d < pos.size(); ++d)
-            off += (static_cast<int>(d) == dim ? idx[flat] : pos[d]) * tstrides[d];
-        body(flat, off);
-        for (std::size_t d = pos.size(); d-- > 0;) {
-            if (++pos[d] < index_shape[d]) break;
-            pos[d] = 0;
-        }
-    }
-}
-
-void gather_cpu(const Tensor& x, int dim, const Tensor& index, const Tensor& out) {
-    visit_dtype(x.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        const T* px = x.data<T>();
-        T* po = out.data<T>();
-        for_each_indexed(index.shape(), x.shape(), dim, index.data<std::int64_t>(),
-                         [&](std::int64_t flat, std::int64_t off) { po[flat] = px[off]; });
-    });
-}
-
-void scatter_add_cpu(const Tensor& out, int dim, const Tensor& index, const Tensor& src) {
-    visit_dtype(out.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        T* po = out.data<T>();
-        const T* ps = src.data<T>();
-        for_each_indexed(index.shape(), out.shape(), dim, index.data<std::int64_t>(),
-                         [&](std::int64_t flat, std::int64_t off) { po[off] += ps[flat]; });
-    });
-}
-
-Kernel<IndexSelectKernel> kIndexSelect{"index_select", &index_select_cpu};
-Kernel<IndexAddKernel> kIndexAdd{"index_add", &index_add_cpu};
-Kernel<GatherKernel> kGather{"gather", &gather_cpu};
-Kernel<ScatterAddKernel> kScatterAdd{"scatter_add", &scatter_add_cpu};
+DispatchSlot<IndexSelectKernel> kIndexSelect{"index_select"};
+DispatchSlot<IndexAddKernel> kIndexAdd{"index_add"};
+DispatchSlot<GatherKernel> kGather{"gather"};
+DispatchSlot<ScatterAddKernel> kScatterAdd{"scatter_add"};
 
 void check_range(const Tensor& index, std::int64_t size, const char* op, int dim) {
     for (auto v : index.to_vector<std::int64_t>())
@@ -194,7 +109,7 @@ Tensor index_select(const Tensor& x_in, std::int64_t dim, const Tensor& index_in
     Shape shape = xv.shape();
     shape[d] = index.numel();
     Tensor out = Tensor::empty(shape, x.dtype(), x.device());
-    kIndexSelect(x.device())(xv, d, index.reshape({index.numel()}), out);
+    kIndexSelect(x.device())({.x = xv, .dim = d, .index = index.reshape({index.numel()}), .out = out});
     if (auto n = record("IndexSelectBackward", {x_in}, {out})) {
         n->save(index);
         n->backward = [d, in_shape = xv.shape(), orig = x_in.shape()](const FunctionNode& s, const Grads& g) {
@@ -216,7 +131,7 @@ Tensor index_add(const Tensor& x, std::int64_t dim, const Tensor& index_in, cons
     const DType t = promote_types(x.dtype(), source.dtype());
     Tensor out = x.to(t).contiguous();
     out = out.is_same(x) ? x.clone().detach() : out.detach();
-    kIndexAdd(x.device())(out, d, index, source.to(t).contiguous());
+    kIndexAdd(x.device())({.out = out, .dim = d, .index = index, .src = source.to(t).contiguous()});
     if (auto n = record("IndexAddBackward", {x, source}, {out})) {
         n->save(index);
         n->backward = [d](const FunctionNode& s, const Grads& g) {
@@ -233,7 +148,7 @@ Tensor gather(const Tensor& x_in, std::int64_t dim, const Tensor& index_in) {
     check_gather_shapes(x, d, index, "gather");
     check_range(index, x.dim() ? x.shape()[d] : 1, "gather", d);
     Tensor out = Tensor::empty(index.shape(), x.dtype(), x.device());
-    kGather(x.device())(x, d, index, out);
+    kGather(x.device())({.x = x, .dim = d, .index = index, .out = out});
     if (auto n = record("GatherBackward", {x_in}, {out})) {
         n->save(index);
         n->backward = [d, in_shape = x.shape()](const FunctionNode& s, const Grads& g) {
@@ -253,7 +168,7 @@ Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index_in, co
     const DType t = promote_types(x.dtype(), src.dtype());
     Tensor out = x.to(t).contiguous();
     out = out.is_same(x) ? x.clone().detach() : out.detach();
-    kScatterAdd(x.device())(out, d, index, src.to(t).contiguous());
+    kScatterAdd(x.device())({.out = out, .dim = d, .index = index, .src = src.to(t).contiguous()});
     if (auto n = record("ScatterAddBackward", {x, src}, {out})) {
         n->save(index);
         n->backward = [d](const FunctionNode& s, const Grads& g) {

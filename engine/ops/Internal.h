@@ -18,9 +18,9 @@ void check_inplace(const Tensor& t, const char* op);
 // Converts to a floating dtype (F32 for I64) for ops defined on reals only.
 Tensor to_floating(const Tensor& t);
 
-extern Kernel<CopyKernel> kCopy;
-extern Kernel<FillKernel> kFill;
+extern DispatchSlot<CopyKernel> kCopy;
+extern DispatchSlot<FillKernel> kFill;
 // Copies between the CPU and a device; filled by device backends only.
-extern Kernel<DeviceCopyKernel> kDeviceCopy;
+extern DispatchSlot<DeviceCopyKernel> kDeviceCopy;
 
 }  // namespace neura::detail

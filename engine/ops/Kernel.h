@@ -1,7 +1,8 @@
 #pragma once
-// The op table: each op owns one Kernel slot per device type ("backends are columns"). The CPU column
-// is filled where the op is defined; other backends fill theirs by name (register_kernel) when they are
-// first needed. A missing kernel is an error naming the op and the device, never a silent fallback.
+// The op table: each op owns one DispatchSlot, with one column per device type ("backends are
+// columns"). A slot holds no kernel of its own: every backend, the CPU's included, puts its kernels into
+// the slots by name (register_kernel) from its folder under backend/, once per process (load_backends).
+// A missing kernel is an error naming the op and the device, never a silent fallback.
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -21,6 +22,7 @@ void load_device_backends();
 // backends' (load_device_backends). Every kernel lookup calls it; after the first call it costs a load.
 void load_backends();
 
+// The untyped part of a dispatch slot: its name, its kernel type and its columns.
 class KernelSlot {
 public:
     KernelSlot(const char* name, const std::type_info& signature);
@@ -55,12 +57,13 @@ private:
     mutable std::atomic<std::uint64_t> dispatches_{0};
 };
 
+// A dispatch slot for kernels of type Fn (ops/KernelSignatures.h): slot(device) is the kernel to call.
 template <class Fn>
-class Kernel : public KernelSlot {
+class DispatchSlot : public KernelSlot {
 public:
     // Backends fill the columns by name (register_kernel) when first needed; `cpu` is for slots made
     // outside the engine (tests, plugins) that bring their CPU kernel along.
-    explicit Kernel(const char* name, Fn* cpu = nullptr) : KernelSlot(name, typeid(Fn)) {
+    explicit DispatchSlot(const char* name, Fn* cpu = nullptr) : KernelSlot(name, typeid(Fn)) {
         if (cpu) set(DeviceType::CPU, reinterpret_cast<void*>(cpu));
     }
     Fn* operator()(Device d) const { return reinterpret_cast<Fn*>(raw(d)); }

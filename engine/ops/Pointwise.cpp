@@ -16,7 +16,7 @@ using detail::to_floating;
 
 namespace {
 
-Tensor unary_forward(const Kernel<UnaryKernel>& k, const Tensor& x, double p0 = 0, double p1 = 0) {
+Tensor unary_forward(const DispatchSlot<UnaryKernel>& k, const Tensor& x, double p0 = 0, double p1 = 0) {
     Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
     k(x.device())(x, out, p0, p1);
     return out;
@@ -36,7 +36,7 @@ Operands promote(const Tensor& a, const Tensor& b, const char* op, bool floating
     return {a.to(t), b.to(t), broadcast_shapes(a.shape(), b.shape(), op)};
 }
 
-Tensor binary_forward(const Kernel<BinaryKernel>& k, const Operands& o, double p0 = 0, DType out_dtype = DType::F32,
+Tensor binary_forward(const DispatchSlot<BinaryKernel>& k, const Operands& o, double p0 = 0, DType out_dtype = DType::F32,
                       bool same_dtype_out = true) {
     Tensor out = Tensor::empty(o.shape, same_dtype_out ? o.a.dtype() : out_dtype, o.a.device());
     k(o.a.device())(detail::broadcast_view(o.a, o.shape), detail::broadcast_view(o.b, o.shape), out, p0);
@@ -44,14 +44,14 @@ Tensor binary_forward(const Kernel<BinaryKernel>& k, const Operands& o, double p
 }
 
 // One slot per listed op: k_<name>.
-#define NEURA_UNARY_SLOT(name, Formula) Kernel<UnaryKernel> k_##name{#name};
-#define NEURA_BINARY_SLOT(name, Formula) Kernel<BinaryKernel> k_##name{#name};
+#define NEURA_UNARY_SLOT(name, Formula) DispatchSlot<UnaryKernel> k_##name{#name};
+#define NEURA_BINARY_SLOT(name, Formula) DispatchSlot<BinaryKernel> k_##name{#name};
 NEURA_UNARY_OPS(NEURA_UNARY_SLOT)
 NEURA_BINARY_OPS(NEURA_BINARY_SLOT)
 NEURA_COMPARISON_OPS(NEURA_BINARY_SLOT)
 #undef NEURA_UNARY_SLOT
 #undef NEURA_BINARY_SLOT
-Kernel<WhereKernel> k_where{"where"};
+DispatchSlot<WhereKernel> k_where{"where"};
 
 }  // namespace
 

@@ -1,9 +1,9 @@
-// Reductions: sum, mean, var, max/min (values and indices), argmax/argmin, sum_to.
+// Reductions: sum, mean, var, max/min (values and indices), argmax/argmin, sum_to. The CPU kernels are in
+// backend/cpu/Reduce.cpp.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "backend/cpu/Loops.h"
 #include "ops/Internal.h"
 
 namespace neura {
@@ -14,82 +14,11 @@ using autograd::record;
 
 namespace {
 
-enum class Reduce { Sum, Max, Min, ArgMax, ArgMin };
-
-template <Reduce R>
-void reduce_cpu(const Tensor& in, const Tensor& out, int nred) {
-    const int nkeep = static_cast<int>(in.dim()) - nred;
-    const Shape kept_sizes(in.shape().begin(), in.shape().begin() + nkeep);
-    const Shape kept_strides(in.strides().begin(), in.strides().begin() + nkeep);
-    const Shape red_sizes(in.shape().begin() + nkeep, in.shape().end());
-    const Shape red_strides(in.strides().begin() + nkeep, in.strides().end());
-    const std::int64_t n_out = shape_numel(kept_sizes);
-    const std::int64_t n_red = shape_numel(red_sizes);
-    if constexpr (R != Reduce::Sum)
-        NEURA_CHECK(n_red > 0, "max/min/argmax: cannot reduce over an empty dimension (input shape ",
-                    shape_str(in.shape()), ")");
-    const cpu::Geometry<1> red = cpu::coalesce<1>(red_sizes, {&red_strides});
-
-    visit_dtype(in.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        using Acc = std::conditional_t<std::is_same_v<T, std::int64_t>, std::int64_t, double>;
-        const T* src = static_cast<const T*>(in.raw_data());
-        auto one = [&](std::int64_t o) {
-            std::int64_t base = 0, rem = o;
-            for (int d = nkeep - 1; d >= 0; --d) {
-                base += (rem % kept_sizes[d]) * kept_strides[d];
-                rem /= kept_sizes[d];
-            }
-            Acc acc = 0;
-            T best = T(0);
-            std::int64_t best_i = 0, flat = 0;
-            bool first = true;
-            const std::size_t nd = red.sizes.size();
-            const std::int64_t inner = red.sizes.back(), ist = red.strides[0].back();
-            std::int64_t rows = 1;
-            for (std::size_t d = 0; d + 1 < nd; ++d) rows *= red.sizes[d];
-            for (std::int64_t r = 0; r < rows; ++r) {
-                std::int64_t off = base, rr = r;
-                for (std::size_t d = nd - 1; d-- > 0;) {
-                    off += (rr % red.sizes[d]) * red.strides[0][d];
-                    rr /= red.sizes[d];
-                }
-                const T* p = src + off;
-                if constexpr (R == Reduce::Sum) {
-                    for (std::int64_t i = 0; i < inner; ++i) acc += static_cast<Acc>(p[i * ist]);
-                } else {
-                    for (std::int64_t i = 0; i < inner; ++i, ++flat) {
-                        const T v = p[i * ist];
-                        bool take;
-                        if constexpr (R == Reduce::Max || R == Reduce::ArgMax) take = v > best;
-                        else take = v < best;
-                        // NaN wins and stays (PyTorch propagates NaN).
-                        if (first || take || (v != v && best == best)) {
-                            best = v;
-                            best_i = flat;
-                            first = false;
-                        }
-                    }
-                }
-            }
-            if constexpr (R == Reduce::Sum) static_cast<T*>(out.raw_data())[o] = static_cast<T>(acc);
-            else if constexpr (R == Reduce::Max || R == Reduce::Min) static_cast<T*>(out.raw_data())[o] = best;
-            else static_cast<std::int64_t*>(out.raw_data())[o] = best_i;
-        };
-        if (n_out * n_red >= cpu::kParallelGrain && n_out > 1) {
-#pragma omp parallel for schedule(static)
-            for (std::int64_t o = 0; o < n_out; ++o) one(o);
-        } else {
-            for (std::int64_t o = 0; o < n_out; ++o) one(o);
-        }
-    });
-}
-
-Kernel<ReduceKernel> kSum{"sum", &reduce_cpu<Reduce::Sum>};
-Kernel<ReduceKernel> kAmax{"amax", &reduce_cpu<Reduce::Max>};
-Kernel<ReduceKernel> kAmin{"amin", &reduce_cpu<Reduce::Min>};
-Kernel<ReduceKernel> kArgmax{"argmax", &reduce_cpu<Reduce::ArgMax>};
-Kernel<ReduceKernel> kArgmin{"argmin", &reduce_cpu<Reduce::ArgMin>};
+DispatchSlot<SumKernel> kSum{"sum"};
+DispatchSlot<AmaxKernel> kAmax{"amax"};
+DispatchSlot<AminKernel> kAmin{"amin"};
+DispatchSlot<ArgmaxKernel> kArgmax{"argmax"};
+DispatchSlot<ArgminKernel> kArgmin{"argmin"};
 
 struct ReducePlan {
     std::vector<bool> reduced;  // per input dim
@@ -134,9 +63,12 @@ ReducePlan plan(const Tensor& x, const std::vector<std::int64_t>& dims, const ch
     return p;
 }
 
-Tensor run_reduce(const Kernel<ReduceKernel>& k, const ReducePlan& p, const Tensor& x, DType out_dtype, bool keepdim) {
+// One slot of the reduction family (each has its own kernel type, ReduceArgs<its tag>).
+template <class Slot>
+Tensor run_reduce(const DispatchSlot<void(const ReduceArgs<Slot>&)>& k, const ReducePlan& p, const Tensor& x,
+                  DType out_dtype, bool keepdim) {
     Tensor out = Tensor::empty(p.kept_shape, out_dtype, x.device());
-    k(x.device())(p.view, out, p.nred);
+    k(x.device())({.in = p.view, .out = out, .nred = p.nred});
     return keepdim ? detail::make_view(out, p.keepdim_shape, contiguous_strides(p.keepdim_shape), 0) : out;
 }
 
@@ -180,7 +112,7 @@ namespace {
 Tensor full_extremum(const Tensor& x, bool is_max) {
     NEURA_CHECK(x.numel() > 0, is_max ? "max" : "min", "(): the tensor is empty");
     const ReducePlan p = plan(x, {}, is_max ? "max" : "min");
-    Tensor y = run_reduce(is_max ? kAmax : kAmin, p, x, x.dtype(), false);
+    Tensor y = is_max ? run_reduce(kAmax, p, x, x.dtype(), false) : run_reduce(kAmin, p, x, x.dtype(), false);
     if (auto n = record(is_max ? "MaxBackward" : "MinBackward", {x}, {y})) {
         n->save(x);
         n->save(y);
@@ -199,7 +131,7 @@ std::tuple<Tensor, Tensor> dim_extremum(const Tensor& x, std::int64_t dim, bool 
     const int d = wrap_dim(dim, x.dim(), op);
     if (x.dim() == 0) return {x, Tensor::zeros({}, DType::I64)};
     const ReducePlan p = plan(x, {d}, op);
-    Tensor idx = run_reduce(is_max ? kArgmax : kArgmin, p, x, DType::I64, true);
+    Tensor idx = is_max ? run_reduce(kArgmax, p, x, DType::I64, true) : run_reduce(kArgmin, p, x, DType::I64, true);
     // Values by gather: its backward routes the gradient to the chosen (first) index.
     Tensor values = gather(x, d, idx);
     if (!keepdim) {

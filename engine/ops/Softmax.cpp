@@ -1,9 +1,5 @@
-// softmax and log_softmax along one dim: max-shifted, so logits of ±1e4 stay finite.
-#include <algorithm>
-#include <cmath>
-#include <numeric>
-
-#include "backend/cpu/Loops.h"
+// softmax and log_softmax along one dim: shape rule, dispatch and backward. The CPU kernels are in
+// backend/cpu/Softmax.cpp (max-shifted, so logits of ±1e4 stay finite).
 #include "ops/Internal.h"
 
 namespace neura {
@@ -14,49 +10,8 @@ using autograd::record;
 
 namespace {
 
-template <bool Log>
-void softmax_cpu(const Tensor& in, const Tensor& out) {
-    const auto rank = in.dim();
-    const std::int64_t len = in.shape().back();
-    const std::int64_t in_st = in.strides().back(), out_st = out.strides().back();
-    const Shape outer(in.shape().begin(), in.shape().end() - 1);
-    const Shape in_outer_st(in.strides().begin(), in.strides().end() - 1);
-    const Shape out_outer_st(out.strides().begin(), out.strides().end() - 1);
-    const std::int64_t rows = shape_numel(outer);
-    visit_dtype(in.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        const T* src = static_cast<const T*>(in.raw_data());
-        T* dst = static_cast<T*>(out.raw_data());
-        auto row = [&](std::int64_t r) {
-            std::int64_t io = 0, oo = 0, rem = r;
-            for (std::int64_t d = rank - 2; d >= 0; --d) {
-                const std::int64_t i = rem % outer[d];
-                rem /= outer[d];
-                io += i * in_outer_st[d];
-                oo += i * out_outer_st[d];
-            }
-            const T* x = src + io;
-            T* y = dst + oo;
-            T m = x[0];
-            for (std::int64_t i = 1; i < len; ++i) m = std::max(m, x[i * in_st]);
-            if (!std::isfinite(m)) m = T(0);  // all -inf row: keep exp finite, result NaN/0 as PyTorch
-            double total = 0;
-            for (std::int64_t i = 0; i < len; ++i) total += std::exp(static_cast<double>(x[i * in_st] - m));
-            if constexpr (Log) {
-                const T lse = static_cast<T>(std::log(total)) + m;
-                for (std::int64_t i = 0; i < len; ++i) y[i * out_st] = x[i * in_st] - lse;
-            } else {
-                const double inv = 1.0 / total;
-                for (std::int64_t i = 0; i < len; ++i)
-                    y[i * out_st] = static_cast<T>(std::exp(static_cast<double>(x[i * in_st] - m)) * inv);
-            }
-        };
-        cpu::parallel_for(rows, std::max<std::int64_t>(1, cpu::kParallelGrain / std::max<std::int64_t>(len, 1)), row);
-    });
-}
-
-Kernel<SoftmaxKernel> kSoftmax{"softmax", &softmax_cpu<false>};
-Kernel<SoftmaxKernel> kLogSoftmax{"log_softmax", &softmax_cpu<true>};
+DispatchSlot<SoftmaxKernel> kSoftmax{"softmax"};
+DispatchSlot<LogSoftmaxKernel> kLogSoftmax{"log_softmax"};
 
 Tensor dim_last(const Tensor& t, int d) {
     std::vector<std::int64_t> order;
@@ -71,14 +26,16 @@ Tensor dim_last(const Tensor& t, int d) {
     return detail::make_view(t, sizes, strides, t.offset());
 }
 
-Tensor softmax_forward(const Kernel<SoftmaxKernel>& k, const Tensor& x, int d) {
+// softmax or log_softmax (each has its own kernel type, SoftmaxArgs<its tag>).
+template <class Slot>
+Tensor softmax_forward(const DispatchSlot<void(const SoftmaxArgs<Slot>&)>& k, const Tensor& x, int d) {
     Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
     if (x.numel() == 0) return y;
     if (x.dim() == 0) {
-        k(x.device())(x.reshape({1}), y.reshape({1}));
+        k(x.device())({.in = x.reshape({1}), .out = y.reshape({1})});
         return y;
     }
-    k(x.device())(dim_last(x, d), dim_last(y, d));
+    k(x.device())({.in = dim_last(x, d), .out = dim_last(y, d)});
     return y;
 }
 

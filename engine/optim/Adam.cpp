@@ -54,7 +54,7 @@ bool Adam::set_hyperparameter(const std::string& name, double v) {
 }
 
 namespace {
-Kernel<AdamStepKernel> kAdamStep{"adam_step"};  // kernels: backend/cpu/Optim.cpp, backend/cuda
+DispatchSlot<AdamStepKernel> kAdamStep{"adam_step"};  // kernels: backend/cpu/Optim.cpp, backend/cuda
 }  // namespace
 
 void Adam::update(std::size_t i, const Tensor& g, ParamState& s) {

@@ -49,7 +49,7 @@ bool RMSprop::set_hyperparameter(const std::string& name, double v) {
 }
 
 namespace {
-Kernel<RmspropStepKernel> kRmspropStep{"rmsprop_step"};  // kernels: backend/cpu/Optim.cpp, backend/cuda
+DispatchSlot<RmspropStepKernel> kRmspropStep{"rmsprop_step"};  // kernels: backend/cpu/Optim.cpp, backend/cuda
 }  // namespace
 
 void RMSprop::update(std::size_t i, const Tensor& g, ParamState& s) {

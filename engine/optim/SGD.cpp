@@ -46,7 +46,7 @@ bool SGD::set_hyperparameter(const std::string& name, double v) {
 }
 
 namespace {
-Kernel<SgdStepKernel> kSgdStep{"sgd_step"};  // kernels: backend/cpu/Optim.cpp, backend/cuda
+DispatchSlot<SgdStepKernel> kSgdStep{"sgd_step"};  // kernels: backend/cpu/Optim.cpp, backend/cuda
 }  // namespace
 
 void SGD::update(std::size_t i, const Tensor& g, ParamState& s) {

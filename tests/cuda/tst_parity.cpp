@@ -138,7 +138,7 @@ private slots:
     }
 
     void a_missing_kernel_names_the_op_and_the_device() {
-        Kernel<UnaryKernel> cpu_only{"test_cpu_only_op", &unary_cpu_only};
+        DispatchSlot<UnaryKernel> cpu_only{"test_cpu_only_op", &unary_cpu_only};
         QVERIFY(cpu_only.has(DeviceType::CPU) && !cpu_only.has(DeviceType::CUDA));
         const QString msg = error_of([&] { cpu_only(Device::cuda(0)); });
         QVERIFY2(msg.contains("test_cpu_only_op") && msg.contains("cuda:0") && msg.contains("no kernel"),
@@ -149,7 +149,7 @@ private slots:
     void registration_checks_names_and_signatures() {
         QString msg = error_of([] { register_kernel<UnaryKernel>("no_such_op", DeviceType::CUDA, &unary_cpu_only); });
         QVERIFY2(msg.contains("no_such_op"), qPrintable(msg));
-        Kernel<BinaryKernel> slot{"test_binary_op", nullptr};
+        DispatchSlot<BinaryKernel> slot{"test_binary_op", nullptr};
         msg = error_of([] { register_kernel<UnaryKernel>("test_binary_op", DeviceType::CUDA, &unary_cpu_only); });
         QVERIFY2(msg.contains("test_binary_op") && msg.contains("signature"), qPrintable(msg));
         QVERIFY(!slot.has(DeviceType::CUDA));

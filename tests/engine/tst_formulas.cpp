@@ -6,9 +6,13 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <map>
+#include <string>
+#include <typeindex>
 
 #include "neura/neura.h"
 #include "ops/Kernel.h"
+#include "ops/KernelSignatures.h"
 
 using namespace neura;
 
@@ -146,6 +150,27 @@ private slots:
             if (std::string(slot->name()) == "device_copy") continue;
             QVERIFY2(slot->has(DeviceType::CPU), slot->name());
         }
+    }
+
+    void every_slot_but_the_pointwise_ones_has_a_kernel_type_of_its_own() {
+        // KernelSignatures.h proves at compile time that the kernel types are pairwise different; this
+        // checks that no two slots of the op table share one (a new slot reusing a type), so a kernel put
+        // into the wrong slot cannot compile. The pointwise slots share UnaryKernel / BinaryKernel: every
+        // backend registers them from the one list in ops/OpList.h.
+        QVERIFY(kernel_registry().size() > 40);
+        std::map<std::type_index, std::string> owner;  // kernel type -> slot
+        int pointwise = 0;
+        for (const KernelSlot* slot : kernel_registry()) {
+            if (slot->signature() == typeid(UnaryKernel) || slot->signature() == typeid(BinaryKernel)) {
+                ++pointwise;
+                continue;
+            }
+            const auto [it, fresh] = owner.emplace(std::type_index(slot->signature()), slot->name());
+            QVERIFY2(fresh, qPrintable(QString("slots '%1' and '%2' share one kernel type").arg(it->second.c_str(),
+                                                                                             slot->name())));
+        }
+        QVERIFY(pointwise > 20);
+        QVERIFY(owner.size() > 30);
     }
 };
 

@@ -87,7 +87,8 @@ void fill_cuda(const Tensor& dst, double value) {
 }
 
 // Between the CPU and a device, or two devices: same shape and dtype, both contiguous.
-void device_copy_cuda(const Tensor& dst, const Tensor& src) {
+void device_copy_cuda(const DeviceCopyArgs& a) {
+    const Tensor &dst = a.dst, &src = a.src;
     const std::size_t bytes = static_cast<std::size_t>(dst.numel()) * element_size(dst.dtype());
     NEURA_CHECK(src.dtype() == dst.dtype() && src.numel() == dst.numel() && src.is_contiguous() &&
                     dst.is_contiguous(),
@@ -166,8 +167,10 @@ void dropout_mask_cuda(const Tensor& mask, double p, Generator& gen) {
 }
 
 // ================================================================= reductions
-template <ReduceOp Op>
-void reduce_cuda(const Tensor& in, const Tensor& out, int nred) {
+template <ReduceOp Op, class Slot>
+void reduce_cuda(const ReduceArgs<Slot>& a) {
+    const Tensor &in = a.in, &out = a.out;
+    const int nred = a.nred;
     constexpr const char* names[] = {"sum", "max", "min", "argmax", "argmin"};
     Call c(names[static_cast<int>(Op)], in);
     c.require(out);
@@ -183,8 +186,9 @@ void reduce_cuda(const Tensor& in, const Tensor& out, int nred) {
                            strided<1>(c, red_sizes, {&red_strides}), c.stream()));
 }
 
-template <bool Log>
-void softmax_cuda(const Tensor& in, const Tensor& out) {
+template <bool Log, class Slot>
+void softmax_cuda(const SoftmaxArgs<Slot>& a) {
+    const Tensor &in = a.in, &out = a.out;
     Call c(Log ? "log_softmax" : "softmax", in);
     c.require(out);
     require_floating(c, in.dtype());
@@ -319,7 +323,9 @@ Around around(const Shape& s, int d) {
     return r;
 }
 
-void index_select_cuda(const Tensor& x, int dim, const Tensor& index, const Tensor& out) {
+void index_select_cuda(const IndexSelectArgs& args) {
+    const Tensor &x = args.x, &index = args.index, &out = args.out;
+    const int dim = args.dim;
     Call c("index_select", out);
     c.require(x);
     c.require(index);
@@ -328,7 +334,9 @@ void index_select_cuda(const Tensor& x, int dim, const Tensor& index, const Tens
                                  out.raw_data(), a.outer, a.size, index.numel(), a.inner, c.stream()));
 }
 
-void index_add_cuda(const Tensor& out, int dim, const Tensor& index, const Tensor& src) {
+void index_add_cuda(const IndexAddArgs& args) {
+    const Tensor &out = args.out, &index = args.index, &src = args.src;
+    const int dim = args.dim;
     Call c("index_add", out);
     c.require(src);
     c.require(index);
@@ -352,7 +360,9 @@ launch::GatherShape gather_shape(const Call& c, const Tensor& index, const Shape
     return sh;
 }
 
-void gather_cuda(const Tensor& x, int dim, const Tensor& index, const Tensor& out) {
+void gather_cuda(const GatherArgs& args) {
+    const Tensor &x = args.x, &index = args.index, &out = args.out;
+    const int dim = args.dim;
     Call c("gather", out);
     c.require(x);
     c.require(index);
@@ -360,7 +370,9 @@ void gather_cuda(const Tensor& x, int dim, const Tensor& index, const Tensor& ou
                            gather_shape(c, index, x.shape(), dim), c.stream()));
 }
 
-void scatter_add_cuda(const Tensor& out, int dim, const Tensor& index, const Tensor& src) {
+void scatter_add_cuda(const ScatterAddArgs& args) {
+    const Tensor &out = args.out, &index = args.index, &src = args.src;
+    const int dim = args.dim;
     Call c("scatter_add", out);
     c.require(src);
     c.require(index);
@@ -414,8 +426,9 @@ void conv_backward_data_cuda(const Tensor& grad_out, const Tensor& weight, const
     c.check(launch::col2im(grad_out.dtype(), gcol.raw_data(), grad_x.raw_data(), g, c.stream()));
 }
 
-void conv_backward_weights_cuda(const Tensor& grad_out, const Tensor& x, const Tensor& grad_weight,
-                                const Tensor& grad_bias, const ConvGeometry& g) {
+void conv_backward_weights_cuda(const ConvBackwardWeightsArgs& a) {
+    const Tensor &grad_out = a.grad_out, &x = a.x, &grad_weight = a.grad_weight, &grad_bias = a.grad_bias;
+    const ConvGeometry& g = a.g;
     Call c("conv2d backward", grad_weight);
     c.require(grad_out);
     c.require(x);
@@ -456,16 +469,20 @@ void max_pool_backward_cuda(const Tensor& grad_out, const Tensor& workspace, con
                                       c.stream()));
 }
 
-template <bool Adaptive>
-void avg_pool_forward_cuda(const Tensor& x, const Tensor& out, const PoolGeometry& g) {
+template <bool Adaptive, class Slot>
+void avg_pool_forward_cuda(const AvgPoolArgs<Slot>& a) {
+    const Tensor &x = a.x, &out = a.out;
+    const PoolGeometry& g = a.g;
     Call c(Adaptive ? "adaptive_avg_pool2d" : "avg_pool2d", out);
     c.require(x);
     require_floating(c, x.dtype());
     c.check(launch::avg_pool_forward(x.dtype(), x.raw_data(), out.raw_data(), g, Adaptive, c.stream()));
 }
 
-template <bool Adaptive>
-void avg_pool_backward_cuda(const Tensor& grad_out, const Tensor& grad_x, const PoolGeometry& g) {
+template <bool Adaptive, class Slot>
+void avg_pool_backward_cuda(const AvgPoolBackwardArgs<Slot>& a) {
+    const Tensor &grad_out = a.grad_out, &grad_x = a.grad_x;
+    const PoolGeometry& g = a.g;
     Call c(Adaptive ? "adaptive_avg_pool2d backward" : "avg_pool2d backward", grad_x);
     c.require(grad_out);
     require_floating(c, grad_out.dtype());
@@ -564,13 +581,13 @@ void register_kernels() {
     put<WhereKernel>("where", &where_cuda);
     put<DropoutMaskKernel>("dropout_mask", &dropout_mask_cuda);
 
-    put<ReduceKernel>("sum", &reduce_cuda<ReduceOp::Sum>);
-    put<ReduceKernel>("amax", &reduce_cuda<ReduceOp::Max>);
-    put<ReduceKernel>("amin", &reduce_cuda<ReduceOp::Min>);
-    put<ReduceKernel>("argmax", &reduce_cuda<ReduceOp::ArgMax>);
-    put<ReduceKernel>("argmin", &reduce_cuda<ReduceOp::ArgMin>);
-    put<SoftmaxKernel>("softmax", &softmax_cuda<false>);
-    put<SoftmaxKernel>("log_softmax", &softmax_cuda<true>);
+    put<SumKernel>("sum", &reduce_cuda<ReduceOp::Sum, slot::Sum>);
+    put<AmaxKernel>("amax", &reduce_cuda<ReduceOp::Max, slot::Amax>);
+    put<AminKernel>("amin", &reduce_cuda<ReduceOp::Min, slot::Amin>);
+    put<ArgmaxKernel>("argmax", &reduce_cuda<ReduceOp::ArgMax, slot::Argmax>);
+    put<ArgminKernel>("argmin", &reduce_cuda<ReduceOp::ArgMin, slot::Argmin>);
+    put<SoftmaxKernel>("softmax", &softmax_cuda<false, slot::Softmax>);
+    put<LogSoftmaxKernel>("log_softmax", &softmax_cuda<true, slot::LogSoftmax>);
 
     put<MatmulKernel>("matmul", &matmul_cuda);
 
@@ -584,10 +601,11 @@ void register_kernels() {
     put<ConvBackwardWeightsKernel>("conv2d_backward_weights", &conv_backward_weights_cuda);
     put<MaxPoolForwardKernel>("max_pool2d", &max_pool_forward_cuda);
     put<MaxPoolBackwardKernel>("max_pool2d_backward", &max_pool_backward_cuda);
-    put<AvgPoolForwardKernel>("avg_pool2d", &avg_pool_forward_cuda<false>);
-    put<AvgPoolBackwardKernel>("avg_pool2d_backward", &avg_pool_backward_cuda<false>);
-    put<AvgPoolForwardKernel>("adaptive_avg_pool2d", &avg_pool_forward_cuda<true>);
-    put<AvgPoolBackwardKernel>("adaptive_avg_pool2d_backward", &avg_pool_backward_cuda<true>);
+    put<AvgPoolForwardKernel>("avg_pool2d", &avg_pool_forward_cuda<false, slot::AvgPool2d>);
+    put<AvgPoolBackwardKernel>("avg_pool2d_backward", &avg_pool_backward_cuda<false, slot::AvgPool2d>);
+    put<AdaptiveAvgPoolForwardKernel>("adaptive_avg_pool2d", &avg_pool_forward_cuda<true, slot::AdaptiveAvgPool2d>);
+    put<AdaptiveAvgPoolBackwardKernel>("adaptive_avg_pool2d_backward",
+                                       &avg_pool_backward_cuda<true, slot::AdaptiveAvgPool2d>);
     put<BatchNormForwardKernel>("batch_norm", &batch_norm_forward_cuda);
     put<BatchNormBackwardKernel>("batch_norm_backward", &batch_norm_backward_cuda);
     put<LayerNormForwardKernel>("layer_norm", &layer_norm_forward_cuda);

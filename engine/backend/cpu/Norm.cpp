@@ -1,0 +1,293 @@
+// The CPU's batch_norm and layer_norm kernels: float32 through oneDNN's batch/layer normalization
+// primitives, float64 through loops. x is a contiguous [N, C, S] (batch norm: statistics per C over N and
+// S) or [M, K] (layer norm: per row of K).
+#include <cmath>
+
+#include "backend/cpu/Dnnl.h"
+#include "ops/KernelSignatures.h"
+
+namespace neura::cpu {
+namespace {
+
+// ================================================================================== batch norm
+template <class T>
+void batch_norm_forward_ref(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& mean,
+                            const Tensor& var, const Tensor& out, bool training, double eps) {
+    const std::int64_t n = x.size(0), c = x.size(1), s = x.size(2), m = n * s;
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    T* pm = mean.data<T>();
+    T* pv = var.data<T>();
+    for (std::int64_t ch = 0; ch < c; ++ch) {
+        auto at = [&](std::int64_t i, std::int64_t j) { return (i * c + ch) * s + j; };
+        if (training) {
+            T sum = 0;
+            for (std::int64_t i = 0; i < n; ++i)
+                for (std::int64_t j = 0; j < s; ++j) sum += px[at(i, j)];
+            const T mu = sum / static_cast<T>(m);
+            T sq = 0;
+            for (std::int64_t i = 0; i < n; ++i)
+                for (std::int64_t j = 0; j < s; ++j) sq += (px[at(i, j)] - mu) * (px[at(i, j)] - mu);
+            pm[ch] = mu;
+            pv[ch] = sq / static_cast<T>(m);
+        }
+        const T invstd = T(1) / std::sqrt(pv[ch] + static_cast<T>(eps));
+        const T w = weight.defined() ? weight.data<T>()[ch] : T(1);
+        const T b = bias.defined() ? bias.data<T>()[ch] : T(0);
+        for (std::int64_t i = 0; i < n; ++i)
+            for (std::int64_t j = 0; j < s; ++j) po[at(i, j)] = (px[at(i, j)] - pm[ch]) * invstd * w + b;
+    }
+}
+
+template <class T>
+void batch_norm_backward_ref(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Tensor&,
+                             const Tensor& mean, const Tensor& var, const Tensor& grad_x, const Tensor& grad_weight,
+                             const Tensor& grad_bias, bool training, double eps) {
+    const std::int64_t n = x.size(0), c = x.size(1), s = x.size(2), m = n * s;
+    const T* pg = grad_out.data<T>();
+    const T* px = x.data<T>();
+    T* pgx = grad_x.data<T>();
+    for (std::int64_t ch = 0; ch < c; ++ch) {
+        auto at = [&](std::int64_t i, std::int64_t j) { return (i * c + ch) * s + j; };
+        const T mu = mean.data<T>()[ch];
+        const T invstd = T(1) / std::sqrt(var.data<T>()[ch] + static_cast<T>(eps));
+        const T w = weight.defined() ? weight.data<T>()[ch] : T(1);
+        T sum_g = 0, sum_gx = 0;  // sum of g, sum of g * xhat
+        for (std::int64_t i = 0; i < n; ++i)
+            for (std::int64_t j = 0; j < s; ++j) {
+                sum_g += pg[at(i, j)];
+                sum_gx += pg[at(i, j)] * (px[at(i, j)] - mu) * invstd;
+            }
+        for (std::int64_t i = 0; i < n; ++i)
+            for (std::int64_t j = 0; j < s; ++j) {
+                const T g = pg[at(i, j)];
+                if (training) {
+                    const T xhat = (px[at(i, j)] - mu) * invstd;
+                    pgx[at(i, j)] = w * invstd * (g - sum_g / static_cast<T>(m) - xhat * sum_gx / static_cast<T>(m));
+                } else {
+                    pgx[at(i, j)] = w * invstd * g;
+                }
+            }
+        if (grad_weight.defined()) grad_weight.data<T>()[ch] = sum_gx;
+        if (grad_bias.defined()) grad_bias.data<T>()[ch] = sum_g;
+    }
+}
+
+dnnl::normalization_flags norm_flags(bool global_stats, const Tensor& weight, const Tensor& bias) {
+    using F = dnnl::normalization_flags;
+    F f = global_stats ? F::use_global_stats : F::none;
+    if (weight.defined()) f |= F::use_scale;
+    if (bias.defined()) f |= F::use_shift;
+    return f;
+}
+
+dnnl::batch_normalization_forward::primitive_desc batch_norm_pd(const dnnl::memory::desc& data, bool training,
+                                                                const Tensor& weight, const Tensor& bias, double eps) {
+    const dnnl::batch_normalization_forward::desc fd(dnnl::prop_kind::forward_training, data, static_cast<float>(eps),
+                                                     norm_flags(!training, weight, bias));
+    return {fd, cpu::dnnl_engine()};
+}
+
+void batch_norm_forward_cpu(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& mean,
+                            const Tensor& var, const Tensor& out, bool training, double eps) {
+    if (x.dtype() != DType::F32) {
+        visit_dtype(x.dtype(), [&](auto tag) {
+            batch_norm_forward_ref<decltype(tag)>(x, weight, bias, mean, var, out, training, eps);
+        });
+        return;
+    }
+    cpu::dnnl_call("batch_norm", [&] {
+        const auto data = cpu::plain_desc({x.size(0), x.size(1), x.size(2), 1});  // 4-D nchw: oneDNN's fast path
+        const auto pd = batch_norm_pd(data, training, weight, bias, eps);
+        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, cpu::as_memory(x, data)},
+                                                   {DNNL_ARG_DST, cpu::as_memory(out, data)},
+                                                   {DNNL_ARG_MEAN, cpu::as_memory(mean)},
+                                                   {DNNL_ARG_VARIANCE, cpu::as_memory(var)}};
+        if (weight.defined()) args.emplace(DNNL_ARG_SCALE, cpu::as_memory(weight));
+        if (bias.defined()) args.emplace(DNNL_ARG_SHIFT, cpu::as_memory(bias));
+        cpu::execute(dnnl::batch_normalization_forward(pd), args);
+    });
+}
+
+void batch_norm_backward_cpu(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                             const Tensor& mean, const Tensor& var, const Tensor& grad_x, const Tensor& grad_weight,
+                             const Tensor& grad_bias, bool training, double eps) {
+    if (x.dtype() != DType::F32) {
+        visit_dtype(x.dtype(), [&](auto tag) {
+            batch_norm_backward_ref<decltype(tag)>(grad_out, x, weight, bias, mean, var, grad_x, grad_weight,
+                                                   grad_bias, training, eps);
+        });
+        return;
+    }
+    cpu::dnnl_call("batch_norm backward", [&] {
+        const auto data = cpu::plain_desc({x.size(0), x.size(1), x.size(2), 1});  // 4-D nchw: oneDNN's fast path
+        const auto hint = batch_norm_pd(data, training, weight, bias, eps);
+        const bool affine = weight.defined() || bias.defined();
+        const dnnl::batch_normalization_backward::desc bd(
+            affine ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data, data, data, static_cast<float>(eps),
+            norm_flags(!training, weight, bias));
+        const dnnl::batch_normalization_backward::primitive_desc pd(bd, cpu::dnnl_engine(), hint);
+        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, cpu::as_memory(x, data)},
+                                                   {DNNL_ARG_DIFF_DST, cpu::as_memory(grad_out, data)},
+                                                   {DNNL_ARG_MEAN, cpu::as_memory(mean)},
+                                                   {DNNL_ARG_VARIANCE, cpu::as_memory(var)},
+                                                   {DNNL_ARG_DIFF_SRC, cpu::as_memory(grad_x, data)}};
+        if (weight.defined()) {
+            args.emplace(DNNL_ARG_SCALE, cpu::as_memory(weight));
+            args.emplace(DNNL_ARG_DIFF_SCALE, cpu::as_memory(grad_weight));
+        }
+        if (bias.defined()) {
+            args.emplace(DNNL_ARG_SHIFT, cpu::as_memory(bias));
+            args.emplace(DNNL_ARG_DIFF_SHIFT, cpu::as_memory(grad_bias));
+        }
+        cpu::execute(dnnl::batch_normalization_backward(pd), args);
+    });
+}
+
+
+// ================================================================================== layer norm
+template <class T>
+void layer_norm_forward_ref(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& mean,
+                            const Tensor& var, const Tensor& out, double eps) {
+    const std::int64_t m = x.size(0), k = x.size(1);
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    for (std::int64_t r = 0; r < m; ++r) {
+        const T* row = px + r * k;
+        T sum = 0, sq = 0;
+        for (std::int64_t j = 0; j < k; ++j) sum += row[j];
+        const T mu = sum / static_cast<T>(k);
+        for (std::int64_t j = 0; j < k; ++j) sq += (row[j] - mu) * (row[j] - mu);
+        const T v = sq / static_cast<T>(k);
+        mean.data<T>()[r] = mu;
+        var.data<T>()[r] = v;
+        const T invstd = T(1) / std::sqrt(v + static_cast<T>(eps));
+        for (std::int64_t j = 0; j < k; ++j)
+            po[r * k + j] = (row[j] - mu) * invstd * (weight.defined() ? weight.data<T>()[j] : T(1)) +
+                            (bias.defined() ? bias.data<T>()[j] : T(0));
+    }
+}
+
+template <class T>
+void layer_norm_backward_ref(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Tensor&,
+                             const Tensor& mean, const Tensor& var, const Tensor& grad_x, const Tensor& grad_weight,
+                             const Tensor& grad_bias, double eps) {
+    const std::int64_t m = x.size(0), k = x.size(1);
+    const T* pg = grad_out.data<T>();
+    const T* px = x.data<T>();
+    T* pgx = grad_x.data<T>();
+    if (grad_weight.defined()) std::fill(grad_weight.data<T>(), grad_weight.data<T>() + k, T(0));
+    if (grad_bias.defined()) std::fill(grad_bias.data<T>(), grad_bias.data<T>() + k, T(0));
+    for (std::int64_t r = 0; r < m; ++r) {
+        const T mu = mean.data<T>()[r];
+        const T invstd = T(1) / std::sqrt(var.data<T>()[r] + static_cast<T>(eps));
+        T sum_wg = 0, sum_wgx = 0;  // sums of w * g and w * g * xhat over the row
+        for (std::int64_t j = 0; j < k; ++j) {
+            const T xhat = (px[r * k + j] - mu) * invstd;
+            const T wg = pg[r * k + j] * (weight.defined() ? weight.data<T>()[j] : T(1));
+            sum_wg += wg;
+            sum_wgx += wg * xhat;
+            if (grad_weight.defined()) grad_weight.data<T>()[j] += pg[r * k + j] * xhat;
+            if (grad_bias.defined()) grad_bias.data<T>()[j] += pg[r * k + j];
+        }
+        for (std::int64_t j = 0; j < k; ++j) {
+            const T xhat = (px[r * k + j] - mu) * invstd;
+            const T wg = pg[r * k + j] * (weight.defined() ? weight.data<T>()[j] : T(1));
+            pgx[r * k + j] = invstd * (wg - sum_wg / static_cast<T>(k) - xhat * sum_wgx / static_cast<T>(k));
+        }
+    }
+}
+
+struct DnnlLayerNorm {
+    dnnl::memory::desc data, stat;
+    dnnl::layer_normalization_forward::primitive_desc forward;
+};
+
+DnnlLayerNorm layer_norm_pd(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps) {
+    DnnlLayerNorm d;
+    d.data = cpu::plain_desc(x.shape());
+    d.stat = cpu::plain_desc({x.size(0)});
+    const dnnl::layer_normalization_forward::desc fd(dnnl::prop_kind::forward_training, d.data, d.stat,
+                                                     static_cast<float>(eps), norm_flags(false, weight, bias));
+    d.forward = dnnl::layer_normalization_forward::primitive_desc(fd, cpu::dnnl_engine());
+    return d;
+}
+
+void layer_norm_forward_cpu(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& mean,
+                            const Tensor& var, const Tensor& out, double eps) {
+    if (x.dtype() != DType::F32) {
+        visit_dtype(x.dtype(),
+                    [&](auto tag) { layer_norm_forward_ref<decltype(tag)>(x, weight, bias, mean, var, out, eps); });
+        return;
+    }
+    cpu::dnnl_call("layer_norm", [&] {
+        const DnnlLayerNorm d = layer_norm_pd(x, weight, bias, eps);
+        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, cpu::as_memory(x, d.data)},
+                                                   {DNNL_ARG_DST, cpu::as_memory(out, d.data)},
+                                                   {DNNL_ARG_MEAN, cpu::as_memory(mean, d.stat)},
+                                                   {DNNL_ARG_VARIANCE, cpu::as_memory(var, d.stat)}};
+        if (weight.defined()) args.emplace(DNNL_ARG_SCALE, cpu::as_memory(weight));
+        if (bias.defined()) args.emplace(DNNL_ARG_SHIFT, cpu::as_memory(bias));
+        cpu::execute(dnnl::layer_normalization_forward(d.forward), args);
+    });
+}
+
+void layer_norm_backward_cpu(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                             const Tensor& mean, const Tensor& var, const Tensor& grad_x, const Tensor& grad_weight,
+                             const Tensor& grad_bias, double eps) {
+    if (x.dtype() != DType::F32) {
+        visit_dtype(x.dtype(), [&](auto tag) {
+            layer_norm_backward_ref<decltype(tag)>(grad_out, x, weight, bias, mean, var, grad_x, grad_weight,
+                                                   grad_bias, eps);
+        });
+        return;
+    }
+    cpu::dnnl_call("layer_norm backward", [&] {
+        const DnnlLayerNorm d = layer_norm_pd(x, weight, bias, eps);
+        const bool affine = weight.defined() || bias.defined();
+        const dnnl::layer_normalization_backward::desc bd(
+            affine ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data, d.data, d.data, d.stat,
+            static_cast<float>(eps), norm_flags(false, weight, bias));
+        const dnnl::layer_normalization_backward::primitive_desc pd(bd, cpu::dnnl_engine(), d.forward);
+        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, cpu::as_memory(x, d.data)},
+                                                   {DNNL_ARG_DIFF_DST, cpu::as_memory(grad_out, d.data)},
+                                                   {DNNL_ARG_MEAN, cpu::as_memory(mean, d.stat)},
+                                                   {DNNL_ARG_VARIANCE, cpu::as_memory(var, d.stat)},
+                                                   {DNNL_ARG_DIFF_SRC, cpu::as_memory(grad_x, d.data)}};
+        if (weight.defined()) {
+            args.emplace(DNNL_ARG_SCALE, cpu::as_memory(weight));
+            args.emplace(DNNL_ARG_DIFF_SCALE, cpu::as_memory(grad_weight));
+        }
+        if (bias.defined()) {
+            args.emplace(DNNL_ARG_SHIFT, cpu::as_memory(bias));
+            args.emplace(DNNL_ARG_DIFF_SHIFT, cpu::as_memory(grad_bias));
+        }
+        cpu::execute(dnnl::layer_normalization_backward(pd), args);
+    });
+}
+
+}  // namespace
+
+void batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& mean, const Tensor& var,
+                const Tensor& out, bool training, double eps) {
+    batch_norm_forward_cpu(x, weight, bias, mean, var, out, training, eps);
+}
+
+void batch_norm_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                         const Tensor& mean, const Tensor& var, const Tensor& grad_x, const Tensor& grad_weight,
+                         const Tensor& grad_bias, bool training, double eps) {
+    batch_norm_backward_cpu(grad_out, x, weight, bias, mean, var, grad_x, grad_weight, grad_bias, training, eps);
+}
+
+void layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& mean, const Tensor& var,
+                const Tensor& out, double eps) {
+    layer_norm_forward_cpu(x, weight, bias, mean, var, out, eps);
+}
+
+void layer_norm_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                         const Tensor& mean, const Tensor& var, const Tensor& grad_x, const Tensor& grad_weight,
+                         const Tensor& grad_bias, double eps) {
+    layer_norm_backward_cpu(grad_out, x, weight, bias, mean, var, grad_x, grad_weight, grad_bias, eps);
+}
+
+}  // namespace neura::cpu

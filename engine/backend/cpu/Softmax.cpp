@@ -1,0 +1,57 @@
+// The CPU's softmax and log_softmax kernels: max-shifted, so logits of ±1e4 stay finite.
+#include <algorithm>
+#include <cmath>
+
+#include "backend/cpu/Loops.h"
+#include "ops/KernelSignatures.h"
+
+namespace neura::cpu {
+namespace {
+
+template <bool Log>
+void softmax_cpu(const Tensor& in, const Tensor& out) {
+    const auto rank = in.dim();
+    const std::int64_t len = in.shape().back();
+    const std::int64_t in_st = in.strides().back(), out_st = out.strides().back();
+    const Shape outer(in.shape().begin(), in.shape().end() - 1);
+    const Shape in_outer_st(in.strides().begin(), in.strides().end() - 1);
+    const Shape out_outer_st(out.strides().begin(), out.strides().end() - 1);
+    const std::int64_t rows = shape_numel(outer);
+    visit_dtype(in.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const T* src = static_cast<const T*>(in.raw_data());
+        T* dst = static_cast<T*>(out.raw_data());
+        auto row = [&](std::int64_t r) {
+            std::int64_t io = 0, oo = 0, rem = r;
+            for (std::int64_t d = rank - 2; d >= 0; --d) {
+                const std::int64_t i = rem % outer[d];
+                rem /= outer[d];
+                io += i * in_outer_st[d];
+                oo += i * out_outer_st[d];
+            }
+            const T* x = src + io;
+            T* y = dst + oo;
+            T m = x[0];
+            for (std::int64_t i = 1; i < len; ++i) m = std::max(m, x[i * in_st]);
+            if (!std::isfinite(m)) m = T(0);  // all -inf row: keep exp finite, result NaN/0 as PyTorch
+            double total = 0;
+            for (std::int64_t i = 0; i < len; ++i) total += std::exp(static_cast<double>(x[i * in_st] - m));
+            if constexpr (Log) {
+                const T lse = static_cast<T>(std::log(total)) + m;
+                for (std::int64_t i = 0; i < len; ++i) y[i * out_st] = x[i * in_st] - lse;
+            } else {
+                const double inv = 1.0 / total;
+                for (std::int64_t i = 0; i < len; ++i)
+                    y[i * out_st] = static_cast<T>(std::exp(static_cast<double>(x[i * in_st] - m)) * inv);
+            }
+        };
+        cpu::parallel_for(rows, std::max<std::int64_t>(1, cpu::kParallelGrain / std::max<std::int64_t>(len, 1)), row);
+    });
+}
+
+}  // namespace
+
+void softmax(const SoftmaxArgs<slot::Softmax>& a) { softmax_cpu<false>(a.in, a.out); }
+void log_softmax(const SoftmaxArgs<slot::LogSoftmax>& a) { softmax_cpu<true>(a.in, a.out); }
+
+}  // namespace neura::cpu
