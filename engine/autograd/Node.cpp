@@ -62,9 +62,53 @@ namespace {
 std::atomic<std::uint64_t> g_sequence{0};
 }
 
+namespace {
+// Makes `node` the grad_fn of each floating output.
+void attach_outputs(const std::shared_ptr<FunctionNode>& node, const std::vector<Tensor>& outputs) {
+    node->num_outputs = static_cast<std::uint32_t>(outputs.size());
+    for (std::uint32_t i = 0; i < outputs.size(); ++i) {
+        const Tensor& out = outputs[i];
+        if (!out.defined()) {  // a gradient a first-order-only formula did not compute
+            node->output_shapes.emplace_back();
+            node->output_dtypes.push_back(DType::F32);
+            node->output_devices.emplace_back();
+            continue;
+        }
+        node->output_shapes.push_back(out.shape());
+        node->output_dtypes.push_back(out.dtype());
+        node->output_devices.push_back(out.device());
+        if (!is_floating(out.dtype())) continue;  // integer outputs (indices) carry no gradient
+        auto& meta = out.unsafe_impl()->autograd;
+        if (!meta) meta = std::make_unique<AutogradMeta>();
+        meta->requires_grad = true;
+        meta->grad_fn = node;
+        meta->output_nr = i;
+    }
+}
+}  // namespace
+
 Grads FunctionNode::apply(std::vector<Tensor>&& grad_outputs) {
     NEURA_CHECK(backward, name_, " has no backward formula");
-    return backward(*this, grad_outputs);
+    if (!once_differentiable || !GradMode::is_enabled()) return backward(*this, grad_outputs);
+    Grads result;
+    {
+        NoGradGuard no_grad;
+        result = backward(*this, grad_outputs);
+    }
+    // The gradients depend on this node's inputs and on the incoming gradients; a backward through them
+    // reaches this error.
+    auto error = std::make_shared<FunctionNode>(name_);
+    error->sequence_nr = g_sequence.fetch_add(1);
+    error->next_edges = next_edges;
+    for (const Tensor& g : grad_outputs) error->next_edges.push_back(gradient_edge(g));
+    error->backward = [op = std::string(name_)](const FunctionNode&, const Grads&) -> Grads {
+        throw Error(op + " is differentiable once only: its backward runs kernels that record no graph, so a "
+                         "second derivative through it (double backward, create_graph) is not available");
+    };
+    std::vector<Tensor> defined;
+    for (const Tensor& r : result) defined.push_back(r.defined() ? r : Tensor());
+    attach_outputs(error, defined);
+    return result;
 }
 
 void FunctionNode::release_saved() {
@@ -110,19 +154,7 @@ std::shared_ptr<FunctionNode> record(const char* name, const std::vector<Tensor>
     node->sequence_nr = g_sequence.fetch_add(1);
     node->next_edges.reserve(inputs.size());
     for (const auto& in : inputs) node->next_edges.push_back(gradient_edge(in));
-    node->num_outputs = static_cast<std::uint32_t>(outputs.size());
-    for (std::uint32_t i = 0; i < outputs.size(); ++i) {
-        const Tensor& out = outputs[i];
-        node->output_shapes.push_back(out.shape());
-        node->output_dtypes.push_back(out.dtype());
-        node->output_devices.push_back(out.device());
-        if (!is_floating(out.dtype())) continue;  // integer outputs (indices) carry no gradient
-        auto& meta = out.unsafe_impl()->autograd;
-        if (!meta) meta = std::make_unique<AutogradMeta>();
-        meta->requires_grad = true;
-        meta->grad_fn = node;
-        meta->output_nr = i;
-    }
+    attach_outputs(node, outputs);
     return node;
 }
 

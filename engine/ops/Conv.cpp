@@ -231,6 +231,7 @@ Tensor conv2d(const Tensor& x_in, const Tensor& weight, const Tensor& bias, Size
     Tensor out = Tensor::empty(out_shape, x.dtype(), x.device());
     if (out.numel() > 0) kConv2d(x.device())(x, w, b, out, g);
     if (auto n = record("Conv2dBackward", {x_in, weight, bias}, {out})) {
+        n->once_differentiable = true;  // the backward kernels record no graph
         n->save(n->needs(1) || n->needs(2) ? x : Tensor());
         n->save(n->needs(0) ? w : Tensor());
         n->backward = [g](const FunctionNode& s, const Grads& grads) {

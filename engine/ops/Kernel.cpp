@@ -4,6 +4,19 @@
 
 namespace neura {
 
+namespace cpu {
+void register_kernels();  // backend/cpu/Register.cpp
+}
+
+void load_backends() {
+    static const bool loaded = [] {  // a magic static: once per process, thread-safe
+        cpu::register_kernels();
+        load_device_backends();
+        return true;
+    }();
+    (void)loaded;
+}
+
 std::vector<KernelSlot*>& kernel_registry() {
     static std::vector<KernelSlot*> r;
     return r;

@@ -17,6 +17,9 @@ namespace neura {
 // Fills the columns of the device backends built in (the CUDA one when NEURA_WITH_CUDA) once per process;
 // the kernel slots and allocators of other device types stay empty without it. Safe to call often.
 void load_device_backends();
+// Fills every built-in column once per process: the CPU's (backend/cpu/Register.cpp) and the device
+// backends' (load_device_backends). Every kernel lookup calls it; after the first call it costs a load.
+void load_backends();
 
 class KernelSlot {
 public:
@@ -27,7 +30,7 @@ public:
     const char* name() const { return name_; }
     const std::type_info& signature() const { return *signature_; }
     bool has(DeviceType t) const {
-        if (t != DeviceType::CPU) load_device_backends();
+        load_backends();
         return table_[static_cast<int>(t)] != nullptr;
     }
     // How many times a kernel of this slot was looked up for a call, on any device (relaxed counter):
@@ -38,7 +41,7 @@ public:
 
 protected:
     void* raw(Device d) const {
-        if (d.type != DeviceType::CPU) load_device_backends();
+        load_backends();
         void* fn = table_[static_cast<int>(d.type)];
         dispatches_.fetch_add(1, std::memory_order_relaxed);
         NEURA_CHECK(fn, "op '", name_, "' has no kernel for device ", d.str());
@@ -55,8 +58,9 @@ private:
 template <class Fn>
 class Kernel : public KernelSlot {
 public:
-    // `cpu` may be null for slots that only devices fill (copies between the CPU and a device).
-    Kernel(const char* name, Fn* cpu) : KernelSlot(name, typeid(Fn)) {
+    // Backends fill the columns by name (register_kernel) when first needed; `cpu` is for slots made
+    // outside the engine (tests, plugins) that bring their CPU kernel along.
+    explicit Kernel(const char* name, Fn* cpu = nullptr) : KernelSlot(name, typeid(Fn)) {
         if (cpu) set(DeviceType::CPU, reinterpret_cast<void*>(cpu));
     }
     Fn* operator()(Device d) const { return reinterpret_cast<Fn*>(raw(d)); }

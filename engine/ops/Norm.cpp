@@ -331,6 +331,7 @@ Tensor batch_norm(const Tensor& x_in, const Tensor& weight, const Tensor& bias, 
     }
     Tensor y = out.view(shape);
     if (auto node = record("BatchNormBackward", {x_in, weight, bias}, {y})) {
+        node->once_differentiable = true;  // the backward kernels record no graph
         node->save(x);
         node->save(w);  // saved, not captured: an in-place update of the weight before backward is an error
         node->backward = [=, has_bias = b.defined()](const FunctionNode& self, const Grads& grads) {
@@ -378,6 +379,7 @@ Tensor layer_norm(const Tensor& x_in, const Shape& normalized_shape, const Tenso
     if (m > 0) kLayerNorm(x.device())(x, wk, bk, mean, var, out, eps);
     Tensor y = out.view(shape);
     if (auto node = record("LayerNormBackward", {x_in, weight, bias}, {y})) {
+        node->once_differentiable = true;  // the backward kernels record no graph
         node->save(x);
         node->save(wk);
         node->backward = [=, has_bias = bk.defined()](const FunctionNode& self, const Grads& grads) {

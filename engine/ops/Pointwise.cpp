@@ -1,9 +1,11 @@
-// Pointwise ops. Each op's scalar functor, kernel slot, shape rule and backward formula sit together.
+// Pointwise ops: each op's shape rule, dispatch and backward formula. Their scalar formulas are in
+// ops/Formulas.h, their kernel slots are made from ops/OpList.h below, and every backend fills the
+// slots from the same list (backend/cpu/Register.cpp, backend/cuda/Kernels.cpp).
 #include <cmath>
 #include <limits>
 
-#include "backend/cpu/PointwiseKernels.h"
 #include "ops/Internal.h"
+#include "ops/OpList.h"
 
 namespace neura {
 
@@ -41,29 +43,15 @@ Tensor binary_forward(const Kernel<BinaryKernel>& k, const Operands& o, double p
     return out;
 }
 
-#define NEURA_UNARY_FUNCTOR(Name, expr)                                \
-    struct Name {                                                      \
-        double p0, p1;                                                 \
-        template <class T>                                             \
-        T operator()(T x) const {                                      \
-            return static_cast<T>(expr);                               \
-        }                                                              \
-    }
-#define NEURA_BINARY_FUNCTOR(Name, expr)                               \
-    struct Name {                                                      \
-        double p0;                                                     \
-        template <class T>                                             \
-        auto operator()(T a, T b) const {                              \
-            return expr;                                               \
-        }                                                              \
-    }
-
-template <class T>
-T stable_sigmoid(T x) {
-    if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-    const T e = std::exp(x);
-    return e / (T(1) + e);
-}
+// One slot per listed op: k_<name>.
+#define NEURA_UNARY_SLOT(name, Formula) Kernel<UnaryKernel> k_##name{#name};
+#define NEURA_BINARY_SLOT(name, Formula) Kernel<BinaryKernel> k_##name{#name};
+NEURA_UNARY_OPS(NEURA_UNARY_SLOT)
+NEURA_BINARY_OPS(NEURA_BINARY_SLOT)
+NEURA_COMPARISON_OPS(NEURA_BINARY_SLOT)
+#undef NEURA_UNARY_SLOT
+#undef NEURA_BINARY_SLOT
+Kernel<WhereKernel> k_where{"where"};
 
 }  // namespace
 
@@ -74,19 +62,15 @@ Tensor scalar_like(double v, const Tensor& like) {
 }
 
 // ------------------------------------------------------------------------------- unary
-NEURA_UNARY_FUNCTOR(NegF, -x);
-static Kernel<UnaryKernel> kNeg{"neg", &cpu::unary<NegF>};
 Tensor neg(const Tensor& x) {
-    Tensor y = unary_forward(kNeg, x);
+    Tensor y = unary_forward(k_neg, x);
     if (auto n = record("NegBackward", {x}, {y})) n->backward = [](const FunctionNode&, const Grads& g) { return Grads{neg(g[0])}; };
     return y;
 }
 
-NEURA_UNARY_FUNCTOR(ExpF, std::exp(x));
-static Kernel<UnaryKernel> kExp{"exp", &cpu::unary<ExpF>};
 Tensor exp(const Tensor& x_in) {
     const Tensor x = to_floating(x_in);
-    Tensor y = unary_forward(kExp, x);
+    Tensor y = unary_forward(k_exp, x);
     if (auto n = record("ExpBackward", {x}, {y})) {
         n->save(y);
         n->backward = [](const FunctionNode& s, const Grads& g) { return Grads{g[0] * s.saved(0)}; };
@@ -94,11 +78,9 @@ Tensor exp(const Tensor& x_in) {
     return y;
 }
 
-NEURA_UNARY_FUNCTOR(LogF, std::log(x));
-static Kernel<UnaryKernel> kLog{"log", &cpu::unary<LogF>};
 Tensor log(const Tensor& x_in) {
     const Tensor x = to_floating(x_in);
-    Tensor y = unary_forward(kLog, x);
+    Tensor y = unary_forward(k_log, x);
     if (auto n = record("LogBackward", {x}, {y})) {
         n->save(x);
         n->backward = [](const FunctionNode& s, const Grads& g) { return Grads{g[0] / s.saved(0)}; };
@@ -106,11 +88,9 @@ Tensor log(const Tensor& x_in) {
     return y;
 }
 
-NEURA_UNARY_FUNCTOR(SqrtF, std::sqrt(x));
-static Kernel<UnaryKernel> kSqrt{"sqrt", &cpu::unary<SqrtF>};
 Tensor sqrt(const Tensor& x_in) {
     const Tensor x = to_floating(x_in);
-    Tensor y = unary_forward(kSqrt, x);
+    Tensor y = unary_forward(k_sqrt, x);
     if (auto n = record("SqrtBackward", {x}, {y})) {
         n->save(y);
         // d sqrt(x) = 1 / (2 sqrt(x)): +inf at 0, as PyTorch.
@@ -119,19 +99,15 @@ Tensor sqrt(const Tensor& x_in) {
     return y;
 }
 
-NEURA_UNARY_FUNCTOR(SignF, (x > T(0)) - (x < T(0)));
-static Kernel<UnaryKernel> kSign{"sign", &cpu::unary<SignF>};
 Tensor sign(const Tensor& x) {
-    Tensor y = unary_forward(kSign, x);
+    Tensor y = unary_forward(k_sign, x);
     if (auto n = record("SignBackward", {x}, {y}))
         n->backward = [](const FunctionNode&, const Grads& g) { return Grads{Tensor::zeros_like(g[0])}; };
     return y;
 }
 
-NEURA_UNARY_FUNCTOR(AbsF, x < T(0) ? -x : x);
-static Kernel<UnaryKernel> kAbs{"abs", &cpu::unary<AbsF>};
 Tensor abs(const Tensor& x) {
-    Tensor y = unary_forward(kAbs, x);
+    Tensor y = unary_forward(k_abs, x);
     if (auto n = record("AbsBackward", {x}, {y})) {
         n->save(x);
         // sign(0) = 0: the subgradient at 0 is 0, as PyTorch.
@@ -140,13 +116,9 @@ Tensor abs(const Tensor& x) {
     return y;
 }
 
-NEURA_UNARY_FUNCTOR(SinF, std::sin(x));
-static Kernel<UnaryKernel> kSin{"sin", &cpu::unary<SinF>};
-NEURA_UNARY_FUNCTOR(CosF, std::cos(x));
-static Kernel<UnaryKernel> kCos{"cos", &cpu::unary<CosF>};
 Tensor sin(const Tensor& x_in) {
     const Tensor x = to_floating(x_in);
-    Tensor y = unary_forward(kSin, x);
+    Tensor y = unary_forward(k_sin, x);
     if (auto n = record("SinBackward", {x}, {y})) {
         n->save(x);
         n->backward = [](const FunctionNode& s, const Grads& g) { return Grads{g[0] * cos(s.saved(0))}; };
@@ -155,7 +127,7 @@ Tensor sin(const Tensor& x_in) {
 }
 Tensor cos(const Tensor& x_in) {
     const Tensor x = to_floating(x_in);
-    Tensor y = unary_forward(kCos, x);
+    Tensor y = unary_forward(k_cos, x);
     if (auto n = record("CosBackward", {x}, {y})) {
         n->save(x);
         n->backward = [](const FunctionNode& s, const Grads& g) { return Grads{-(g[0] * sin(s.saved(0)))}; };
@@ -163,11 +135,9 @@ Tensor cos(const Tensor& x_in) {
     return y;
 }
 
-NEURA_UNARY_FUNCTOR(ErfF, std::erf(x));
-static Kernel<UnaryKernel> kErf{"erf", &cpu::unary<ErfF>};
 Tensor erf(const Tensor& x_in) {
     const Tensor x = to_floating(x_in);
-    Tensor y = unary_forward(kErf, x);
+    Tensor y = unary_forward(k_erf, x);
     if (auto n = record("ErfBackward", {x}, {y})) {
         n->save(x);
         n->backward = [](const FunctionNode& s, const Grads& g) {
@@ -178,13 +148,15 @@ Tensor erf(const Tensor& x_in) {
     return y;
 }
 
-NEURA_UNARY_FUNCTOR(ClampF, x < T(p0) ? T(p0) : (x > T(p1) ? T(p1) : x));
-static Kernel<UnaryKernel> kClamp{"clamp", &cpu::unary<ClampF>};
-Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
+Tensor clamp(const Tensor& x_in, std::optional<double> min, std::optional<double> max) {
     NEURA_CHECK(min || max, "clamp: at least one of min and max must be given");
+    // An integer tensor keeps its dtype for integer bounds; a fractional or infinite bound makes the
+    // result float, as PyTorch promotes it.
+    auto integral = [](std::optional<double> v) { return !v || (std::isfinite(*v) && *v == std::floor(*v)); };
+    const Tensor x = integral(min) && integral(max) ? x_in : to_floating(x_in);
     const double lo = min.value_or(-std::numeric_limits<double>::infinity());
     const double hi = max.value_or(std::numeric_limits<double>::infinity());
-    Tensor y = unary_forward(kClamp, x, lo, hi);
+    Tensor y = unary_forward(k_clamp, x, lo, hi);
     if (auto n = record("ClampBackward", {x}, {y})) {
         n->save(x);
         // The gradient passes where lo <= x <= hi (bounds included), as PyTorch.
@@ -199,11 +171,9 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
 
 // relu's backward in one pass: the gradient where the result is positive, 0 elsewhere (PyTorch's
 // threshold_backward). Its own gradient with respect to the incoming gradient is the same mask.
-NEURA_BINARY_FUNCTOR(ReluBackwardF, b > T(0) ? a : T(0));
-static Kernel<BinaryKernel> kReluBackward{"relu_backward", &cpu::binary<ReluBackwardF>};
 static Tensor relu_backward(const Tensor& grad, const Tensor& result) {
     const Operands o = promote(grad, result, "relu_backward", false);
-    Tensor y = binary_forward(kReluBackward, o);
+    Tensor y = binary_forward(k_relu_backward, o);
     if (auto n = record("ReluBackwardBackward", {o.a}, {y})) {
         n->save(o.b);
         n->backward = [](const FunctionNode& s, const Grads& g) { return Grads{relu_backward(g[0], s.saved(0))}; };
@@ -211,10 +181,8 @@ static Tensor relu_backward(const Tensor& grad, const Tensor& result) {
     return y;
 }
 
-NEURA_UNARY_FUNCTOR(ReluF, x > T(0) ? x : T(0));
-static Kernel<UnaryKernel> kRelu{"relu", &cpu::unary<ReluF>};
 Tensor relu(const Tensor& x) {
-    Tensor y = unary_forward(kRelu, x);
+    Tensor y = unary_forward(k_relu, x);
     if (auto n = record("ReluBackward", {x}, {y})) {
         n->save(y);
         // Gradient 0 at x = 0, as PyTorch (threshold_backward on the result).
@@ -223,11 +191,9 @@ Tensor relu(const Tensor& x) {
     return y;
 }
 
-NEURA_UNARY_FUNCTOR(LeakyReluF, x > T(0) ? x : static_cast<T>(x * p0));
-static Kernel<UnaryKernel> kLeakyRelu{"leaky_relu", &cpu::unary<LeakyReluF>};
 Tensor leaky_relu(const Tensor& x_in, double slope) {
     const Tensor x = to_floating(x_in);
-    Tensor y = unary_forward(kLeakyRelu, x, slope);
+    Tensor y = unary_forward(k_leaky_relu, x, slope);
     if (auto n = record("LeakyReluBackward", {x}, {y})) {
         n->save(x);
         n->backward = [slope](const FunctionNode& s, const Grads& g) {
@@ -238,11 +204,9 @@ Tensor leaky_relu(const Tensor& x_in, double slope) {
     return y;
 }
 
-NEURA_UNARY_FUNCTOR(SigmoidF, stable_sigmoid(x));
-static Kernel<UnaryKernel> kSigmoid{"sigmoid", &cpu::unary<SigmoidF>};
 Tensor sigmoid(const Tensor& x_in) {
     const Tensor x = to_floating(x_in);
-    Tensor y = unary_forward(kSigmoid, x);
+    Tensor y = unary_forward(k_sigmoid, x);
     if (auto n = record("SigmoidBackward", {x}, {y})) {
         n->save(y);
         n->backward = [](const FunctionNode& s, const Grads& g) {
@@ -253,11 +217,9 @@ Tensor sigmoid(const Tensor& x_in) {
     return y;
 }
 
-NEURA_UNARY_FUNCTOR(TanhF, std::tanh(x));
-static Kernel<UnaryKernel> kTanh{"tanh", &cpu::unary<TanhF>};
 Tensor tanh(const Tensor& x_in) {
     const Tensor x = to_floating(x_in);
-    Tensor y = unary_forward(kTanh, x);
+    Tensor y = unary_forward(k_tanh, x);
     if (auto n = record("TanhBackward", {x}, {y})) {
         n->save(y);
         n->backward = [](const FunctionNode& s, const Grads& g) {
@@ -268,11 +230,9 @@ Tensor tanh(const Tensor& x_in) {
     return y;
 }
 
-NEURA_UNARY_FUNCTOR(GeluF, 0.5 * x * (1.0 + std::erf(x * M_SQRT1_2)));
-static Kernel<UnaryKernel> kGelu{"gelu", &cpu::unary<GeluF>};
 Tensor gelu(const Tensor& x_in) {
     const Tensor x = to_floating(x_in);
-    Tensor y = unary_forward(kGelu, x);
+    Tensor y = unary_forward(k_gelu, x);
     if (auto n = record("GeluBackward", {x}, {y})) {
         n->save(x);
         n->backward = [](const FunctionNode& s, const Grads& g) {
@@ -286,11 +246,9 @@ Tensor gelu(const Tensor& x_in) {
 }
 
 // ------------------------------------------------------------------------------- binary
-NEURA_BINARY_FUNCTOR(AddF, static_cast<T>(a + static_cast<T>(p0) * b));
-static Kernel<BinaryKernel> kAdd{"add", &cpu::binary<AddF>};
 Tensor add(const Tensor& a, const Tensor& b, double alpha) {
     const Operands o = promote(a, b, "add", false);
-    Tensor y = binary_forward(kAdd, o, alpha);
+    Tensor y = binary_forward(k_add, o, alpha);
     if (auto n = record("AddBackward", {o.a, o.b}, {y})) {
         n->backward = [alpha, sa = o.a.shape(), sb = o.b.shape()](const FunctionNode& s, const Grads& g) {
             return Grads{s.needs(0) ? sum_to(g[0], sa) : Tensor(),
@@ -301,11 +259,9 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
 }
 Tensor sub(const Tensor& a, const Tensor& b, double alpha) { return add(a, b, -alpha); }
 
-NEURA_BINARY_FUNCTOR(MulF, static_cast<T>(a * b));
-static Kernel<BinaryKernel> kMul{"mul", &cpu::binary<MulF>};
 Tensor mul(const Tensor& a, const Tensor& b) {
     const Operands o = promote(a, b, "mul", false);
-    Tensor y = binary_forward(kMul, o);
+    Tensor y = binary_forward(k_mul, o);
     if (auto n = record("MulBackward", {o.a, o.b}, {y})) {
         n->save(n->needs(1) ? o.a : Tensor());
         n->save(n->needs(0) ? o.b : Tensor());
@@ -317,11 +273,9 @@ Tensor mul(const Tensor& a, const Tensor& b) {
     return y;
 }
 
-NEURA_BINARY_FUNCTOR(DivF, static_cast<T>(a / b));
-static Kernel<BinaryKernel> kDiv{"div", &cpu::binary<DivF>};
 Tensor div(const Tensor& a, const Tensor& b) {
     const Operands o = promote(a, b, "div", true);
-    Tensor y = binary_forward(kDiv, o);
+    Tensor y = binary_forward(k_div, o);
     if (auto n = record("DivBackward", {o.a, o.b}, {y})) {
         n->save(n->needs(1) ? o.a : Tensor());
         n->save(o.b);
@@ -334,11 +288,9 @@ Tensor div(const Tensor& a, const Tensor& b) {
     return y;
 }
 
-NEURA_BINARY_FUNCTOR(PowF, static_cast<T>(std::pow(a, b)));
-static Kernel<BinaryKernel> kPow{"pow", &cpu::binary<PowF>};
 Tensor pow(const Tensor& a, const Tensor& b) {
     const Operands o = promote(a, b, "pow", false);
-    Tensor y = binary_forward(kPow, o);
+    Tensor y = binary_forward(k_pow, o);
     if (auto n = record("PowBackward", {o.a, o.b}, {y})) {
         n->save(o.a);
         n->save(o.b);
@@ -346,7 +298,11 @@ Tensor pow(const Tensor& a, const Tensor& b) {
         n->backward = [sa = o.a.shape(), sb = o.b.shape()](const FunctionNode& s, const Grads& g) {
             const Tensor base = s.saved(0), ex = s.saved(1);
             Tensor ga, gb;
-            if (s.needs(0)) ga = sum_to(g[0] * ex * pow(base, ex - 1.0), sa);
+            if (s.needs(0)) {
+                // b * a^(b - 1), and 0 where b = 0 (so 0^0 gives 0, not 0 * inf): PyTorch's pow_backward_self.
+                const Tensor term = g[0] * ex * pow(base, ex - 1.0);
+                ga = sum_to(where(eq(ex, scalar_like(0, ex)), Tensor::zeros_like(term), term), sa);
+            }
             if (s.needs(1)) {
                 // 0^b with b >= 0 has no log term (PyTorch masks it the same way).
                 const Tensor zero_base = eq(base, scalar_like(0, base)) * ge(ex, scalar_like(0, ex));
@@ -359,11 +315,9 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     return y;
 }
 
-NEURA_UNARY_FUNCTOR(PowScalarF, std::pow(x, p0));
-static Kernel<UnaryKernel> kPowScalar{"pow_scalar", &cpu::unary<PowScalarF>};
 Tensor pow(const Tensor& a_in, double exponent) {
     const Tensor a = exponent == std::floor(exponent) && exponent >= 0 ? a_in : to_floating(a_in);
-    Tensor y = unary_forward(kPowScalar, a, exponent);
+    Tensor y = unary_forward(k_pow_scalar, a, exponent);
     if (auto n = record("PowBackward", {a}, {y})) {
         n->save(a);
         n->backward = [exponent](const FunctionNode& s, const Grads& g) {
@@ -388,11 +342,9 @@ Grads extremum_backward(const FunctionNode& s, const Grads& g, const Shape& sa, 
 }
 }  // namespace
 
-NEURA_BINARY_FUNCTOR(MaximumF, static_cast<T>((a != a || a > b) ? a : b));
-static Kernel<BinaryKernel> kMaximum{"maximum", &cpu::binary<MaximumF>};
 Tensor maximum(const Tensor& a, const Tensor& b) {
     const Operands o = promote(a, b, "maximum", false);
-    Tensor y = binary_forward(kMaximum, o);
+    Tensor y = binary_forward(k_maximum, o);
     if (auto n = record("MaximumBackward", {o.a, o.b}, {y})) {
         n->save(o.a);
         n->save(o.b);
@@ -403,11 +355,9 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
     return y;
 }
 
-NEURA_BINARY_FUNCTOR(MinimumF, static_cast<T>((a != a || a < b) ? a : b));
-static Kernel<BinaryKernel> kMinimum{"minimum", &cpu::binary<MinimumF>};
 Tensor minimum(const Tensor& a, const Tensor& b) {
     const Operands o = promote(a, b, "minimum", false);
-    Tensor y = binary_forward(kMinimum, o);
+    Tensor y = binary_forward(k_minimum, o);
     if (auto n = record("MinimumBackward", {o.a, o.b}, {y})) {
         n->save(o.a);
         n->save(o.b);
@@ -419,46 +369,24 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 }
 
 // ------------------------------------------------------------------------------- comparisons
-#define NEURA_COMPARISON(fname, Functor, expr)                                            \
-    NEURA_BINARY_FUNCTOR(Functor, static_cast<std::int64_t>(expr));                       \
-    static Kernel<BinaryKernel> k_##fname{#fname, &cpu::binary<Functor, std::int64_t>};   \
+#define NEURA_COMPARISON(fname, Formula)                                                  \
     Tensor fname(const Tensor& a, const Tensor& b) {                                      \
         return binary_forward(k_##fname, promote(a, b, #fname, false), 0, DType::I64, false); \
     }
-NEURA_COMPARISON(eq, EqF, a == b)
-NEURA_COMPARISON(ne, NeF, a != b)
-NEURA_COMPARISON(gt, GtF, a > b)
-NEURA_COMPARISON(ge, GeF, a >= b)
-NEURA_COMPARISON(lt, LtF, a < b)
-NEURA_COMPARISON(le, LeF, a <= b)
+NEURA_COMPARISON_OPS(NEURA_COMPARISON)
 #undef NEURA_COMPARISON
 
 // ------------------------------------------------------------------------------- where
-namespace {
-void where_cpu(const Tensor& c, const Tensor& a, const Tensor& b, const Tensor& out) {
-    visit_dtype(a.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        const std::int64_t* pc = c.data<std::int64_t>();
-        const T* pa = a.data<T>();
-        const T* pb = b.data<T>();
-        T* po = out.data<T>();
-        cpu::for_each_row<4>(out.shape(), {&out.strides(), &c.strides(), &a.strides(), &b.strides()},
-                             [&](auto off, auto st, std::int64_t n) {
-                                 for (std::int64_t i = 0; i < n; ++i)
-                                     po[off[0] + i * st[0]] = pc[off[1] + i * st[1]] ? pa[off[2] + i * st[2]]
-                                                                                      : pb[off[3] + i * st[3]];
-                             });
-    });
-}
-Kernel<WhereKernel> kWhere{"where", &where_cpu};
-}  // namespace
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
     const Operands o = promote(a, b, "where", false);
+    NEURA_CHECK(condition.defined(), "where: undefined condition");
+    NEURA_CHECK(condition.device() == o.a.device(), "where: the condition is on ", condition.device().str(),
+                ", the operands on ", o.a.device().str());
     const Tensor c = condition.dtype() == DType::I64 ? condition : ne(condition, scalar_like(0, condition));
     const Shape shape = broadcast_shapes(c.shape(), o.shape, "where");
     Tensor y = Tensor::empty(shape, o.a.dtype(), o.a.device());
-    kWhere(y.device())(detail::broadcast_view(c, shape), detail::broadcast_view(o.a, shape),
+    k_where(y.device())(detail::broadcast_view(c, shape), detail::broadcast_view(o.a, shape),
                        detail::broadcast_view(o.b, shape), y);
     if (auto n = record("WhereBackward", {o.a, o.b}, {y})) {
         n->save(c);

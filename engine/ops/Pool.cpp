@@ -268,6 +268,7 @@ Tensor max_pool2d(const Tensor& x_in, Size2 kernel, Size2 stride, Size2 padding)
     Tensor workspace;
     if (out.numel() > 0) workspace = kMaxPool2d(x.device())(x, out, g, grad);
     if (auto n = record("MaxPool2dBackward", {x_in}, {out})) {
+        n->once_differentiable = true;  // the backward kernels record no graph
         n->backward = [g, workspace](const FunctionNode&, const Grads& grads) {
             NoGradGuard first_order_only;
             Tensor gx = empty_grad(g, grads[0]);
@@ -287,6 +288,7 @@ Tensor avg_pool2d(const Tensor& x_in, Size2 kernel, Size2 stride, Size2 padding)
     Tensor out = Tensor::empty({g.n, g.c, g.oh, g.ow}, x.dtype(), x.device());
     if (out.numel() > 0) kAvgPool2d(x.device())(x, out, g);
     if (auto n = record("AvgPool2dBackward", {x_in}, {out})) {
+        n->once_differentiable = true;  // the backward kernels record no graph
         n->backward = [g](const FunctionNode&, const Grads& grads) {
             NoGradGuard first_order_only;
             Tensor gx = empty_grad(g, grads[0]);
@@ -312,6 +314,7 @@ Tensor adaptive_avg_pool2d(const Tensor& x_in, std::int64_t out_h, std::int64_t 
     Tensor out = Tensor::empty({g.n, g.c, g.oh, g.ow}, x.dtype(), x.device());
     kAdaptiveAvgPool2d(x.device())(x, out, g);
     if (auto n = record("AdaptiveAvgPool2dBackward", {x_in}, {out})) {
+        n->once_differentiable = true;  // the backward kernels record no graph
         n->backward = [g](const FunctionNode&, const Grads& grads) {
             NoGradGuard first_order_only;
             Tensor gx = empty_grad(g, grads[0]);

@@ -1,5 +1,6 @@
 #pragma once
-// Generic CPU kernels for pointwise ops: an op instantiates them with its scalar functor.
+// The CPU's pointwise loops: each listed op (ops/OpList.h) instantiates them with its formula
+// (ops/Formulas.h) in backend/cpu/Register.cpp.
 #include "backend/cpu/Loops.h"
 
 namespace neura::cpu {
@@ -62,6 +63,23 @@ void binary(const Tensor& a, const Tensor& b, const Tensor& out, double p0) {
                             } else {
                                 for (std::int64_t i = 0; i < len; ++i) o[i * st[0]] = f(x[i * st[1]], y[i * st[2]]);
                             }
+                        });
+    });
+}
+
+// out = cond ? a : b; cond is I64, all broadcast to out's shape.
+inline void where(const Tensor& c, const Tensor& a, const Tensor& b, const Tensor& out) {
+    visit_dtype(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const std::int64_t* pc = c.data<std::int64_t>();
+        const T* pa = a.data<T>();
+        const T* pb = b.data<T>();
+        T* po = out.data<T>();
+        for_each_row<4>(out.shape(), {&out.strides(), &c.strides(), &a.strides(), &b.strides()},
+                        [&](auto off, auto st, std::int64_t n) {
+                            for (std::int64_t i = 0; i < n; ++i)
+                                po[off[0] + i * st[0]] = pc[off[1] + i * st[1]] ? pa[off[2] + i * st[2]]
+                                                                                 : pb[off[3] + i * st[3]];
                         });
     });
 }

@@ -1,9 +1,10 @@
 // Pointwise CUDA kernels: copies with dtype conversion, fill, unary and binary ops (with broadcasting
 // through stride-0 operands and any strides), where, the dropout mask, and the indexing ops. The scalar
-// formulas are those of the CPU functors in engine/ops/Pointwise.cpp.
+// formulas are ops/Formulas.h, the ones the CPU uses; the ops are those of ops/OpList.h.
 #include <type_traits>
 
 #include "backend/cuda/Common.cuh"
+#include "ops/Formulas.h"
 
 namespace neura::cuda::launch {
 namespace {
@@ -27,85 +28,49 @@ __global__ void fill_kernel(T* dst, T value, Strided<1> g) {
     }
 }
 
-// ------------------------------------------------------------------ unary
-// Transcendental functions of integers are computed in double, as std:: does on the CPU.
-template <class T>
-using Real = std::conditional_t<std::is_same_v<T, std::int64_t>, double, T>;
-
-template <class T>
-__device__ __forceinline__ T stable_sigmoid(T x) {
-    if (x >= T(0)) return T(1) / (T(1) + exp(-x));
-    const T e = exp(x);
-    return e / (T(1) + e);
-}
-
-template <class T>
-__device__ __forceinline__ T unary_op(UnaryOp op, T x, double p0, double p1) {
-    using R = Real<T>;
-    const R r = static_cast<R>(x);
-    switch (op) {
-        case UnaryOp::Neg: return -x;
-        case UnaryOp::Exp: return static_cast<T>(exp(r));
-        case UnaryOp::Log: return static_cast<T>(log(r));
-        case UnaryOp::Sqrt: return static_cast<T>(sqrt(r));
-        case UnaryOp::Sign: return static_cast<T>((x > T(0)) - (x < T(0)));
-        case UnaryOp::Abs: return x < T(0) ? -x : x;
-        case UnaryOp::Sin: return static_cast<T>(sin(r));
-        case UnaryOp::Cos: return static_cast<T>(cos(r));
-        case UnaryOp::Erf: return static_cast<T>(erf(r));
-        case UnaryOp::Clamp: return r < static_cast<R>(p0) ? static_cast<T>(p0) : (r > static_cast<R>(p1) ? static_cast<T>(p1) : x);
-        case UnaryOp::Relu: return x > T(0) ? x : T(0);
-        case UnaryOp::LeakyRelu: return x > T(0) ? x : static_cast<T>(static_cast<double>(x) * p0);
-        case UnaryOp::Sigmoid: return static_cast<T>(stable_sigmoid(r));
-        case UnaryOp::Tanh: return static_cast<T>(tanh(r));
-        case UnaryOp::Gelu: {
-            const double d = static_cast<double>(x);
-            return static_cast<T>(0.5 * d * (1.0 + erf(d * 0.70710678118654752440)));
-        }
-        case UnaryOp::PowScalar: return static_cast<T>(pow(static_cast<double>(x), p0));
-    }
-    return x;
-}
-
-template <class T>
-__global__ void unary_kernel(UnaryOp op, const T* in, T* out, double p0, double p1, Strided<2> g) {
+// ------------------------------------------------------------------ unary and binary
+template <class F, class T>
+__global__ void unary_kernel(const T* in, T* out, double p0, double p1, Strided<2> g) {
+    const F f{p0, p1};
     NEURA_GRID_LOOP(i, g.numel) {
         std::int64_t off[2];
         offsets_of(g, i, off);
-        out[off[0]] = unary_op(op, in[off[1]], p0, p1);
+        out[off[0]] = f(in[off[1]]);
     }
 }
 
-// ------------------------------------------------------------------ binary
-template <class T>
-__device__ __forceinline__ T binary_op(BinaryOp op, T a, T b, double p0) {
-    switch (op) {
-        case BinaryOp::Add: return static_cast<T>(a + static_cast<T>(p0) * b);
-        case BinaryOp::Mul: return static_cast<T>(a * b);
-        case BinaryOp::Div: return b == T(0) && std::is_integral_v<T> ? T(0) : static_cast<T>(a / b);
-        case BinaryOp::Pow:
-            if constexpr (std::is_integral_v<T>) return static_cast<T>(pow(static_cast<double>(a), static_cast<double>(b)));
-            else return pow(a, b);
-        case BinaryOp::Maximum: return (a != a || a > b) ? a : b;
-        case BinaryOp::Minimum: return (a != a || a < b) ? a : b;
-        case BinaryOp::ReluBackward: return b > T(0) ? a : T(0);
-        case BinaryOp::Eq: return a == b;
-        case BinaryOp::Ne: return a != b;
-        case BinaryOp::Gt: return a > b;
-        case BinaryOp::Ge: return a >= b;
-        case BinaryOp::Lt: return a < b;
-        case BinaryOp::Le: return a <= b;
-    }
-    return a;
-}
-
-template <class T, class O>
-__global__ void binary_kernel(BinaryOp op, const T* a, const T* b, O* out, double p0, Strided<3> g) {
+template <class F, class T, class O>
+__global__ void binary_kernel(const T* a, const T* b, O* out, double p0, Strided<3> g) {
+    const F f{p0};
     NEURA_GRID_LOOP(i, g.numel) {
         std::int64_t off[3];
         offsets_of(g, i, off);
-        out[off[0]] = static_cast<O>(binary_op(op, a[off[1]], b[off[2]], p0));
+        out[off[0]] = static_cast<O>(f(a[off[1]], b[off[2]]));
     }
+}
+
+template <class F>
+cudaError_t launch_unary(DType type, const void* in, void* out, double p0, double p1, const Strided<2>& g,
+                         cudaStream_t s) {
+    return visit(type, [&](auto tag) {
+        using T = decltype(tag);
+        unary_kernel<F, T><<<blocks_for(g.numel), kThreads, 0, s>>>(static_cast<const T*>(in), static_cast<T*>(out),
+                                                                    p0, p1, g);
+        return launched();
+    });
+}
+
+// O: the output's element type (std::int64_t for comparisons), or void for the operands' type.
+template <class F, class O>
+cudaError_t launch_binary(DType type, const void* a, const void* b, void* out, double p0, const Strided<3>& g,
+                          cudaStream_t s) {
+    return visit(type, [&](auto tag) {
+        using T = decltype(tag);
+        using Out = std::conditional_t<std::is_void_v<O>, T, O>;
+        binary_kernel<F, T, Out><<<blocks_for(g.numel), kThreads, 0, s>>>(
+            static_cast<const T*>(a), static_cast<const T*>(b), static_cast<Out*>(out), p0, g);
+        return launched();
+    });
 }
 
 template <class T>
@@ -211,28 +176,29 @@ cudaError_t fill(DType type, void* dst, double value, const Strided<1>& g, cudaS
 cudaError_t unary(UnaryOp op, DType type, const void* in, void* out, double p0, double p1, const Strided<2>& g,
                   cudaStream_t s) {
     if (g.numel == 0) return cudaSuccess;
-    return visit(type, [&](auto tag) {
-        using T = decltype(tag);
-        unary_kernel<T><<<blocks_for(g.numel), kThreads, 0, s>>>(op, static_cast<const T*>(in), static_cast<T*>(out),
-                                                                 p0, p1, g);
-        return launched();
-    });
+    switch (op) {
+#define NEURA_CASE(name, Formula) \
+    case UnaryOp::Formula: return launch_unary<formula::Formula>(type, in, out, p0, p1, g, s);
+        NEURA_UNARY_OPS(NEURA_CASE)
+#undef NEURA_CASE
+    }
+    return cudaErrorInvalidValue;
 }
 
 cudaError_t binary(BinaryOp op, DType type, const void* a, const void* b, void* out, double p0, const Strided<3>& g,
                    cudaStream_t s) {
     if (g.numel == 0) return cudaSuccess;
-    return visit(type, [&](auto tag) {
-        using T = decltype(tag);
-        const T* pa = static_cast<const T*>(a);
-        const T* pb = static_cast<const T*>(b);
-        if (is_comparison(op))
-            binary_kernel<T, std::int64_t><<<blocks_for(g.numel), kThreads, 0, s>>>(op, pa, pb,
-                                                                                    static_cast<std::int64_t*>(out), p0, g);
-        else
-            binary_kernel<T, T><<<blocks_for(g.numel), kThreads, 0, s>>>(op, pa, pb, static_cast<T*>(out), p0, g);
-        return launched();
-    });
+    switch (op) {
+#define NEURA_CASE(name, Formula) \
+    case BinaryOp::Formula: return launch_binary<formula::Formula, void>(type, a, b, out, p0, g, s);
+        NEURA_BINARY_OPS(NEURA_CASE)
+#undef NEURA_CASE
+#define NEURA_CASE(name, Formula) \
+    case BinaryOp::Formula: return launch_binary<formula::Formula, std::int64_t>(type, a, b, out, p0, g, s);
+        NEURA_COMPARISON_OPS(NEURA_CASE)
+#undef NEURA_CASE
+    }
+    return cudaErrorInvalidValue;
 }
 
 cudaError_t where(DType type, const std::int64_t* cond, const void* a, const void* b, void* out, const Strided<4>& g,

@@ -108,16 +108,25 @@ void device_copy_cuda(const Tensor& dst, const Tensor& src) {
 }
 
 // ================================================================= pointwise
+// The slot name of each listed op, for errors.
 constexpr const char* unary_name(UnaryOp op) {
-    constexpr const char* names[] = {"neg",  "exp",   "log",        "sqrt",    "sign", "abs",  "sin",  "cos",
-                                     "erf",  "clamp", "relu",       "leaky_relu", "sigmoid", "tanh", "gelu",
-                                     "pow_scalar"};
-    return names[static_cast<int>(op)];
+    switch (op) {
+#define NEURA_CASE(name, Formula) \
+    case UnaryOp::Formula: return #name;
+        NEURA_UNARY_OPS(NEURA_CASE)
+#undef NEURA_CASE
+    }
+    return "a unary op";
 }
 constexpr const char* binary_name(BinaryOp op) {
-    constexpr const char* names[] = {"add", "mul",     "div", "pow", "maximum", "minimum", "relu_backward",
-                                     "eq",  "ne",      "gt",  "ge",  "lt",      "le"};
-    return names[static_cast<int>(op)];
+    switch (op) {
+#define NEURA_CASE(name, Formula) \
+    case BinaryOp::Formula: return #name;
+        NEURA_BINARY_OPS(NEURA_CASE)
+        NEURA_COMPARISON_OPS(NEURA_CASE)
+#undef NEURA_CASE
+    }
+    return "a binary op";
 }
 
 template <UnaryOp Op>
@@ -545,36 +554,13 @@ void register_kernels() {
     put<FillKernel>("fill", &fill_cuda);
     put<DeviceCopyKernel>("device_copy", &device_copy_cuda);
 
-    put<UnaryKernel>("neg", &unary_cuda<UnaryOp::Neg>);
-    put<UnaryKernel>("exp", &unary_cuda<UnaryOp::Exp>);
-    put<UnaryKernel>("log", &unary_cuda<UnaryOp::Log>);
-    put<UnaryKernel>("sqrt", &unary_cuda<UnaryOp::Sqrt>);
-    put<UnaryKernel>("sign", &unary_cuda<UnaryOp::Sign>);
-    put<UnaryKernel>("abs", &unary_cuda<UnaryOp::Abs>);
-    put<UnaryKernel>("sin", &unary_cuda<UnaryOp::Sin>);
-    put<UnaryKernel>("cos", &unary_cuda<UnaryOp::Cos>);
-    put<UnaryKernel>("erf", &unary_cuda<UnaryOp::Erf>);
-    put<UnaryKernel>("clamp", &unary_cuda<UnaryOp::Clamp>);
-    put<UnaryKernel>("relu", &unary_cuda<UnaryOp::Relu>);
-    put<UnaryKernel>("leaky_relu", &unary_cuda<UnaryOp::LeakyRelu>);
-    put<UnaryKernel>("sigmoid", &unary_cuda<UnaryOp::Sigmoid>);
-    put<UnaryKernel>("tanh", &unary_cuda<UnaryOp::Tanh>);
-    put<UnaryKernel>("gelu", &unary_cuda<UnaryOp::Gelu>);
-    put<UnaryKernel>("pow_scalar", &unary_cuda<UnaryOp::PowScalar>);
-
-    put<BinaryKernel>("add", &binary_cuda<BinaryOp::Add>);
-    put<BinaryKernel>("mul", &binary_cuda<BinaryOp::Mul>);
-    put<BinaryKernel>("div", &binary_cuda<BinaryOp::Div>);
-    put<BinaryKernel>("pow", &binary_cuda<BinaryOp::Pow>);
-    put<BinaryKernel>("maximum", &binary_cuda<BinaryOp::Maximum>);
-    put<BinaryKernel>("minimum", &binary_cuda<BinaryOp::Minimum>);
-    put<BinaryKernel>("relu_backward", &binary_cuda<BinaryOp::ReluBackward>);
-    put<BinaryKernel>("eq", &binary_cuda<BinaryOp::Eq>);
-    put<BinaryKernel>("ne", &binary_cuda<BinaryOp::Ne>);
-    put<BinaryKernel>("gt", &binary_cuda<BinaryOp::Gt>);
-    put<BinaryKernel>("ge", &binary_cuda<BinaryOp::Ge>);
-    put<BinaryKernel>("lt", &binary_cuda<BinaryOp::Lt>);
-    put<BinaryKernel>("le", &binary_cuda<BinaryOp::Le>);
+#define NEURA_PUT_UNARY(name, Formula) put<UnaryKernel>(#name, &unary_cuda<UnaryOp::Formula>);
+#define NEURA_PUT_BINARY(name, Formula) put<BinaryKernel>(#name, &binary_cuda<BinaryOp::Formula>);
+    NEURA_UNARY_OPS(NEURA_PUT_UNARY)
+    NEURA_BINARY_OPS(NEURA_PUT_BINARY)
+    NEURA_COMPARISON_OPS(NEURA_PUT_BINARY)
+#undef NEURA_PUT_UNARY
+#undef NEURA_PUT_BINARY
     put<WhereKernel>("where", &where_cuda);
     put<DropoutMaskKernel>("dropout_mask", &dropout_mask_cuda);
 

@@ -9,6 +9,7 @@
 
 #include "neura/core/DType.h"
 #include "ops/KernelParams.h"
+#include "ops/OpList.h"
 
 namespace neura::cuda::launch {
 
@@ -25,13 +26,11 @@ struct Strided {
     std::int64_t strides[N][kMaxDims] = {};
 };
 
-// ---- pointwise ----
-enum class UnaryOp : int {
-    Neg, Exp, Log, Sqrt, Sign, Abs, Sin, Cos, Erf, Clamp, Relu, LeakyRelu, Sigmoid, Tanh, Gelu, PowScalar
-};
-// ReluBackward: a where b > 0, else 0 (the gradient a through a relu whose result is b).
-enum class BinaryOp : int { Add, Mul, Div, Pow, Maximum, Minimum, ReluBackward, Eq, Ne, Gt, Ge, Lt, Le };
-constexpr bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq; }
+// ---- pointwise: one enumerator per op of ops/OpList.h, named after its formula ----
+#define NEURA_ENUMERATOR(name, Formula) Formula,
+enum class UnaryOp : int { NEURA_UNARY_OPS(NEURA_ENUMERATOR) };
+enum class BinaryOp : int { NEURA_BINARY_OPS(NEURA_ENUMERATOR) NEURA_COMPARISON_OPS(NEURA_ENUMERATOR) };
+#undef NEURA_ENUMERATOR
 
 // g: {dst, src}
 cudaError_t copy(DType dst_type, void* dst, DType src_type, const void* src, const Strided<2>& g, cudaStream_t s);

@@ -30,6 +30,11 @@ public:
     bool needs(std::size_t i) const { return i < next_edges.size() && next_edges[i].valid(); }
 
     BackwardFn backward;
+    // The backward formula runs kernels that record no graph (conv, pooling and the norms through
+    // oneDNN), so its result has no derivative of its own. Under create_graph the result then carries a
+    // node that fails, naming this op, when a second derivative goes through it (PyTorch's
+    // once_differentiable), rather than silently dropping the second-order terms.
+    bool once_differentiable = false;
 
 private:
     const char* name_;
