@@ -35,7 +35,6 @@ struct KnownFailure {
 };
 const KnownFailure kKnownFailures[] = {
     // key "case/s<n>" matches every dtype of the sample.
-    {"relu/s4", "output", "relu([0, -0, inf, -inf, nan, 1, -1]): the engine gives 0 for NaN, PyTorch NaN"},
     {"softmax/s4", "output", "softmax(dim 1) of the row [inf, 0, 1]: the engine gives [nan, 0, 0], PyTorch [nan, nan, nan]"},
     {"maximum/s6", "grad", "maximum([.., nan, nan, ..], [.., 1, nan, ..]): the engine gives the first operand 0 gradient "
                            "where it is NaN, PyTorch the whole incoming gradient"},
