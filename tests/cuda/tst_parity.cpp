@@ -1,6 +1,7 @@
-// The CUDA backend against the CPU, driven by the one op table (tests/engine/OpTable.h): every case in
-// float32 (and float64), on contiguous, transposed and sliced inputs made on the GPU, outputs and
-// gradients within 1e-4 relative (with a floor of 1, as tst_ops). Without a GPU: device discovery, the
+// The CUDA backend against the CPU, driven by the one op table (tests/engine/OpTable.h) and its one sample
+// builder (tests/engine/OpSamples.h): every sample of every case in each dtype the case declares, on
+// contiguous, transposed and sliced inputs made on the GPU; outputs and gradients within 1e-4 relative
+// (with a floor of 1, as tst_ops), int64 outputs exactly, NaN and infinities where the CPU has them. Without a GPU: device discovery, the
 // errors a missing device or kernel gives, and that the op table has a CUDA kernel for every op.
 #include <QtTest>
 
@@ -11,7 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "engine/OpTable.h"
+#include "engine/OpSamples.h"
 #include "neura/neura.h"
 #include "ops/Kernel.h"
 #include "ops/KernelSignatures.h"
@@ -24,53 +25,6 @@ using nlohmann::json;
 namespace {
 
 constexpr double kTol = 1e-4;
-
-const json& fixtures() { return neura::test::fixture("ops_reference.json"); }
-
-enum class Layout { Contiguous, Transposed, Sliced };
-
-// The same values in another memory layout, made on t's device.
-Tensor with_layout(const Tensor& t, Layout layout) {
-    NoGradGuard ng;
-    if (layout == Layout::Transposed && t.dim() >= 2) return t.transpose(-1, -2).contiguous().transpose(-1, -2);
-    if (layout == Layout::Sliced && t.dim() >= 1) {
-        Shape big = t.shape();
-        big.back() *= 2;
-        Tensor buf = Tensor::full(big, 99.0, t.dtype(), t.device());
-        Tensor view = buf.slice(-1, 0, big.back(), 2);
-        view.copy_(t);
-        return view;
-    }
-    return t.clone();
-}
-
-std::vector<Tensor> make_inputs(const json& c, DType dtype, Layout layout, bool requires_grad, Device device) {
-    std::vector<Tensor> out;
-    for (const auto& in : c["inputs"]) {
-        const Shape shape = in["shape"].get<Shape>();
-        Tensor t;
-        if (in["dtype"] == "float") {
-            t = with_layout(Tensor::from_vector(in["values"].get<std::vector<double>>(), shape, dtype).to(device),
-                            layout);
-            if (requires_grad) t.requires_grad_();
-        } else {
-            t = Tensor::from_vector(in["values"].get<std::vector<std::int64_t>>(), shape, DType::I64).to(device);
-        }
-        out.push_back(t);
-    }
-    return out;
-}
-
-void compare(const std::vector<double>& gpu, const std::vector<double>& cpu, const QString& what) {
-    QVERIFY2(gpu.size() == cpu.size(),
-             qPrintable(QString("%1: %2 values on the GPU, %3 on the CPU").arg(what).arg(gpu.size()).arg(cpu.size())));
-    for (std::size_t i = 0; i < gpu.size(); ++i) {
-        const bool ok = std::abs(gpu[i] - cpu[i]) <= kTol * (1.0 + std::abs(cpu[i])) ||
-                        (std::isnan(gpu[i]) && std::isnan(cpu[i])) || gpu[i] == cpu[i];
-        QVERIFY2(ok, qPrintable(QString("%1[%2]: GPU %3, CPU %4").arg(what).arg(i).arg(gpu[i], 0, 'g', 10)
-                                    .arg(cpu[i], 0, 'g', 10)));
-    }
-}
 
 const neura::test::OpCase& find_case(const QString& name) {
     for (const auto& c : op_table())
@@ -158,45 +112,56 @@ private slots:
     // ---------------------------------------------------------------- on a GPU
     void op_table_parity_data() {
         QTest::addColumn<QString>("name");
+        QTest::addColumn<int>("sample");
         QTest::addColumn<int>("dtype");
         QTest::addColumn<int>("layout");
-        const char* layouts[] = {"contiguous", "transposed", "sliced"};
+        using neura::test::Layout;
         for (const auto& c : op_table())
-            for (int dt : {int(DType::F32), int(DType::F64)})
-                for (int l = 0; l < 3; ++l)
-                    QTest::addRow("%s/%s/%s", c.name.c_str(), dt == int(DType::F64) ? "f64" : "f32", layouts[l])
-                        << QString::fromStdString(c.name) << dt << l;
+            for (std::size_t s = 0; s < neura::test::sample_count(c); ++s)
+                for (DType t : c.dtypes) {
+                    if (!neura::test::sample_has(c, s, t)) continue;
+                    for (Layout l : {Layout::Contiguous, Layout::Transposed, Layout::Sliced})
+                        QTest::addRow("%s/s%zu/%s/%s", c.name.c_str(), s, neura::test::dtype_key(t),
+                                      neura::test::layout_name(l))
+                            << QString::fromStdString(c.name) << int(s) << int(t) << int(l);
+                }
     }
     void op_table_parity() {
         NEURA_REQUIRE_GPU();
         QFETCH(QString, name);
+        QFETCH(int, sample);
         QFETCH(int, dtype);
         QFETCH(int, layout);
+        using namespace neura::test;
         const auto& op = find_case(name);
-        const json& c = fixtures()["cases"][name.toStdString()];
         const DType dt = static_cast<DType>(dtype);
-        const json& ref = c[dt == DType::F64 ? "f64" : "f32"];
-        const bool differentiable = ref.contains("grads");
+        const Layout l = static_cast<Layout>(layout);
+        const json& ref = sample_ref(op, sample, dt);
         const Device gpu = Device::cuda(0);
-        auto cpu_in = make_inputs(c, dt, static_cast<Layout>(layout), differentiable, Device::cpu());
-        auto gpu_in = make_inputs(c, dt, static_cast<Layout>(layout), differentiable, gpu);
+        auto cpu_in = sample_inputs(op, sample, dt, l, Device::cpu(), is_floating(dt));
+        auto gpu_in = sample_inputs(op, sample, dt, l, gpu, is_floating(dt));
         Tensor cpu_out = op.fn(cpu_in);
         Tensor gpu_out = op.fn(gpu_in);
         QCOMPARE(gpu_out.device(), gpu);
         QCOMPARE(gpu_out.shape(), cpu_out.shape());
         QCOMPARE(gpu_out.dtype(), cpu_out.dtype());
-        compare(gpu_out.to_vector<double>(), cpu_out.to_vector<double>(), "output");
-        if (!differentiable) return;
-        const Tensor w = Tensor::from_vector(ref["grad_output"].get<std::vector<double>>(), cpu_out.shape(),
-                                             cpu_out.dtype());
+        QCOMPARE(gpu_out.requires_grad(), cpu_out.requires_grad());
+        const double tol = cpu_out.dtype() == DType::I64 ? 0.0 : kTol;
+        auto bad = value_mismatch(gpu_out.to_vector<double>(), cpu_out.to_vector<double>(), tol, "output (GPU vs CPU)");
+        QVERIFY2(!bad, bad.value_or("").c_str());
+        if (!cpu_out.requires_grad()) return;
+        const Tensor w = ref.contains("grad_output")
+                             ? Tensor::from_vector(json_values(ref["grad_output"]), cpu_out.shape(), cpu_out.dtype())
+                             : Tensor::ones_like(cpu_out);
         cpu_out.backward(w);
         gpu_out.backward(w.to(gpu));
         for (std::size_t i = 0; i < cpu_in.size(); ++i) {
             if (!cpu_in[i].grad().defined()) continue;
             QVERIFY2(gpu_in[i].grad().defined(), qPrintable(QString("no GPU gradient for input %1").arg(i)));
             QCOMPARE(gpu_in[i].grad().device(), gpu);
-            compare(gpu_in[i].grad().to_vector<double>(), cpu_in[i].grad().to_vector<double>(),
-                    QString("grad of input %1").arg(i));
+            bad = value_mismatch(gpu_in[i].grad().to_vector<double>(), cpu_in[i].grad().to_vector<double>(), kTol,
+                                 "grad of input " + std::to_string(i) + " (GPU vs CPU)");
+            QVERIFY2(!bad, bad.value_or("").c_str());
         }
     }
 
@@ -258,6 +223,8 @@ private slots:
         QVERIFY2(msg.contains("different devices"), qPrintable(msg));
         msg = error_of([&] { index_select(a, 0, Tensor::from_vector(std::vector<std::int64_t>{5}, {1}).to(gpu)); });
         QVERIFY2(msg.contains("index 5 is out of range"), qPrintable(msg));
+        msg = error_of([&] { where(Tensor::ones({2, 3}, DType::I64), a, a); });  // the condition on the CPU
+        QVERIFY2(msg.contains("where") && msg.contains("device"), qPrintable(msg));
         msg = error_of([&] { matmul(a, Tensor::zeros({4, 2}, DType::F32, gpu)); });
         QVERIFY2(msg.contains("3 columns vs 4 rows"), qPrintable(msg));
     }

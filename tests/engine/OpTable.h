@@ -1,21 +1,33 @@
 #pragma once
-// The op table (PyTorch's OpInfo idea): every case here is checked the same way by tst_ops — forward
-// and gradients against PyTorch's fixtures (tests/reference/ops_reference.json, same case names), F64
-// gradcheck on contiguous, transposed, sliced and expanded inputs, and double backward where claimed.
-// tests/cuda/tst_parity runs every case on a GPU against the CPU, so a case must work on any device
-// (a tensor it makes goes to x[0].device()).
+// The op table (PyTorch's OpInfo idea): one row per case; tst_ops checks every row the same way and
+// tests/cuda/tst_parity runs the same rows on a GPU against the CPU (both through OpSamples.h).
+//
+// HOW TO ADD A CASE (e.g. for a new op `softplus`):
+//  1. Add one row below:  {"softplus", "softplus", kFI, [](const Inputs& x) { return softplus(x[0]); }},
+//     i.e. case name (the fixture key), the public op name exactly as declared in Ops.h/NnOps.h (or
+//     "Tensor::method", "operatorX"), the dtypes the op accepts (kF = F64+F32, kFI = also I64, kI = I64
+//     only), and the call. Build tensors only from x (a tensor it makes goes to x[0].device()).
+//  2. Add one entry to CASES in tests/reference/make_fixtures.py with the same name, the same dtypes
+//     ("f", "fi", "i"), the PyTorch call, and samples: drawn ones (several shapes: 0-d, size-1 dims,
+//     empty) and reference inputs (0, ties, +-inf, NaN, domain edges) -- unary(...)/binary(...) do most.
+//  3. Run /usr/bin/python3 tests/reference/make_fixtures.py and rebuild engine_tst_ops.
+// Every sample is compared with PyTorch in each dtype and layout; drawn samples are also gradchecked
+// (with double backward unless the row says false). tst_ops fails while a declared op has no row.
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "neura/neura.h"
+#include "neura/optim/Optim.h"
 
 namespace neura::test {
 
 using Inputs = std::vector<Tensor>;
 
 struct OpCase {
-    std::string name;
+    std::string name;            // the fixture key in tests/reference/ops_reference.json
+    std::string op;              // the public name it covers, exactly as declared
+    std::vector<DType> dtypes;   // F64/F32: float inputs in that dtype; I64: their int64 form
     std::function<Tensor(const Inputs&)> fn;
     bool double_backward = true;  // gradgradcheck too
     // Finite differences through an F32 round trip measure rounding, not the derivative: such a case's
@@ -23,131 +35,230 @@ struct OpCase {
     bool gradcheck = true;
 };
 
+inline const std::vector<DType> kF = {DType::F64, DType::F32};
+inline const std::vector<DType> kFI = {DType::F64, DType::F32, DType::I64};
+inline const std::vector<DType> kI = {DType::I64};
+
+namespace detail {
+// Two steps of an optimizer on a copy of x[0] with the fixed gradient x[1]; returns the parameter.
+template <class Opt, class Options>
+Tensor optim_steps(const Inputs& x, const Options& o) {
+    Tensor p = x[0].detach().clone().requires_grad_();
+    Opt opt({p}, o);
+    for (int i = 0; i < 2; ++i) {
+        p.set_grad(x[1].detach().clone());
+        opt.step();
+    }
+    return p.detach();
+}
+}  // namespace detail
+
 inline const std::vector<OpCase>& op_table() {
     static const std::vector<OpCase> table = {
-        // unary
-        {"neg", [](const Inputs& x) { return -x[0]; }},
-        {"exp", [](const Inputs& x) { return exp(x[0]); }},
-        {"log", [](const Inputs& x) { return log(x[0]); }},
-        {"sqrt", [](const Inputs& x) { return sqrt(x[0]); }},
-        {"abs", [](const Inputs& x) { return abs(x[0]); }},
-        {"sin", [](const Inputs& x) { return sin(x[0]); }},
-        {"cos", [](const Inputs& x) { return cos(x[0]); }},
-        {"erf", [](const Inputs& x) { return erf(x[0]); }},
-        {"relu", [](const Inputs& x) { return relu(x[0]); }},
-        {"leaky_relu", [](const Inputs& x) { return leaky_relu(x[0], 0.1); }},
-        {"sigmoid", [](const Inputs& x) { return sigmoid(x[0]); }},
-        {"tanh", [](const Inputs& x) { return tanh(x[0]); }},
-        {"gelu", [](const Inputs& x) { return gelu(x[0]); }},
-        {"clamp", [](const Inputs& x) { return clamp(x[0], -0.5, 0.5); }},
-        {"clamp_min", [](const Inputs& x) { return clamp(x[0], -0.5, std::nullopt); }},
-        {"pow_scalar", [](const Inputs& x) { return pow(x[0], 2.5); }},
-        {"pow_int", [](const Inputs& x) { return pow(x[0], 3.0); }},
-        {"softmax_dim1", [](const Inputs& x) { return softmax(x[0], 1); }},
-        {"softmax_dim0", [](const Inputs& x) { return softmax(x[0], 0); }},
-        {"log_softmax", [](const Inputs& x) { return log_softmax(x[0], -1); }},
-        {"log_softmax_dim1", [](const Inputs& x) { return log_softmax(x[0], 1); }},
-        // binary
-        {"add", [](const Inputs& x) { return x[0] + x[1]; }},
-        {"add_row", [](const Inputs& x) { return x[0] + x[1]; }},
-        {"add_outer", [](const Inputs& x) { return x[0] + x[1]; }},
-        {"add_3d", [](const Inputs& x) { return x[0] + x[1]; }},
-        {"add_scalar_tensor", [](const Inputs& x) { return x[0] + x[1]; }},
-        {"add_alpha", [](const Inputs& x) { return add(x[0], x[1], -2.5); }},
-        {"sub", [](const Inputs& x) { return x[0] - x[1]; }},
-        {"mul", [](const Inputs& x) { return x[0] * x[1]; }},
-        {"mul_3d", [](const Inputs& x) { return x[0] * x[1]; }},
-        {"div", [](const Inputs& x) { return x[0] / x[1]; }},
-        {"div_col", [](const Inputs& x) { return x[0] / x[1]; }},
-        {"pow", [](const Inputs& x) { return pow(x[0], x[1]); }},
-        {"pow_bcast", [](const Inputs& x) { return pow(x[0], x[1]); }},
-        {"maximum", [](const Inputs& x) { return maximum(x[0], x[1]); }},
-        {"minimum", [](const Inputs& x) { return minimum(x[0], x[1]); }},
-        {"where", [](const Inputs& x) { return where(x[0], x[1], x[2]); }},
-        {"gt", [](const Inputs& x) { return gt(x[0], x[1]); }},
-        {"le", [](const Inputs& x) { return le(x[0], x[1]); }},
-        {"eq", [](const Inputs& x) { return eq(x[0], x[1]); }},
-        // reductions
-        {"sum", [](const Inputs& x) { return sum(x[0]); }},
-        {"sum_dim1", [](const Inputs& x) { return sum(x[0], {1}); }},
-        {"sum_dims_keepdim", [](const Inputs& x) { return sum(x[0], {0, 2}, true); }},
-        {"mean", [](const Inputs& x) { return mean(x[0]); }},
-        {"mean_dim0", [](const Inputs& x) { return mean(x[0], {0}); }},
-        {"var", [](const Inputs& x) { return var(x[0]); }},
-        {"var_dim1", [](const Inputs& x) { return var(x[0], {1}); }},
-        {"var_dim1_biased", [](const Inputs& x) { return var(x[0], {1}, 0.0); }},
-        {"max", [](const Inputs& x) { return max(x[0]); }},
-        {"min", [](const Inputs& x) { return min(x[0]); }},
-        {"max_dim1", [](const Inputs& x) { return std::get<0>(max(x[0], 1)); }},
-        {"min_dim0_keepdim", [](const Inputs& x) { return std::get<0>(min(x[0], 0, true)); }},
-        {"argmax_dim1", [](const Inputs& x) { return argmax(x[0], 1); }},
-        {"argmin_dim0", [](const Inputs& x) { return argmin(x[0], 0); }},
-        // matmul
-        {"matmul_2d", [](const Inputs& x) { return matmul(x[0], x[1]); }},
-        {"matmul_vec_mat", [](const Inputs& x) { return matmul(x[0], x[1]); }},
-        {"matmul_mat_vec", [](const Inputs& x) { return matmul(x[0], x[1]); }},
-        {"matmul_dot", [](const Inputs& x) { return matmul(x[0], x[1]); }},
-        {"matmul_batched_2d", [](const Inputs& x) { return matmul(x[0], x[1]); }},
-        {"matmul_batched", [](const Inputs& x) { return matmul(x[0], x[1]); }},
-        {"matmul_broadcast", [](const Inputs& x) { return matmul(x[0], x[1]); }},
-        // joining and indexing
-        {"cat_dim0", [](const Inputs& x) { return cat({x[0], x[1]}, 0); }},
-        {"cat_dim1", [](const Inputs& x) { return cat({x[0], x[1]}, 1); }},
-        {"stack_dim1", [](const Inputs& x) { return stack({x[0], x[1]}, 1); }},
-        {"index_select_dim0", [](const Inputs& x) { return index_select(x[0], 0, x[1]); }},
-        {"index_select_dim1", [](const Inputs& x) { return index_select(x[0], 1, x[1]); }},
-        {"gather_dim1", [](const Inputs& x) { return gather(x[0], 1, x[1]); }},
-        {"gather_dim0", [](const Inputs& x) { return gather(x[0], 0, x[1]); }},
-        {"one_hot", [](const Inputs& x) { return one_hot(x[0], 5); }},
-        // views
-        {"transpose", [](const Inputs& x) { return x[0].transpose(0, 2); }},
-        {"permute", [](const Inputs& x) { return x[0].permute({2, 0, 1}); }},
-        {"slice_step2", [](const Inputs& x) { return x[0].slice(0, 1, 5, 2); }},
-        {"narrow", [](const Inputs& x) { return x[0].narrow(1, 1, 3); }},
-        {"select", [](const Inputs& x) { return x[0].select(1, 2); }},
-        {"expand", [](const Inputs& x) { return x[0].expand({2, 3, 4}); }},
-        {"squeeze", [](const Inputs& x) { return x[0].squeeze(1); }},
-        {"unsqueeze", [](const Inputs& x) { return x[0].unsqueeze(1); }},
-        {"flatten", [](const Inputs& x) { return x[0].flatten(1); }},
-        {"reshape", [](const Inputs& x) { return x[0].reshape({2, 6}); }},
-        {"t", [](const Inputs& x) { return x[0].t(); }},
-        {"clone", [](const Inputs& x) { return x[0].clone(); }},
-        {"to_f32_and_back", [](const Inputs& x) {
-             return x[0].dtype() == DType::F64 ? x[0].to(DType::F32).to(DType::F64) : x[0].to(DType::F64).to(DType::F32);
+        // ---- unary pointwise
+        {"neg", "neg", kFI, [](const Inputs& x) { return neg(x[0]); }},
+        {"exp", "exp", kFI, [](const Inputs& x) { return exp(x[0]); }},
+        {"log", "log", kFI, [](const Inputs& x) { return log(x[0]); }},
+        {"sqrt", "sqrt", kFI, [](const Inputs& x) { return sqrt(x[0]); }},
+        {"abs", "abs", kFI, [](const Inputs& x) { return abs(x[0]); }},
+        {"sign", "sign", kFI, [](const Inputs& x) { return sign(x[0]); }},
+        {"sin", "sin", kFI, [](const Inputs& x) { return sin(x[0]); }},
+        {"cos", "cos", kFI, [](const Inputs& x) { return cos(x[0]); }},
+        {"erf", "erf", kFI, [](const Inputs& x) { return erf(x[0]); }},
+        {"relu", "relu", kFI, [](const Inputs& x) { return relu(x[0]); }},
+        {"leaky_relu", "leaky_relu", kF, [](const Inputs& x) { return leaky_relu(x[0], 0.1); }},
+        {"sigmoid", "sigmoid", kFI, [](const Inputs& x) { return sigmoid(x[0]); }},
+        {"tanh", "tanh", kFI, [](const Inputs& x) { return tanh(x[0]); }},
+        {"gelu", "gelu", kF, [](const Inputs& x) { return gelu(x[0]); }},
+        {"clamp", "clamp", kFI, [](const Inputs& x) { return clamp(x[0], -1.0, 1.0); }},
+        {"clamp_min", "clamp", kFI, [](const Inputs& x) { return clamp(x[0], 0.0, std::nullopt); }},
+        {"clamp_max", "clamp", kFI, [](const Inputs& x) { return clamp(x[0], std::nullopt, 0.0); }},
+        {"clamp_min_gt_max", "clamp", kFI, [](const Inputs& x) { return clamp(x[0], 2.0, 1.0); }},
+        {"pow_scalar", "pow", kF, [](const Inputs& x) { return pow(x[0], 2.5); }},
+        {"pow_int", "pow", kFI, [](const Inputs& x) { return pow(x[0], 3.0); }},
+        {"pow_zero", "pow", kF, [](const Inputs& x) { return pow(x[0], 0.0); }},
+        {"pow_negative", "pow", kF, [](const Inputs& x) { return pow(x[0], -1.5); }},
+        {"softmax", "softmax", kF, [](const Inputs& x) { return softmax(x[0], 1); }},
+        {"softmax_dim0", "softmax", kF, [](const Inputs& x) { return softmax(x[0], 0); }},
+        {"log_softmax", "log_softmax", kF, [](const Inputs& x) { return log_softmax(x[0], -1); }},
+        {"log_softmax_dim1", "log_softmax", kF, [](const Inputs& x) { return log_softmax(x[0], 1); }},
+        // ---- binary pointwise
+        {"add", "add", kFI, [](const Inputs& x) { return add(x[0], x[1]); }},
+        {"add_alpha", "add", kF, [](const Inputs& x) { return add(x[0], x[1], -2.5); }},
+        {"sub", "sub", kFI, [](const Inputs& x) { return sub(x[0], x[1]); }},
+        {"sub_alpha", "sub", kF, [](const Inputs& x) { return sub(x[0], x[1], 0.5); }},
+        {"mul", "mul", kFI, [](const Inputs& x) { return mul(x[0], x[1]); }},
+        {"div", "div", kFI, [](const Inputs& x) { return div(x[0], x[1]); }},
+        {"pow", "pow", kF, [](const Inputs& x) { return pow(x[0], x[1]); }},
+        {"maximum", "maximum", kFI, [](const Inputs& x) { return maximum(x[0], x[1]); }},
+        {"minimum", "minimum", kFI, [](const Inputs& x) { return minimum(x[0], x[1]); }},
+        {"where", "where", kFI, [](const Inputs& x) { return where(x[0], x[1], x[2]); }},
+        {"eq", "eq", kFI, [](const Inputs& x) { return eq(x[0], x[1]); }},
+        {"ne", "ne", kFI, [](const Inputs& x) { return ne(x[0], x[1]); }},
+        {"gt", "gt", kFI, [](const Inputs& x) { return gt(x[0], x[1]); }},
+        {"ge", "ge", kFI, [](const Inputs& x) { return ge(x[0], x[1]); }},
+        {"lt", "lt", kFI, [](const Inputs& x) { return lt(x[0], x[1]); }},
+        {"le", "le", kFI, [](const Inputs& x) { return le(x[0], x[1]); }},
+        // ---- reductions
+        {"sum", "sum", kFI, [](const Inputs& x) { return sum(x[0]); }},
+        {"sum_dim1", "sum", kFI, [](const Inputs& x) { return sum(x[0], {1}); }},
+        {"sum_dims_keepdim", "sum", kFI, [](const Inputs& x) { return sum(x[0], {0, 2}, true); }},
+        {"sum_dims_negative", "sum", kFI, [](const Inputs& x) { return sum(x[0], {-1}); }},
+        {"mean", "mean", kF, [](const Inputs& x) { return mean(x[0]); }},
+        {"mean_dim0", "mean", kF, [](const Inputs& x) { return mean(x[0], {0}); }},
+        {"mean_dims_keepdim", "mean", kF, [](const Inputs& x) { return mean(x[0], {0, 2}, true); }},
+        {"var", "var", kF, [](const Inputs& x) { return var(x[0]); }},
+        {"var_dim1", "var", kF, [](const Inputs& x) { return var(x[0], {1}); }},
+        {"var_dim1_biased", "var", kF, [](const Inputs& x) { return var(x[0], {1}, 0.0); }},
+        {"var_dims_keepdim", "var", kF, [](const Inputs& x) { return var(x[0], {0, 2}, 1.0, true); }},
+        {"max", "max", kFI, [](const Inputs& x) { return max(x[0]); }},
+        {"min", "min", kFI, [](const Inputs& x) { return min(x[0]); }},
+        {"max_dim1", "max", kFI, [](const Inputs& x) { return std::get<0>(max(x[0], 1)); }},
+        {"max_dim1_indices", "max", kFI, [](const Inputs& x) { return std::get<1>(max(x[0], 1)); }},
+        {"min_dim0_keepdim", "min", kFI, [](const Inputs& x) { return std::get<0>(min(x[0], 0, true)); }},
+        {"min_dim0_indices", "min", kFI, [](const Inputs& x) { return std::get<1>(min(x[0], 0)); }},
+        {"argmax_dim1", "argmax", kFI, [](const Inputs& x) { return argmax(x[0], 1); }},
+        {"argmax_dim0_keepdim", "argmax", kFI, [](const Inputs& x) { return argmax(x[0], 0, true); }},
+        {"argmin_dim0", "argmin", kFI, [](const Inputs& x) { return argmin(x[0], 0); }},
+        // ---- matmul
+        {"matmul", "matmul", kFI, [](const Inputs& x) { return matmul(x[0], x[1]); }},
+        // ---- joining and indexing
+        {"cat", "cat", kFI, [](const Inputs& x) { return cat({x[0], x[1]}, 0); }},
+        {"cat_dim1", "cat", kFI, [](const Inputs& x) { return cat({x[0], x[1]}, 1); }},
+        {"stack", "stack", kFI, [](const Inputs& x) { return stack({x[0], x[1]}, 0); }},
+        {"stack_dim1", "stack", kFI, [](const Inputs& x) { return stack({x[0], x[1]}, 1); }},
+        {"index_select", "index_select", kFI, [](const Inputs& x) { return index_select(x[0], 0, x[1]); }},
+        {"index_select_dim1", "index_select", kFI, [](const Inputs& x) { return index_select(x[0], 1, x[1]); }},
+        {"index_add", "index_add", kFI, [](const Inputs& x) { return index_add(x[0], 0, x[1], x[2]); }},
+        {"index_add_dim1", "index_add", kFI, [](const Inputs& x) { return index_add(x[0], 1, x[1], x[2]); }},
+        {"gather", "gather", kFI, [](const Inputs& x) { return gather(x[0], 1, x[1]); }},
+        {"gather_dim0", "gather", kFI, [](const Inputs& x) { return gather(x[0], 0, x[1]); }},
+        {"scatter_add", "scatter_add", kFI, [](const Inputs& x) { return scatter_add(x[0], 1, x[1], x[2]); }},
+        {"scatter_add_dim0", "scatter_add", kFI, [](const Inputs& x) { return scatter_add(x[0], 0, x[1], x[2]); }},
+        {"one_hot", "one_hot", kI, [](const Inputs& x) { return one_hot(x[0], 5); }},
+        {"one_hot_inferred", "one_hot", kI, [](const Inputs& x) { return one_hot(x[0]); }},
+        {"sum_to", "sum_to", kFI, [](const Inputs& x) { return sum_to(x[0], {1, 4}); }},
+        {"sum_to_col", "sum_to", kFI, [](const Inputs& x) { return sum_to(x[0], {3, 1}); }},
+        {"slice_backward", "slice_backward", kF, [](const Inputs& x) { return slice_backward(x[0], {5, 4}, 0, 1, 5, 2); }},
+        {"slice_backward_dim1", "slice_backward", kF,
+         [](const Inputs& x) { return slice_backward(x[0], {3, 6}, 1, 2, 5, 1); }},
+        // ---- scalars and operators (a double meets a tensor through scalar_like: an integral one keeps I64)
+        {"scalar_like", "scalar_like", kFI, [](const Inputs& x) { return x[0] * scalar_like(2.5, x[0]); }},
+        {"scalar_like_integral", "scalar_like", kFI, [](const Inputs& x) { return x[0] * scalar_like(3.0, x[0]); }},
+        {"operator_add", "operator+", kFI, [](const Inputs& x) { return x[0] + x[1]; }},
+        {"operator_sub", "operator-", kFI, [](const Inputs& x) { return x[0] - x[1]; }},
+        {"operator_mul", "operator*", kFI, [](const Inputs& x) { return x[0] * x[1]; }},
+        {"operator_div", "operator/", kFI, [](const Inputs& x) { return x[0] / x[1]; }},
+        {"operator_neg", "operator-", kFI, [](const Inputs& x) { return -x[0]; }},
+        {"operator_add_scalar", "operator+", kF, [](const Inputs& x) { return x[0] + 1.5; }},
+        {"operator_sub_scalar", "operator-", kF, [](const Inputs& x) { return x[0] - 1.5; }},
+        {"operator_mul_scalar", "operator*", kF, [](const Inputs& x) { return x[0] * -1.5; }},
+        {"operator_div_scalar", "operator/", kF, [](const Inputs& x) { return x[0] / 0.5; }},
+        {"operator_scalar_add", "operator+", kF, [](const Inputs& x) { return 1.5 + x[0]; }},
+        {"operator_scalar_sub", "operator-", kF, [](const Inputs& x) { return 1.5 - x[0]; }},
+        {"operator_scalar_mul", "operator*", kF, [](const Inputs& x) { return -1.5 * x[0]; }},
+        {"operator_scalar_div", "operator/", kF, [](const Inputs& x) { return 1.5 / x[0]; }},
+        {"operator_scalar_int", "operator+", kI, [](const Inputs& x) { return (2.0 + x[0]) * 3.0 - 1.0 - (7.0 - x[0]); }},
+        // ---- Tensor methods: views and copies
+        {"transpose", "Tensor::transpose", kFI, [](const Inputs& x) { return x[0].transpose(0, 2); }},
+        {"permute", "Tensor::permute", kFI, [](const Inputs& x) { return x[0].permute({2, 0, 1}); }},
+        {"slice", "Tensor::slice", kFI, [](const Inputs& x) { return x[0].slice(0, 1, 5, 2); }},
+        {"slice_dim1", "Tensor::slice", kFI, [](const Inputs& x) { return x[0].slice(1, 2, 9); }},
+        {"narrow", "Tensor::narrow", kFI, [](const Inputs& x) { return x[0].narrow(1, 1, 3); }},
+        {"select", "Tensor::select", kFI, [](const Inputs& x) { return x[0].select(1, 2); }},
+        {"select_negative", "Tensor::select", kFI, [](const Inputs& x) { return x[0].select(-1, -1); }},
+        {"expand", "Tensor::expand", kFI, [](const Inputs& x) { return x[0].expand({2, 3, 4}); }},
+        {"expand_keep", "Tensor::expand", kFI, [](const Inputs& x) { return x[0].expand({-1, 4}); }},
+        {"expand_as", "Tensor::expand_as", kFI, [](const Inputs& x) { return x[0].expand_as(x[1]); }},
+        {"squeeze", "Tensor::squeeze", kFI, [](const Inputs& x) { return x[0].squeeze(); }},
+        {"squeeze_dim", "Tensor::squeeze", kFI, [](const Inputs& x) { return x[0].squeeze(1); }},
+        {"unsqueeze", "Tensor::unsqueeze", kFI, [](const Inputs& x) { return x[0].unsqueeze(1); }},
+        {"unsqueeze_last", "Tensor::unsqueeze", kFI, [](const Inputs& x) { return x[0].unsqueeze(-1); }},
+        {"flatten", "Tensor::flatten", kFI, [](const Inputs& x) { return x[0].flatten(1); }},
+        {"flatten_all", "Tensor::flatten", kFI, [](const Inputs& x) { return x[0].flatten(); }},
+        {"reshape", "Tensor::reshape", kFI, [](const Inputs& x) { return x[0].reshape({2, 6}); }},
+        {"reshape_infer", "Tensor::reshape", kFI, [](const Inputs& x) { return x[0].reshape({-1, 3}); }},
+        {"view", "Tensor::view", kFI, [](const Inputs& x) { return x[0].contiguous().view({4, 3}); }},
+        {"t", "Tensor::t", kFI, [](const Inputs& x) { return x[0].t(); }},
+        {"contiguous", "Tensor::contiguous", kFI, [](const Inputs& x) { return x[0].contiguous(); }},
+        {"clone", "Tensor::clone", kFI, [](const Inputs& x) { return x[0].clone(); }},
+        {"detach", "Tensor::detach", kFI, [](const Inputs& x) { return x[0].detach(); }},
+        {"to_dtype", "Tensor::to", kFI, [](const Inputs& x) {
+             switch (x[0].dtype()) {
+             case DType::F64: return x[0].to(DType::F32).to(DType::F64);
+             case DType::F32: return x[0].to(DType::F64).to(DType::F32);
+             default: return x[0].to(DType::F64);
+             }
          }, true, false},
-        // neural-network ops (NnOps.h): F32 runs oneDNN, F64 the reference loops. Kernel-backed backward
+        {"to_int", "Tensor::to", kF, [](const Inputs& x) { return x[0].to(DType::I64); }},
+        {"to_device", "Tensor::to", kFI, [](const Inputs& x) { return x[0].to(Device::cpu()).to(x[0].device()); }},
+        // ---- neural-network ops (NnOps.h): F32 runs oneDNN, F64 the reference loops. Kernel-backed backward
         // formulas are first order only, hence double_backward = false.
-        {"conv2d", [](const Inputs& x) { return conv2d(x[0], x[1], x[2]); }, false},
-        {"conv2d_stride_padding", [](const Inputs& x) { return conv2d(x[0], x[1], x[2], {2, 1}, {1, 2}); }, false},
-        {"conv2d_dilation", [](const Inputs& x) { return conv2d(x[0], x[1], x[2], {1, 1}, {2, 1}, {2, 1}); }, false},
-        {"conv2d_groups", [](const Inputs& x) { return conv2d(x[0], x[1], x[2], {2, 2}, {1, 1}, {1, 1}, 2); }, false},
-        {"conv2d_depthwise_nobias", [](const Inputs& x) { return conv2d(x[0], x[1], {}, {1, 2}, {0, 0}, {1, 1}, 3); },
-         false},
-        {"conv2d_stride3_unused", [](const Inputs& x) { return conv2d(x[0], x[1], x[2], {3, 3}); }, false},
-        {"max_pool2d", [](const Inputs& x) { return max_pool2d(x[0], {2, 2}); }, false},
-        {"max_pool2d_stride_padding", [](const Inputs& x) { return max_pool2d(x[0], {3, 3}, {2, 2}, {1, 1}); }, false},
-        {"max_pool2d_rect", [](const Inputs& x) { return max_pool2d(x[0], {2, 3}, {1, 2}); }, false},
-        {"avg_pool2d", [](const Inputs& x) { return avg_pool2d(x[0], {2, 2}); }, false},
-        {"avg_pool2d_stride_padding", [](const Inputs& x) { return avg_pool2d(x[0], {3, 3}, {2, 2}, {1, 1}); }, false},
-        {"avg_pool2d_rect", [](const Inputs& x) { return avg_pool2d(x[0], {2, 3}, {1, 2}, {1, 1}); }, false},
-        {"adaptive_avg_pool2d_divisible", [](const Inputs& x) { return adaptive_avg_pool2d(x[0], 3, 2); }, false},
-        {"adaptive_avg_pool2d_nondivisible", [](const Inputs& x) { return adaptive_avg_pool2d(x[0], 3, 4); }, false},
-        {"adaptive_avg_pool2d_global", [](const Inputs& x) { return adaptive_avg_pool2d(x[0], 1, 1); }, false},
-        {"batch_norm_train_2d", [](const Inputs& x) { return batch_norm(x[0], x[1], x[2], {}, {}, true); }, false},
-        {"batch_norm_train_1d", [](const Inputs& x) { return batch_norm(x[0], x[1], x[2], {}, {}, true, 0.1, 1e-3); },
-         false},
-        {"batch_norm_train_3d_noaffine", [](const Inputs& x) { return batch_norm(x[0], {}, {}, {}, {}, true); }, false},
-        {"batch_norm_eval", [](const Inputs& x) {
+        {"conv2d", "conv2d", kF, [](const Inputs& x) { return conv2d(x[0], x[1], x[2]); }, false},
+        {"conv2d_stride_padding", "conv2d", kF,
+         [](const Inputs& x) { return conv2d(x[0], x[1], x[2], {2, 1}, {1, 2}); }, false},
+        {"conv2d_dilation", "conv2d", kF,
+         [](const Inputs& x) { return conv2d(x[0], x[1], x[2], {1, 1}, {2, 1}, {2, 1}); }, false},
+        {"conv2d_groups", "conv2d", kF,
+         [](const Inputs& x) { return conv2d(x[0], x[1], x[2], {2, 2}, {1, 1}, {1, 1}, 2); }, false},
+        {"conv2d_depthwise_nobias", "conv2d", kF,
+         [](const Inputs& x) { return conv2d(x[0], x[1], {}, {1, 2}, {0, 0}, {1, 1}, 3); }, false},
+        {"conv2d_stride3_unused", "conv2d", kF, [](const Inputs& x) { return conv2d(x[0], x[1], x[2], {3, 3}); }, false},
+        {"max_pool2d", "max_pool2d", kF, [](const Inputs& x) { return max_pool2d(x[0], {2, 2}); }, false},
+        {"max_pool2d_stride_padding", "max_pool2d", kF,
+         [](const Inputs& x) { return max_pool2d(x[0], {3, 3}, {2, 2}, {1, 1}); }, false},
+        {"max_pool2d_rect", "max_pool2d", kF, [](const Inputs& x) { return max_pool2d(x[0], {2, 3}, {1, 2}); }, false},
+        {"avg_pool2d", "avg_pool2d", kF, [](const Inputs& x) { return avg_pool2d(x[0], {2, 2}); }, false},
+        {"avg_pool2d_stride_padding", "avg_pool2d", kF,
+         [](const Inputs& x) { return avg_pool2d(x[0], {3, 3}, {2, 2}, {1, 1}); }, false},
+        {"avg_pool2d_rect", "avg_pool2d", kF,
+         [](const Inputs& x) { return avg_pool2d(x[0], {2, 3}, {1, 2}, {1, 1}); }, false},
+        {"adaptive_avg_pool2d", "adaptive_avg_pool2d", kF,
+         [](const Inputs& x) { return adaptive_avg_pool2d(x[0], 3, 2); }, false},
+        {"adaptive_avg_pool2d_nondivisible", "adaptive_avg_pool2d", kF,
+         [](const Inputs& x) { return adaptive_avg_pool2d(x[0], 3, 4); }, false},
+        {"adaptive_avg_pool2d_global", "adaptive_avg_pool2d", kF,
+         [](const Inputs& x) { return adaptive_avg_pool2d(x[0], 1, 1); }, false},
+        {"batch_norm_train", "batch_norm", kF,
+         [](const Inputs& x) { return batch_norm(x[0], x[1], x[2], {}, {}, true); }, false},
+        {"batch_norm_train_eps", "batch_norm", kF,
+         [](const Inputs& x) { return batch_norm(x[0], x[1], x[2], {}, {}, true, 0.1, 1e-3); }, false},
+        {"batch_norm_train_noaffine", "batch_norm", kF,
+         [](const Inputs& x) { return batch_norm(x[0], {}, {}, {}, {}, true); }, false},
+        {"batch_norm_eval", "batch_norm", kF, [](const Inputs& x) {
              const Tensor rm = Tensor::from_vector<double>({0.1, -0.2, 0.3}, {3}, x[0].dtype()).to(x[0].device());
              const Tensor rv = Tensor::from_vector<double>({0.5, 1.5, 2.0}, {3}, x[0].dtype()).to(x[0].device());
              return batch_norm(x[0], x[1], x[2], rm, rv, false);
          }, false},
-        {"layer_norm", [](const Inputs& x) { return layer_norm(x[0], {5}, x[1], x[2]); }, false},
-        {"layer_norm_2d", [](const Inputs& x) { return layer_norm(x[0], {3, 4}, x[1], x[2], 1e-3); }, false},
-        {"layer_norm_noaffine", [](const Inputs& x) { return layer_norm(x[0], {6}); }, false},
-        {"embedding", [](const Inputs& x) { return embedding(x[0], x[1]); }},
-        {"dropout_eval", [](const Inputs& x) { return dropout(x[0], 0.5, false); }},
-        {"dropout_p0", [](const Inputs& x) { return dropout(x[0], 0.0, true); }},
+        {"layer_norm", "layer_norm", kF, [](const Inputs& x) { return layer_norm(x[0], {5}, x[1], x[2]); }, false},
+        {"layer_norm_2d", "layer_norm", kF,
+         [](const Inputs& x) { return layer_norm(x[0], {3, 4}, x[1], x[2], 1e-3); }, false},
+        {"layer_norm_noaffine", "layer_norm", kF, [](const Inputs& x) { return layer_norm(x[0], {6}); }, false},
+        {"embedding", "embedding", kF, [](const Inputs& x) { return embedding(x[0], x[1]); }},
+        {"dropout_eval", "dropout", kF, [](const Inputs& x) { return dropout(x[0], 0.5, false); }},
+        {"dropout_p0", "dropout", kF, [](const Inputs& x) { return dropout(x[0], 0.0, true); }},
+        {"dropout_p1", "dropout", kF, [](const Inputs& x) { return dropout(x[0], 1.0, true); }},
+        // The random mask without its randomness: kept elements are exactly 2x, dropped ones 0 (see make_fixtures.py).
+        {"dropout_train", "dropout", kF, [](const Inputs& x) {
+             const Tensor y = dropout(x[0], 0.5, true);
+             return where(ne(y, scalar_like(0, y)), y * 0.5, x[0]);
+         }},
+        // ---- optimizer steps (kernel slots of their own): not differentiable
+        {"sgd_step", "optim::SGD::step", kF, [](const Inputs& x) {
+             optim::SGDOptions o;
+             o.lr = 0.1, o.momentum = 0.9, o.weight_decay = 0.01;
+             return detail::optim_steps<optim::SGD>(x, o);
+         }},
+        {"adam_step", "optim::Adam::step", kF, [](const Inputs& x) {
+             optim::AdamOptions o;
+             o.lr = 0.1, o.weight_decay = 0.01;
+             return detail::optim_steps<optim::Adam>(x, o);
+         }},
+        {"rmsprop_step", "optim::RMSprop::step", kF, [](const Inputs& x) {
+             optim::RMSpropOptions o;
+             o.lr = 0.01, o.momentum = 0.5, o.centered = true;
+             return detail::optim_steps<optim::RMSprop>(x, o);
+         }},
     };
     return table;
 }
