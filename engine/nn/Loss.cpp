@@ -306,4 +306,41 @@ Tensor BCEWithLogitsLoss::forward(const Tensor& input, const Tensor& target) {
     return binary_cross_entropy_with_logits(input, target, {weight, pos_weight, reduction});
 }
 
+// ---------------------------------------------------------------------------------- by name
+const std::vector<LossKind>& loss_kinds() {
+    static const std::vector<LossKind> kKinds = {
+        {"CrossEntropyLoss", true, "classes (a score per class in)",
+         [](const LossSettings& s) {
+             CrossEntropyOptions o;
+             o.reduction = s.reduction;
+             o.label_smoothing = s.label_smoothing;
+             return std::make_shared<CrossEntropyLoss>(o);
+         }},
+        {"MSELoss", false, "values", [](const LossSettings& s) { return std::make_shared<MSELoss>(s.reduction); }},
+        {"L1Loss", false, "values, less swayed by outliers",
+         [](const LossSettings& s) { return std::make_shared<L1Loss>(s.reduction); }},
+        {"HuberLoss", false, "values, squared near the target and linear past delta",
+         [](const LossSettings& s) { return std::make_shared<HuberLoss>(s.reduction, s.delta); }},
+        {"NLLLoss", true, "classes (log-probabilities in)",
+         [](const LossSettings& s) {
+             NLLOptions o;
+             o.reduction = s.reduction;
+             return std::make_shared<NLLLoss>(o);
+         }},
+        {"BCEWithLogitsLoss", false, "independent yes/no outputs (logits in)",
+         [](const LossSettings& s) {
+             BCEWithLogitsOptions o;
+             o.reduction = s.reduction;
+             return std::make_shared<BCEWithLogitsLoss>(o);
+         }},
+    };
+    return kKinds;
+}
+
+const LossKind* find_loss_kind(std::string_view name) {
+    for (const LossKind& k : loss_kinds())
+        if (k.name == name) return &k;
+    return nullptr;
+}
+
 }  // namespace neura::nn
