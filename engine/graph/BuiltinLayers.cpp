@@ -109,8 +109,16 @@ std::string dim_range(std::size_t per_sample_rank) {
 
 ShapeResult same_shape(const AttributeMap&, const std::vector<Shape>& in) { return ShapeResult::ok({in.at(0)}); }
 
-std::vector<PortSpec> one_input(PortKind kind = PortKind::Tensor) { return {{"input", kind}}; }
-std::vector<PortSpec> one_output() { return {{"output", PortKind::Tensor}}; }
+// A layer's palette entry with one input port (the repeated one of a variadic layer) and one output.
+LayerDescriptor layer(std::string type, std::string category, std::string help, PortKind input = PortKind::Tensor) {
+    LayerDescriptor d;
+    d.type = std::move(type);
+    d.category = std::move(category);
+    d.help = std::move(help);
+    d.inputs = {{"input", input}};
+    d.outputs = {{"output", PortKind::Tensor}};
+    return d;
+}
 
 // ---- modules ----
 
@@ -161,7 +169,7 @@ void register_io(LayerRegistry& r) {
     input.type = "Input";
     input.category = "IO";
     input.help = "The dataset's features, one sample at a time; a batch adds a leading dimension.";
-    input.outputs = one_output();
+    input.outputs = {{"output", PortKind::Tensor}};
     input.attributes = {list_attr("shape", {2}, 1, 8, 1,
                                   "Features per sample, without the batch dimension: [2] for points, "
                                   "[1, 8, 8] for 8x8 grey images. Set from the dataset.")};
@@ -201,12 +209,7 @@ void register_io(LayerRegistry& r) {
 // ---- Core ----
 
 void register_core(LayerRegistry& r) {
-    LayerDescriptor linear;
-    linear.type = "Linear";
-    linear.category = "Core";
-    linear.help = "y = x W^T + b over the last dimension.";
-    linear.inputs = one_input();
-    linear.outputs = one_output();
+    LayerDescriptor linear = layer("Linear", "Core", "y = x W^T + b over the last dimension.");
     linear.attributes = {
         int_attr("in_features", 0, 0, "Size of the input's last dimension; 0 (auto) takes it from the input."),
         int_attr("out_features", 64, 1, "Size of the output's last dimension."),
@@ -243,12 +246,9 @@ void register_core(LayerRegistry& r) {
     };
     r.add(std::move(linear));
 
-    LayerDescriptor dropout;
-    dropout.type = "Dropout";
-    dropout.category = "Core";
-    dropout.help = "While training, zeroes each element with probability p and scales the rest by 1/(1-p).";
-    dropout.inputs = one_input();
-    dropout.outputs = one_output();
+    LayerDescriptor dropout = layer("Dropout", "Core",
+                                    "While training, zeroes each element with probability p and scales the rest "
+                                    "by 1/(1-p).");
     dropout.attributes = {float_attr("p", nn::Dropout::kP, 0.0, 1.0, "Probability of an element to be zeroed.")};
     dropout.shape = same_shape;
     set_module<nn::Dropout>(dropout, [](const AttributeMap& a, const std::vector<Shape>&) {
@@ -257,12 +257,8 @@ void register_core(LayerRegistry& r) {
     dropout.onnx = [](NodeExporter& e) { e.pass_through(); };  // the identity in eval mode: no op
     r.add(std::move(dropout));
 
-    LayerDescriptor flatten;
-    flatten.type = "Flatten";
-    flatten.category = "Core";
-    flatten.help = "Merges dimensions start_dim..end_dim into one (dim 0 is the batch).";
-    flatten.inputs = one_input();
-    flatten.outputs = one_output();
+    LayerDescriptor flatten =
+        layer("Flatten", "Core", "Merges dimensions start_dim..end_dim into one (dim 0 is the batch).");
     flatten.attributes = {
         int_attr("start_dim", nn::Flatten::kStartDim, std::nullopt, "First dimension to merge; 1 is the first after the batch."),
         int_attr("end_dim", nn::Flatten::kEndDim, std::nullopt, "Last dimension to merge; -1 is the last."),
@@ -304,12 +300,8 @@ void register_core(LayerRegistry& r) {
     };
     r.add(std::move(flatten));
 
-    LayerDescriptor embedding;
-    embedding.type = "Embedding";
-    embedding.category = "Core";
-    embedding.help = "Looks up a learned vector for each integer index.";
-    embedding.inputs = one_input(PortKind::Indices);
-    embedding.outputs = one_output();
+    LayerDescriptor embedding =
+        layer("Embedding", "Core", "Looks up a learned vector for each integer index.", PortKind::Indices);
     embedding.attributes = {
         int_attr("num_embeddings", 1000, 1, "Number of distinct indices (vocabulary size); indices are 0 to this - 1."),
         int_attr("embedding_dim", 16, 1, "Size of each vector."),
@@ -353,12 +345,7 @@ nn::Conv2dOptions conv_options(const AttributeMap& a, const Shape& x) {
 }
 
 void register_convolution(LayerRegistry& r) {
-    LayerDescriptor conv;
-    conv.type = "Conv2d";
-    conv.category = "Convolution";
-    conv.help = "2-D convolution over [channels, height, width] inputs.";
-    conv.inputs = one_input();
-    conv.outputs = one_output();
+    LayerDescriptor conv = layer("Conv2d", "Convolution", "2-D convolution over [channels, height, width] inputs.");
     const nn::Conv2dOptions def;
     conv.attributes = {
         int_attr("in_channels", 0, 0, "Input channels; 0 (auto) takes them from the input."),
@@ -421,12 +408,7 @@ nn::Pool2dOptions pool_options(const AttributeMap& a) {
 
 template <class Pool>
 LayerDescriptor pool_descriptor(const char* type, const char* help) {
-    LayerDescriptor d;
-    d.type = type;
-    d.category = "Pooling";
-    d.help = help;
-    d.inputs = one_input();
-    d.outputs = one_output();
+    LayerDescriptor d = layer(type, "Pooling", help);
     const nn::Pool2dOptions def;  // its stride 0 (the kernel size) is the empty list here
     d.attributes = {
         list_attr("kernel_size", {def.kernel_h, def.kernel_w}, 1, 2, 1,
@@ -469,12 +451,8 @@ void register_pooling(LayerRegistry& r) {
     r.add(pool_descriptor<nn::MaxPool2d>("MaxPool2d", "Maximum over each window."));
     r.add(pool_descriptor<nn::AvgPool2d>("AvgPool2d", "Mean over each window (padding counts as zeros)."));
 
-    LayerDescriptor adaptive;
-    adaptive.type = "AdaptiveAvgPool2d";
-    adaptive.category = "Pooling";
-    adaptive.help = "Averages to a fixed output height and width, whatever the input size.";
-    adaptive.inputs = one_input();
-    adaptive.outputs = one_output();
+    LayerDescriptor adaptive =
+        layer("AdaptiveAvgPool2d", "Pooling", "Averages to a fixed output height and width, whatever the input size.");
     adaptive.attributes = {list_attr("output_size", {1, 1}, 1, 2, 1, "Output height and width; one value for both.")};
     adaptive.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
         const Shape& x = in.at(0);
@@ -506,13 +484,10 @@ void register_pooling(LayerRegistry& r) {
 // ---- Normalization ----
 
 LayerDescriptor batch_norm_descriptor(int spatial_dims) {
-    LayerDescriptor d;
-    d.type = spatial_dims == 2 ? "BatchNorm2d" : "BatchNorm1d";
-    d.category = "Normalization";
-    d.help = spatial_dims == 2 ? "Normalizes each channel of [channels, height, width] inputs over the batch."
-                               : "Normalizes each feature of [features] or [channels, length] inputs over the batch.";
-    d.inputs = one_input();
-    d.outputs = one_output();
+    LayerDescriptor d =
+        layer(spatial_dims == 2 ? "BatchNorm2d" : "BatchNorm1d", "Normalization",
+              spatial_dims == 2 ? "Normalizes each channel of [channels, height, width] inputs over the batch."
+                                : "Normalizes each feature of [features] or [channels, length] inputs over the batch.");
     d.attributes = {
         int_attr("num_features", 0, 0, "Channels (features); 0 (auto) takes them from the input."),
         float_attr("eps", nn::BatchNorm::kEps, 1e-300, std::nullopt, "Added to the variance for stability."),
@@ -562,12 +537,8 @@ void register_normalization(LayerRegistry& r) {
     r.add(batch_norm_descriptor(1));
     r.add(batch_norm_descriptor(2));
 
-    LayerDescriptor ln;
-    ln.type = "LayerNorm";
-    ln.category = "Normalization";
-    ln.help = "Normalizes each sample over its last dimensions (normalized_shape).";
-    ln.inputs = one_input();
-    ln.outputs = one_output();
+    LayerDescriptor ln =
+        layer("LayerNorm", "Normalization", "Normalizes each sample over its last dimensions (normalized_shape).");
     ln.attributes = {
         list_attr("normalized_shape", {}, 0, 8, 1, "The trailing dimensions to normalize over; empty (auto): the last one."),
         float_attr("eps", nn::LayerNorm::kEps, 1e-300, std::nullopt, "Added to the variance for stability."),
@@ -604,12 +575,7 @@ void register_normalization(LayerRegistry& r) {
 // An activation's palette entry and ports; it sets its own attributes, module and ONNX mapping, and a
 // shape rule when it checks more than keeping the shape.
 LayerDescriptor activation(const char* type, const char* help, ShapeRule shape = same_shape) {
-    LayerDescriptor d;
-    d.type = type;
-    d.category = "Activation";
-    d.help = help;
-    d.inputs = one_input();
-    d.outputs = one_output();
+    LayerDescriptor d = layer(type, "Activation", help);
     d.shape = std::move(shape);
     return d;
 }
@@ -680,12 +646,8 @@ std::string inputs_list(const std::vector<Shape>& in) {
 }
 
 void register_merge(LayerRegistry& r) {
-    LayerDescriptor add;
-    add.type = "Add";
-    add.category = "Merge";
-    add.help = "Element-wise sum of its inputs (same shapes; size-1 dimensions broadcast).";
-    add.inputs = one_input();
-    add.outputs = one_output();
+    LayerDescriptor add =
+        layer("Add", "Merge", "Element-wise sum of its inputs (same shapes; size-1 dimensions broadcast).");
     add.variadic_inputs = true;
     add.min_inputs = 2;
     add.shape = [](const AttributeMap&, const std::vector<Shape>& in) {
@@ -709,12 +671,8 @@ void register_merge(LayerRegistry& r) {
     };
     r.add(std::move(add));
 
-    LayerDescriptor cat;
-    cat.type = "Concat";
-    cat.category = "Merge";
-    cat.help = "Joins its inputs along dim (dim 0 is the batch; 1 is the first feature dimension).";
-    cat.inputs = one_input();
-    cat.outputs = one_output();
+    LayerDescriptor cat =
+        layer("Concat", "Merge", "Joins its inputs along dim (dim 0 is the batch; 1 is the first feature dimension).");
     cat.variadic_inputs = true;
     cat.min_inputs = 2;
     cat.attributes = {int_attr("dim", nn::Concat::kDim, std::nullopt, "Dimension to join along; 1 is the first after the batch, -1 the last.")};

@@ -307,12 +307,20 @@ Tensor BCEWithLogitsLoss::forward(const Tensor& input, const Tensor& target) {
 }
 
 // ---------------------------------------------------------------------------------- by name
+namespace {
+template <class Options>
+Options with_reduction(Reduction reduction) {
+    Options o;
+    o.reduction = reduction;
+    return o;
+}
+}  // namespace
+
 const std::vector<LossKind>& loss_kinds() {
     static const std::vector<LossKind> kKinds = {
         {"CrossEntropyLoss", true, "classes (a score per class in)",
          [](const LossSettings& s) {
-             CrossEntropyOptions o;
-             o.reduction = s.reduction;
+             auto o = with_reduction<CrossEntropyOptions>(s.reduction);
              o.label_smoothing = s.label_smoothing;
              return std::make_shared<CrossEntropyLoss>(o);
          }},
@@ -322,16 +330,10 @@ const std::vector<LossKind>& loss_kinds() {
         {"HuberLoss", false, "values, squared near the target and linear past delta",
          [](const LossSettings& s) { return std::make_shared<HuberLoss>(s.reduction, s.delta); }},
         {"NLLLoss", true, "classes (log-probabilities in)",
-         [](const LossSettings& s) {
-             NLLOptions o;
-             o.reduction = s.reduction;
-             return std::make_shared<NLLLoss>(o);
-         }},
+         [](const LossSettings& s) { return std::make_shared<NLLLoss>(with_reduction<NLLOptions>(s.reduction)); }},
         {"BCEWithLogitsLoss", false, "independent yes/no outputs (logits in)",
          [](const LossSettings& s) {
-             BCEWithLogitsOptions o;
-             o.reduction = s.reduction;
-             return std::make_shared<BCEWithLogitsLoss>(o);
+             return std::make_shared<BCEWithLogitsLoss>(with_reduction<BCEWithLogitsOptions>(s.reduction));
          }},
     };
     return kKinds;
