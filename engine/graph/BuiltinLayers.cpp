@@ -580,19 +580,19 @@ LayerDescriptor activation(const char* type, const char* help, ShapeRule shape =
     return d;
 }
 
+// An activation without attributes whose ONNX op has the same meaning.
+template <class M>
+LayerDescriptor plain_activation(const char* type, const char* help, std::string onnx_op) {
+    LayerDescriptor d = activation(type, help);
+    set_module<M>(d, no_arguments);
+    d.onnx = onnx_unary(std::move(onnx_op));
+    return d;
+}
+
 void register_activations(LayerRegistry& r) {
-    LayerDescriptor relu = activation("ReLU", "max(0, x).");
-    set_module<nn::ReLU>(relu, no_arguments);
-    relu.onnx = onnx_unary("Relu");
-    r.add(std::move(relu));
-    LayerDescriptor sigmoid = activation("Sigmoid", "1 / (1 + exp(-x)): squashes to (0, 1).");
-    set_module<nn::Sigmoid>(sigmoid, no_arguments);
-    sigmoid.onnx = onnx_unary("Sigmoid");
-    r.add(std::move(sigmoid));
-    LayerDescriptor tanh = activation("Tanh", "Hyperbolic tangent: squashes to (-1, 1).");
-    set_module<nn::Tanh>(tanh, no_arguments);
-    tanh.onnx = onnx_unary("Tanh");
-    r.add(std::move(tanh));
+    r.add(plain_activation<nn::ReLU>("ReLU", "max(0, x).", "Relu"));
+    r.add(plain_activation<nn::Sigmoid>("Sigmoid", "1 / (1 + exp(-x)): squashes to (0, 1).", "Sigmoid"));
+    r.add(plain_activation<nn::Tanh>("Tanh", "Hyperbolic tangent: squashes to (-1, 1).", "Tanh"));
 
     LayerDescriptor gelu = activation("GELU", "x * Phi(x), the Gaussian error linear unit (exact form).");
     set_module<nn::GELU>(gelu, no_arguments);
