@@ -3,18 +3,37 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <tuple>
+#include <type_traits>
 
 #include "neura/core/Error.h"
 #include "neura/graph/LayerRegistry.h"
+#include "neura/graph/Network.h"
 #include "neura/nn/Layers.h"
+#include "neura/nn/Loss.h"
 #include "neura/onnx/NodeExporter.h"
 
 namespace neura::graph {
 
 const std::vector<std::string>& loss_types() {
-    static const std::vector<std::string> kTypes = {"CrossEntropyLoss", "MSELoss",  "L1Loss",
-                                                    "HuberLoss",        "NLLLoss", "BCEWithLogitsLoss"};
+    static const std::vector<std::string> kTypes = [] {
+        std::vector<std::string> names;
+        for (const nn::LossKind& k : nn::loss_kinds()) names.push_back(k.name);
+        return names;
+    }();
     return kTypes;
+}
+
+std::shared_ptr<nn::Loss> make_loss(const AttributeMap& attributes) {
+    const AttributeMap a = LayerRegistry::instance().at("Loss").resolve(attributes);
+    const std::string& type = choice_attribute(a, "type");
+    const nn::LossKind* kind = nn::find_loss_kind(type);
+    NEURA_CHECK(kind, "unknown loss type \"", type, "\"");
+    nn::LossSettings s;
+    s.reduction = nn::reduction_from_string(choice_attribute(a, "reduction"));
+    s.delta = float_attribute(a, "delta");
+    s.label_smoothing = float_attribute(a, "label_smoothing");
+    return kind->make(s);
 }
 
 namespace {
@@ -90,8 +109,43 @@ std::string dim_range(std::size_t per_sample_rank) {
 
 ShapeResult same_shape(const AttributeMap&, const std::vector<Shape>& in) { return ShapeResult::ok({in.at(0)}); }
 
-std::vector<PortSpec> one_input(PortKind kind = PortKind::Tensor) { return {{"input", kind}}; }
-std::vector<PortSpec> one_output() { return {{"output", PortKind::Tensor}}; }
+// A layer's palette entry with one input port (the repeated one of a variadic layer) and one output.
+LayerDescriptor layer(std::string type, std::string category, std::string help, PortKind input = PortKind::Tensor) {
+    LayerDescriptor d;
+    d.type = std::move(type);
+    d.category = std::move(category);
+    d.help = std::move(help);
+    d.inputs = {{"input", input}};
+    d.outputs = {{"output", PortKind::Tensor}};
+    return d;
+}
+
+// ---- modules ----
+
+// M made from `args`, with the generator appended when M's constructor takes one.
+template <class M, class... A>
+std::shared_ptr<nn::Module> construct(Generator& gen, const A&... args) {
+    if constexpr (std::is_constructible_v<M, const A&..., Generator*>) return std::make_shared<M>(args..., &gen);
+    else return std::make_shared<M>(args...);
+}
+
+// A layer's module, from one function giving its constructor's arguments from the node's attributes
+// and input shapes, as a tuple, all of them but the generator (a missing defaulted bool would take
+// the generator pointer): `build` makes M from them and, for a module with parameters,
+// `parameter_count` counts M::parameter_specs of the same arguments, the list M's constructor
+// registers. A layer's parameter count is never written apart from its module.
+template <class M, class Args>
+void set_module(LayerDescriptor& d, Args args) {
+    d.build = [args](const AttributeMap& a, const std::vector<Shape>& in, Generator& gen) {
+        return std::apply([&gen](const auto&... xs) { return construct<M>(gen, xs...); }, args(a, in));
+    };
+    if constexpr (requires { &M::parameter_specs; })
+        d.parameter_count = [args](const AttributeMap& a, const std::vector<Shape>& in) {
+            return nn::parameter_numel(std::apply(&M::parameter_specs, args(a, in)));
+        };
+}
+
+std::tuple<> no_arguments(const AttributeMap&, const std::vector<Shape>&) { return {}; }
 
 // ---- ONNX helpers (opset 17) ----
 
@@ -115,7 +169,7 @@ void register_io(LayerRegistry& r) {
     input.type = "Input";
     input.category = "IO";
     input.help = "The dataset's features, one sample at a time; a batch adds a leading dimension.";
-    input.outputs = one_output();
+    input.outputs = {{"output", PortKind::Tensor}};
     input.attributes = {list_attr("shape", {2}, 1, 8, 1,
                                   "Features per sample, without the batch dimension: [2] for points, "
                                   "[1, 8, 8] for 8x8 grey images. Set from the dataset.")};
@@ -129,18 +183,22 @@ void register_io(LayerRegistry& r) {
     loss.category = "Loss";
     loss.help = "Compares the model's output with the dataset's targets; training minimizes it.";
     loss.inputs = {{"input", PortKind::Tensor}, {"target", PortKind::DataTarget}};
+    std::string uses;
+    for (const nn::LossKind& k : nn::loss_kinds()) uses += concat(uses.empty() ? "" : "; ", k.name, " for ", k.use);
+    const nn::LossSettings defaults;
     loss.attributes = {
-        choice_attr("type", "CrossEntropyLoss", loss_types(),
-                    "CrossEntropyLoss and NLLLoss (log-probabilities in) for classes; MSELoss, L1Loss, "
-                    "HuberLoss for values; BCEWithLogitsLoss for independent yes/no outputs."),
-        choice_attr("reduction", "mean", {"mean", "sum"}, "Average or sum of the per-element losses."),
-        float_attr("delta", 1.0, 1e-12, std::nullopt, "HuberLoss only: where the loss turns from squared to linear."),
-        float_attr("label_smoothing", 0.0, 0.0, 1.0, "CrossEntropyLoss only: weight moved from the true class "
-                                                     "to all classes evenly."),
+        choice_attr("type", loss_types().front(), loss_types(), uses + "."),
+        choice_attr("reduction", nn::to_string(defaults.reduction), {"mean", "sum"},
+                    "Average or sum of the per-element losses."),
+        float_attr("delta", defaults.delta, 1e-12, std::nullopt,
+                   "HuberLoss only: where the loss turns from squared to linear."),
+        float_attr("label_smoothing", defaults.label_smoothing, 0.0, 1.0,
+                   "CrossEntropyLoss only: weight moved from the true class to all classes evenly."),
     };
     loss.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
         const std::string& type = choice_attribute(a, "type");
-        if ((type == "CrossEntropyLoss" || type == "NLLLoss") && in.at(0).empty())
+        const nn::LossKind* kind = nn::find_loss_kind(type);
+        if (kind && kind->class_scores && in.at(0).empty())
             return ShapeResult::fail(concat(type, " needs a score per class for each sample, gets a single value "
                                                   "per sample; end the model with Linear(out_features = classes)"));
         return ShapeResult::ok({});
@@ -151,12 +209,7 @@ void register_io(LayerRegistry& r) {
 // ---- Core ----
 
 void register_core(LayerRegistry& r) {
-    LayerDescriptor linear;
-    linear.type = "Linear";
-    linear.category = "Core";
-    linear.help = "y = x W^T + b over the last dimension.";
-    linear.inputs = one_input();
-    linear.outputs = one_output();
+    LayerDescriptor linear = layer("Linear", "Core", "y = x W^T + b over the last dimension.");
     linear.attributes = {
         int_attr("in_features", 0, 0, "Size of the input's last dimension; 0 (auto) takes it from the input."),
         int_attr("out_features", 64, 1, "Size of the output's last dimension."),
@@ -172,14 +225,9 @@ void register_core(LayerRegistry& r) {
         y.back() = int_attribute(a, "out_features");
         return ShapeResult::ok({y});
     };
-    linear.parameter_count = [](const AttributeMap& a, const std::vector<Shape>& in) {
-        const std::int64_t out = int_attribute(a, "out_features");
-        return shape_numel({out, in.at(0).back()}) + (bool_attribute(a, "bias") ? out : 0);  // throws on overflow
-    };
-    linear.build = [](const AttributeMap& a, const std::vector<Shape>& in, Generator& gen) {
-        return std::make_shared<nn::Linear>(in.at(0).back(), int_attribute(a, "out_features"),
-                                            bool_attribute(a, "bias"), &gen);
-    };
+    set_module<nn::Linear>(linear, [](const AttributeMap& a, const std::vector<Shape>& in) {
+        return std::tuple{in.at(0).back(), int_attribute(a, "out_features"), bool_attribute(a, "bias")};
+    });
     linear.onnx = [](NodeExporter& e) {
         const auto& m = e.module<nn::Linear>();
         if (e.input_shapes().at(0).size() == 1) {  // [batch, in]: Gemm(x, W, b) with transB
@@ -198,29 +246,22 @@ void register_core(LayerRegistry& r) {
     };
     r.add(std::move(linear));
 
-    LayerDescriptor dropout;
-    dropout.type = "Dropout";
-    dropout.category = "Core";
-    dropout.help = "While training, zeroes each element with probability p and scales the rest by 1/(1-p).";
-    dropout.inputs = one_input();
-    dropout.outputs = one_output();
-    dropout.attributes = {float_attr("p", 0.5, 0.0, 1.0, "Probability of an element to be zeroed.")};
+    LayerDescriptor dropout = layer("Dropout", "Core",
+                                    "While training, zeroes each element with probability p and scales the rest "
+                                    "by 1/(1-p).");
+    dropout.attributes = {float_attr("p", nn::Dropout::kP, 0.0, 1.0, "Probability of an element to be zeroed.")};
     dropout.shape = same_shape;
-    dropout.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator& gen) {
-        return std::make_shared<nn::Dropout>(float_attribute(a, "p"), &gen);
-    };
+    set_module<nn::Dropout>(dropout, [](const AttributeMap& a, const std::vector<Shape>&) {
+        return std::tuple{float_attribute(a, "p")};
+    });
     dropout.onnx = [](NodeExporter& e) { e.pass_through(); };  // the identity in eval mode: no op
     r.add(std::move(dropout));
 
-    LayerDescriptor flatten;
-    flatten.type = "Flatten";
-    flatten.category = "Core";
-    flatten.help = "Merges dimensions start_dim..end_dim into one (dim 0 is the batch).";
-    flatten.inputs = one_input();
-    flatten.outputs = one_output();
+    LayerDescriptor flatten =
+        layer("Flatten", "Core", "Merges dimensions start_dim..end_dim into one (dim 0 is the batch).");
     flatten.attributes = {
-        int_attr("start_dim", 1, std::nullopt, "First dimension to merge; 1 is the first after the batch."),
-        int_attr("end_dim", -1, std::nullopt, "Last dimension to merge; -1 is the last."),
+        int_attr("start_dim", nn::Flatten::kStartDim, std::nullopt, "First dimension to merge; 1 is the first after the batch."),
+        int_attr("end_dim", nn::Flatten::kEndDim, std::nullopt, "Last dimension to merge; -1 is the last."),
     };
     flatten.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
         const Shape& x = in.at(0);
@@ -240,9 +281,9 @@ void register_core(LayerRegistry& r) {
         y.insert(y.end(), x.begin() + *e, x.end());
         return ShapeResult::ok({y});
     };
-    flatten.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
-        return std::make_shared<nn::Flatten>(int_attribute(a, "start_dim"), int_attribute(a, "end_dim"));
-    };
+    set_module<nn::Flatten>(flatten, [](const AttributeMap& a, const std::vector<Shape>&) {
+        return std::tuple{int_attribute(a, "start_dim"), int_attribute(a, "end_dim")};
+    });
     flatten.onnx = [](NodeExporter& e) {
         const std::size_t rank = e.input_shapes().at(0).size();
         const auto s = full_dim(int_attribute(e.attributes(), "start_dim"), rank);
@@ -259,12 +300,8 @@ void register_core(LayerRegistry& r) {
     };
     r.add(std::move(flatten));
 
-    LayerDescriptor embedding;
-    embedding.type = "Embedding";
-    embedding.category = "Core";
-    embedding.help = "Looks up a learned vector for each integer index.";
-    embedding.inputs = one_input(PortKind::Indices);
-    embedding.outputs = one_output();
+    LayerDescriptor embedding =
+        layer("Embedding", "Core", "Looks up a learned vector for each integer index.", PortKind::Indices);
     embedding.attributes = {
         int_attr("num_embeddings", 1000, 1, "Number of distinct indices (vocabulary size); indices are 0 to this - 1."),
         int_attr("embedding_dim", 16, 1, "Size of each vector."),
@@ -274,13 +311,9 @@ void register_core(LayerRegistry& r) {
         y.push_back(int_attribute(a, "embedding_dim"));
         return ShapeResult::ok({y});
     };
-    embedding.parameter_count = [](const AttributeMap& a, const std::vector<Shape>&) {
-        return shape_numel({int_attribute(a, "num_embeddings"), int_attribute(a, "embedding_dim")});
-    };
-    embedding.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator& gen) {
-        return std::make_shared<nn::Embedding>(int_attribute(a, "num_embeddings"), int_attribute(a, "embedding_dim"),
-                                               &gen);
-    };
+    set_module<nn::Embedding>(embedding, [](const AttributeMap& a, const std::vector<Shape>&) {
+        return std::tuple{int_attribute(a, "num_embeddings"), int_attribute(a, "embedding_dim")};
+    });
     embedding.onnx = [](NodeExporter& e) {
         // The input arrives as FLOAT, as in the engine, which converts it to I64 indices (truncating).
         const std::string indices = e.op("Cast", {e.input()}, {{"to", std::int64_t{7}}});  // INT64
@@ -297,61 +330,57 @@ std::optional<std::string> need_image(const char* layer, const Shape& x) {
     return concat(layer, " expects [channels, height, width] per sample, gets ", shape_str(x));
 }
 
+// Conv2d's options from a node: in_channels from the input [channels, height, width].
+nn::Conv2dOptions conv_options(const AttributeMap& a, const Shape& x) {
+    nn::Conv2dOptions o;
+    o.in_channels = x.at(0);
+    o.out_channels = int_attribute(a, "out_channels");
+    std::tie(o.kernel_h, o.kernel_w) = pair_of(int_list_attribute(a, "kernel_size"));
+    std::tie(o.stride_h, o.stride_w) = pair_of(int_list_attribute(a, "stride"));
+    std::tie(o.padding_h, o.padding_w) = pair_of(int_list_attribute(a, "padding"));
+    std::tie(o.dilation_h, o.dilation_w) = pair_of(int_list_attribute(a, "dilation"));
+    o.groups = int_attribute(a, "groups");
+    o.bias = bool_attribute(a, "bias");
+    return o;
+}
+
 void register_convolution(LayerRegistry& r) {
-    LayerDescriptor conv;
-    conv.type = "Conv2d";
-    conv.category = "Convolution";
-    conv.help = "2-D convolution over [channels, height, width] inputs.";
-    conv.inputs = one_input();
-    conv.outputs = one_output();
+    LayerDescriptor conv = layer("Conv2d", "Convolution", "2-D convolution over [channels, height, width] inputs.");
+    const nn::Conv2dOptions def;
     conv.attributes = {
         int_attr("in_channels", 0, 0, "Input channels; 0 (auto) takes them from the input."),
         int_attr("out_channels", 16, 1, "Output channels (number of filters)."),
-        list_attr("kernel_size", {3, 3}, 1, 2, 1, "Kernel height and width; one value for a square kernel."),
-        list_attr("stride", {1, 1}, 1, 2, 1, "Step between kernel positions."),
-        list_attr("padding", {0, 0}, 1, 2, 0, "Zeros added on each side."),
-        list_attr("dilation", {1, 1}, 1, 2, 1, "Spacing between kernel elements."),
-        int_attr("groups", 1, 1, "Split channels into this many independent groups."),
-        bool_attr("bias", true, "Learn an additive bias per output channel."),
+        list_attr("kernel_size", {def.kernel_h, def.kernel_w}, 1, 2, 1,
+                  "Kernel height and width; one value for a square kernel."),
+        list_attr("stride", {def.stride_h, def.stride_w}, 1, 2, 1, "Step between kernel positions."),
+        list_attr("padding", {def.padding_h, def.padding_w}, 1, 2, 0, "Zeros added on each side."),
+        list_attr("dilation", {def.dilation_h, def.dilation_w}, 1, 2, 1, "Spacing between kernel elements."),
+        int_attr("groups", def.groups, 1, "Split channels into this many independent groups."),
+        bool_attr("bias", def.bias, "Learn an additive bias per output channel."),
     };
     conv.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
         const Shape& x = in.at(0);
         if (auto e = need_image("Conv2d", x)) return ShapeResult::fail(*e);
-        const std::int64_t c = x[0], want = int_attribute(a, "in_channels"), out = int_attribute(a, "out_channels");
-        const std::int64_t groups = int_attribute(a, "groups");
-        if (want > 0 && c != want) return ShapeResult::fail(concat("Conv2d expects ", want, " input channels, gets ", c));
-        if (c % groups != 0)
-            return ShapeResult::fail(concat("Conv2d groups (", groups, ") must divide the input channels (", c, ")"));
-        if (out % groups != 0)
-            return ShapeResult::fail(concat("Conv2d groups (", groups, ") must divide out_channels (", out, ")"));
-        const auto [kh, kw] = pair_of(int_list_attribute(a, "kernel_size"));
-        const auto [sh, sw] = pair_of(int_list_attribute(a, "stride"));
-        const auto [ph, pw] = pair_of(int_list_attribute(a, "padding"));
-        const auto [dh, dw] = pair_of(int_list_attribute(a, "dilation"));
-        const std::int64_t eh = dh * (kh - 1) + 1, ew = dw * (kw - 1) + 1;
-        const std::int64_t ih = x[1] + 2 * ph, iw = x[2] + 2 * pw;
+        const nn::Conv2dOptions o = conv_options(a, x);
+        const std::int64_t want = int_attribute(a, "in_channels");
+        if (want > 0 && o.in_channels != want)
+            return ShapeResult::fail(concat("Conv2d expects ", want, " input channels, gets ", o.in_channels));
+        if (o.in_channels % o.groups != 0)
+            return ShapeResult::fail(
+                concat("Conv2d groups (", o.groups, ") must divide the input channels (", o.in_channels, ")"));
+        if (o.out_channels % o.groups != 0)
+            return ShapeResult::fail(
+                concat("Conv2d groups (", o.groups, ") must divide out_channels (", o.out_channels, ")"));
+        const std::int64_t eh = o.dilation_h * (o.kernel_h - 1) + 1, ew = o.dilation_w * (o.kernel_w - 1) + 1;
+        const std::int64_t ih = x[1] + 2 * o.padding_h, iw = x[2] + 2 * o.padding_w;
         if (eh > ih || ew > iw)
             return ShapeResult::fail(concat("Conv2d kernel ", hw(eh, ew), " is larger than its ",
-                                            (ph || pw ? "padded " : ""), "input ", hw(ih, iw)));
-        return ShapeResult::ok({{out, (ih - eh) / sh + 1, (iw - ew) / sw + 1}});
+                                            (o.padding_h || o.padding_w ? "padded " : ""), "input ", hw(ih, iw)));
+        return ShapeResult::ok({{o.out_channels, (ih - eh) / o.stride_h + 1, (iw - ew) / o.stride_w + 1}});
     };
-    conv.parameter_count = [](const AttributeMap& a, const std::vector<Shape>& in) {
-        const auto [kh, kw] = pair_of(int_list_attribute(a, "kernel_size"));
-        const std::int64_t out = int_attribute(a, "out_channels");
-        return shape_numel({out, in.at(0)[0] / int_attribute(a, "groups"), kh, kw}) + (bool_attribute(a, "bias") ? out : 0);
-    };
-    conv.build = [](const AttributeMap& a, const std::vector<Shape>& in, Generator& gen) {
-        nn::Conv2dOptions o;
-        o.in_channels = in.at(0)[0];
-        o.out_channels = int_attribute(a, "out_channels");
-        std::tie(o.kernel_h, o.kernel_w) = pair_of(int_list_attribute(a, "kernel_size"));
-        std::tie(o.stride_h, o.stride_w) = pair_of(int_list_attribute(a, "stride"));
-        std::tie(o.padding_h, o.padding_w) = pair_of(int_list_attribute(a, "padding"));
-        std::tie(o.dilation_h, o.dilation_w) = pair_of(int_list_attribute(a, "dilation"));
-        o.groups = int_attribute(a, "groups");
-        o.bias = bool_attribute(a, "bias");
-        return std::make_shared<nn::Conv2d>(o, &gen);
-    };
+    set_module<nn::Conv2d>(conv, [](const AttributeMap& a, const std::vector<Shape>& in) {
+        return std::tuple{conv_options(a, in.at(0))};
+    });
     conv.onnx = [](NodeExporter& e) {
         const auto& m = e.module<nn::Conv2d>();
         const nn::Conv2dOptions& o = m.options;
@@ -368,41 +397,41 @@ void register_convolution(LayerRegistry& r) {
     r.add(std::move(conv));
 }
 
+// A pooling layer's options from a node; no stride: the kernel size.
+nn::Pool2dOptions pool_options(const AttributeMap& a) {
+    nn::Pool2dOptions o;
+    std::tie(o.kernel_h, o.kernel_w) = pair_of(int_list_attribute(a, "kernel_size"));
+    std::tie(o.stride_h, o.stride_w) = pair_of(int_list_attribute(a, "stride"), {o.kernel_h, o.kernel_w});
+    std::tie(o.padding_h, o.padding_w) = pair_of(int_list_attribute(a, "padding"));
+    return o;
+}
+
 template <class Pool>
 LayerDescriptor pool_descriptor(const char* type, const char* help) {
-    LayerDescriptor d;
-    d.type = type;
-    d.category = "Pooling";
-    d.help = help;
-    d.inputs = one_input();
-    d.outputs = one_output();
+    LayerDescriptor d = layer(type, "Pooling", help);
+    const nn::Pool2dOptions def;  // its stride 0 (the kernel size) is the empty list here
     d.attributes = {
-        list_attr("kernel_size", {2, 2}, 1, 2, 1, "Window height and width; one value for a square window."),
+        list_attr("kernel_size", {def.kernel_h, def.kernel_w}, 1, 2, 1,
+                  "Window height and width; one value for a square window."),
         list_attr("stride", {}, 0, 2, 1, "Step between windows; empty: the kernel size (PyTorch's default)."),
-        list_attr("padding", {0, 0}, 1, 2, 0, "Padding on each side; at most half the kernel size."),
+        list_attr("padding", {def.padding_h, def.padding_w}, 1, 2, 0,
+                  "Padding on each side; at most half the kernel size."),
     };
     const std::string name = type;
     d.shape = [name](const AttributeMap& a, const std::vector<Shape>& in) {
         const Shape& x = in.at(0);
         if (auto e = need_image(name.c_str(), x)) return ShapeResult::fail(*e);
-        const auto [kh, kw] = pair_of(int_list_attribute(a, "kernel_size"));
-        const auto [sh, sw] = pair_of(int_list_attribute(a, "stride"), {kh, kw});
-        const auto [ph, pw] = pair_of(int_list_attribute(a, "padding"));
-        if (2 * ph > kh || 2 * pw > kw)
-            return ShapeResult::fail(concat(name, " padding ", hw(ph, pw), " must be at most half the kernel size ",
-                                            hw(kh, kw)));
-        const std::int64_t ih = x[1] + 2 * ph, iw = x[2] + 2 * pw;
-        if (kh > ih || kw > iw)
-            return ShapeResult::fail(concat(name, " window ", hw(kh, kw), " is larger than its input ", hw(ih, iw)));
-        return ShapeResult::ok({{x[0], (ih - kh) / sh + 1, (iw - kw) / sw + 1}});
+        const nn::Pool2dOptions o = pool_options(a);
+        if (2 * o.padding_h > o.kernel_h || 2 * o.padding_w > o.kernel_w)
+            return ShapeResult::fail(concat(name, " padding ", hw(o.padding_h, o.padding_w),
+                                            " must be at most half the kernel size ", hw(o.kernel_h, o.kernel_w)));
+        const std::int64_t ih = x[1] + 2 * o.padding_h, iw = x[2] + 2 * o.padding_w;
+        if (o.kernel_h > ih || o.kernel_w > iw)
+            return ShapeResult::fail(
+                concat(name, " window ", hw(o.kernel_h, o.kernel_w), " is larger than its input ", hw(ih, iw)));
+        return ShapeResult::ok({{x[0], (ih - o.kernel_h) / o.stride_h + 1, (iw - o.kernel_w) / o.stride_w + 1}});
     };
-    d.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
-        nn::Pool2dOptions o;
-        std::tie(o.kernel_h, o.kernel_w) = pair_of(int_list_attribute(a, "kernel_size"));
-        std::tie(o.stride_h, o.stride_w) = pair_of(int_list_attribute(a, "stride"), {o.kernel_h, o.kernel_w});
-        std::tie(o.padding_h, o.padding_w) = pair_of(int_list_attribute(a, "padding"));
-        return std::make_shared<Pool>(o);
-    };
+    set_module<Pool>(d, [](const AttributeMap& a, const std::vector<Shape>&) { return std::tuple{pool_options(a)}; });
     d.onnx = [](NodeExporter& e) {
         const nn::Pool2dOptions& o = e.module<Pool>().options;
         std::vector<OnnxAttribute> attrs = {{"kernel_shape", IntList{o.kernel_h, o.kernel_w}},
@@ -422,12 +451,8 @@ void register_pooling(LayerRegistry& r) {
     r.add(pool_descriptor<nn::MaxPool2d>("MaxPool2d", "Maximum over each window."));
     r.add(pool_descriptor<nn::AvgPool2d>("AvgPool2d", "Mean over each window (padding counts as zeros)."));
 
-    LayerDescriptor adaptive;
-    adaptive.type = "AdaptiveAvgPool2d";
-    adaptive.category = "Pooling";
-    adaptive.help = "Averages to a fixed output height and width, whatever the input size.";
-    adaptive.inputs = one_input();
-    adaptive.outputs = one_output();
+    LayerDescriptor adaptive =
+        layer("AdaptiveAvgPool2d", "Pooling", "Averages to a fixed output height and width, whatever the input size.");
     adaptive.attributes = {list_attr("output_size", {1, 1}, 1, 2, 1, "Output height and width; one value for both.")};
     adaptive.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
         const Shape& x = in.at(0);
@@ -435,13 +460,13 @@ void register_pooling(LayerRegistry& r) {
         const auto [oh, ow] = pair_of(int_list_attribute(a, "output_size"));
         return ShapeResult::ok({{x[0], oh, ow}});
     };
-    adaptive.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
-        const auto [oh, ow] = pair_of(int_list_attribute(a, "output_size"));
-        return std::make_shared<nn::AdaptiveAvgPool2d>(oh, ow);
-    };
+    set_module<nn::AdaptiveAvgPool2d>(adaptive, [](const AttributeMap& a, const std::vector<Shape>&) {
+        return pair_of(int_list_attribute(a, "output_size"));
+    });
     adaptive.onnx = [](NodeExporter& e) {
         const Shape& x = e.input_shapes().at(0);
-        const auto [oh, ow] = pair_of(int_list_attribute(e.attributes(), "output_size"));
+        const auto& m = e.module<nn::AdaptiveAvgPool2d>();
+        const std::int64_t oh = m.out_h, ow = m.out_w;
         if (oh == 1 && ow == 1) {
             e.op("GlobalAveragePool", {e.input()}, {}, e.output());
             return;
@@ -459,17 +484,14 @@ void register_pooling(LayerRegistry& r) {
 // ---- Normalization ----
 
 LayerDescriptor batch_norm_descriptor(int spatial_dims) {
-    LayerDescriptor d;
-    d.type = spatial_dims == 2 ? "BatchNorm2d" : "BatchNorm1d";
-    d.category = "Normalization";
-    d.help = spatial_dims == 2 ? "Normalizes each channel of [channels, height, width] inputs over the batch."
-                               : "Normalizes each feature of [features] or [channels, length] inputs over the batch.";
-    d.inputs = one_input();
-    d.outputs = one_output();
+    LayerDescriptor d =
+        layer(spatial_dims == 2 ? "BatchNorm2d" : "BatchNorm1d", "Normalization",
+              spatial_dims == 2 ? "Normalizes each channel of [channels, height, width] inputs over the batch."
+                                : "Normalizes each feature of [features] or [channels, length] inputs over the batch.");
     d.attributes = {
         int_attr("num_features", 0, 0, "Channels (features); 0 (auto) takes them from the input."),
-        float_attr("eps", 1e-5, 1e-300, std::nullopt, "Added to the variance for stability."),
-        float_attr("momentum", 0.1, 0.0, 1.0, "Weight of the batch in the running statistics."),
+        float_attr("eps", nn::BatchNorm::kEps, 1e-300, std::nullopt, "Added to the variance for stability."),
+        float_attr("momentum", nn::BatchNorm::kMomentum, 0.0, 1.0, "Weight of the batch in the running statistics."),
         bool_attr("affine", true, "Learn a scale and shift per channel."),
     };
     const std::string name = d.type;
@@ -485,13 +507,10 @@ LayerDescriptor batch_norm_descriptor(int spatial_dims) {
             return ShapeResult::fail(concat(name, " expects ", want, " channels, gets ", x[0]));
         return ShapeResult::ok({x});
     };
-    d.parameter_count = [](const AttributeMap& a, const std::vector<Shape>& in) {
-        return bool_attribute(a, "affine") ? 2 * in.at(0)[0] : 0;
-    };
-    d.build = [spatial_dims](const AttributeMap& a, const std::vector<Shape>& in, Generator&) {
-        return std::make_shared<nn::BatchNorm>(spatial_dims, in.at(0)[0], float_attribute(a, "eps"),
-                                               float_attribute(a, "momentum"), bool_attribute(a, "affine"));
-    };
+    set_module<nn::BatchNorm>(d, [spatial_dims](const AttributeMap& a, const std::vector<Shape>& in) {
+        return std::tuple{spatial_dims, in.at(0).at(0), float_attribute(a, "eps"), float_attribute(a, "momentum"),
+                          bool_attribute(a, "affine")};
+    });
     d.onnx = [](NodeExporter& e) {  // eval mode: the running statistics
         const auto& m = e.module<nn::BatchNorm>();
         const std::int64_t c = e.input_shapes().at(0).at(0);
@@ -518,15 +537,11 @@ void register_normalization(LayerRegistry& r) {
     r.add(batch_norm_descriptor(1));
     r.add(batch_norm_descriptor(2));
 
-    LayerDescriptor ln;
-    ln.type = "LayerNorm";
-    ln.category = "Normalization";
-    ln.help = "Normalizes each sample over its last dimensions (normalized_shape).";
-    ln.inputs = one_input();
-    ln.outputs = one_output();
+    LayerDescriptor ln =
+        layer("LayerNorm", "Normalization", "Normalizes each sample over its last dimensions (normalized_shape).");
     ln.attributes = {
         list_attr("normalized_shape", {}, 0, 8, 1, "The trailing dimensions to normalize over; empty (auto): the last one."),
-        float_attr("eps", 1e-5, 1e-300, std::nullopt, "Added to the variance for stability."),
+        float_attr("eps", nn::LayerNorm::kEps, 1e-300, std::nullopt, "Added to the variance for stability."),
         bool_attr("elementwise_affine", true, "Learn a scale and shift per normalized element."),
     };
     ln.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
@@ -538,13 +553,10 @@ void register_normalization(LayerRegistry& r) {
                                             " but its input ", shape_str(x), " does not end with it"));
         return ShapeResult::ok({x});
     };
-    ln.parameter_count = [](const AttributeMap& a, const std::vector<Shape>& in) {
-        return bool_attribute(a, "elementwise_affine") ? 2 * shape_numel(layer_norm_shape(a, in.at(0))) : 0;
-    };
-    ln.build = [](const AttributeMap& a, const std::vector<Shape>& in, Generator&) {
-        return std::make_shared<nn::LayerNorm>(layer_norm_shape(a, in.at(0)), float_attribute(a, "eps"),
-                                               bool_attribute(a, "elementwise_affine"));
-    };
+    set_module<nn::LayerNorm>(ln, [](const AttributeMap& a, const std::vector<Shape>& in) {
+        return std::tuple{layer_norm_shape(a, in.at(0)), float_attribute(a, "eps"),
+                          bool_attribute(a, "elementwise_affine")};
+    });
     ln.onnx = [](NodeExporter& e) {
         const auto& m = e.module<nn::LayerNorm>();
         const Shape& ns = m.normalized_shape;
@@ -560,31 +572,30 @@ void register_normalization(LayerRegistry& r) {
 
 // ---- Activations ----
 
+// An activation's palette entry and ports; it sets its own attributes, module and ONNX mapping, and a
+// shape rule when it checks more than keeping the shape.
+LayerDescriptor activation(const char* type, const char* help, ShapeRule shape = same_shape) {
+    LayerDescriptor d = layer(type, "Activation", help);
+    d.shape = std::move(shape);
+    return d;
+}
+
+// An activation without attributes whose ONNX op has the same meaning.
 template <class M>
-LayerDescriptor activation(const char* type, const char* help) {
-    LayerDescriptor d;
-    d.type = type;
-    d.category = "Activation";
-    d.help = help;
-    d.inputs = one_input();
-    d.outputs = one_output();
-    d.shape = same_shape;
-    d.build = [](const AttributeMap&, const std::vector<Shape>&, Generator&) { return std::make_shared<M>(); };
+LayerDescriptor plain_activation(const char* type, const char* help, std::string onnx_op) {
+    LayerDescriptor d = activation(type, help);
+    set_module<M>(d, no_arguments);
+    d.onnx = onnx_unary(std::move(onnx_op));
     return d;
 }
 
 void register_activations(LayerRegistry& r) {
-    LayerDescriptor relu = activation<nn::ReLU>("ReLU", "max(0, x).");
-    relu.onnx = onnx_unary("Relu");
-    r.add(std::move(relu));
-    LayerDescriptor sigmoid = activation<nn::Sigmoid>("Sigmoid", "1 / (1 + exp(-x)): squashes to (0, 1).");
-    sigmoid.onnx = onnx_unary("Sigmoid");
-    r.add(std::move(sigmoid));
-    LayerDescriptor tanh = activation<nn::Tanh>("Tanh", "Hyperbolic tangent: squashes to (-1, 1).");
-    tanh.onnx = onnx_unary("Tanh");
-    r.add(std::move(tanh));
+    r.add(plain_activation<nn::ReLU>("ReLU", "max(0, x).", "Relu"));
+    r.add(plain_activation<nn::Sigmoid>("Sigmoid", "1 / (1 + exp(-x)): squashes to (0, 1).", "Sigmoid"));
+    r.add(plain_activation<nn::Tanh>("Tanh", "Hyperbolic tangent: squashes to (-1, 1).", "Tanh"));
 
-    LayerDescriptor gelu = activation<nn::GELU>("GELU", "x * Phi(x), the Gaussian error linear unit (exact form).");
+    LayerDescriptor gelu = activation("GELU", "x * Phi(x), the Gaussian error linear unit (exact form).");
+    set_module<nn::GELU>(gelu, no_arguments);
     gelu.onnx = [](NodeExporter& e) {  // opset 17 has no Gelu: 0.5 * x * (1 + erf(x / sqrt(2)))
         const std::string& x = e.input();
         const std::string scaled = e.op("Div", {x, e.constant_f32("sqrt2", {static_cast<float>(std::sqrt(2.0))}, {1})});
@@ -593,33 +604,35 @@ void register_activations(LayerRegistry& r) {
     };
     r.add(std::move(gelu));
 
-    LayerDescriptor leaky = activation<nn::ReLU>("LeakyReLU", "x for x > 0, negative_slope * x otherwise.");
-    leaky.attributes = {float_attr("negative_slope", 0.01, std::nullopt, std::nullopt, "Slope for negative inputs.")};
-    leaky.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
-        return std::make_shared<nn::LeakyReLU>(float_attribute(a, "negative_slope"));
-    };
+    LayerDescriptor leaky = activation("LeakyReLU", "x for x > 0, negative_slope * x otherwise.");
+    leaky.attributes = {float_attr("negative_slope", nn::LeakyReLU::kNegativeSlope, std::nullopt, std::nullopt,
+                                   "Slope for negative inputs.")};
+    set_module<nn::LeakyReLU>(leaky, [](const AttributeMap& a, const std::vector<Shape>&) {
+        return std::tuple{float_attribute(a, "negative_slope")};
+    });
     leaky.onnx = [](NodeExporter& e) {
-        e.op("LeakyRelu", {e.input()}, {{"alpha", float_attribute(e.attributes(), "negative_slope")}}, e.output());
+        e.op("LeakyRelu", {e.input()}, {{"alpha", e.module<nn::LeakyReLU>().negative_slope}}, e.output());
     };
     r.add(std::move(leaky));
 
-    LayerDescriptor softmax = activation<nn::ReLU>("Softmax", "exp(x) normalized to sum to 1 along dim.");
-    softmax.attributes = {int_attr("dim", -1, std::nullopt, "Dimension that sums to 1 (dim 0 is the batch); -1 is the last.")};
-    softmax.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
-        const Shape& x = in.at(0);
-        const std::int64_t dim = int_attribute(a, "dim");
-        const auto d = full_dim(dim, x.size());
-        if (!d)
-            return ShapeResult::fail(concat("Softmax dim ", dim, " is out of range ", dim_range(x.size()), " for a ",
-                                            x.size() + 1, "-dimensional batch"));
-        if (*d == 0) return ShapeResult::fail("Softmax over dim 0 would mix the samples of a batch; use -1");
-        return ShapeResult::ok({x});
-    };
-    softmax.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
-        return std::make_shared<nn::Softmax>(int_attribute(a, "dim"));
-    };
+    LayerDescriptor softmax = activation(
+        "Softmax", "exp(x) normalized to sum to 1 along dim.", [](const AttributeMap& a, const std::vector<Shape>& in) {
+            const Shape& x = in.at(0);
+            const std::int64_t dim = int_attribute(a, "dim");
+            const auto d = full_dim(dim, x.size());
+            if (!d)
+                return ShapeResult::fail(concat("Softmax dim ", dim, " is out of range ", dim_range(x.size()),
+                                                " for a ", x.size() + 1, "-dimensional batch"));
+            if (*d == 0) return ShapeResult::fail("Softmax over dim 0 would mix the samples of a batch; use -1");
+            return ShapeResult::ok({x});
+        });
+    softmax.attributes = {int_attr("dim", nn::Softmax::kDim, std::nullopt,
+                                   "Dimension that sums to 1 (dim 0 is the batch); -1 is the last.")};
+    set_module<nn::Softmax>(softmax, [](const AttributeMap& a, const std::vector<Shape>&) {
+        return std::tuple{int_attribute(a, "dim")};
+    });
     softmax.onnx = [](NodeExporter& e) {  // opset 13+: along one axis, as PyTorch
-        e.op("Softmax", {e.input()}, {{"axis", int_attribute(e.attributes(), "dim")}}, e.output());
+        e.op("Softmax", {e.input()}, {{"axis", e.module<nn::Softmax>().dim}}, e.output());
     };
     r.add(std::move(softmax));
 }
@@ -633,12 +646,8 @@ std::string inputs_list(const std::vector<Shape>& in) {
 }
 
 void register_merge(LayerRegistry& r) {
-    LayerDescriptor add;
-    add.type = "Add";
-    add.category = "Merge";
-    add.help = "Element-wise sum of its inputs (same shapes; size-1 dimensions broadcast).";
-    add.inputs = one_input();
-    add.outputs = one_output();
+    LayerDescriptor add =
+        layer("Add", "Merge", "Element-wise sum of its inputs (same shapes; size-1 dimensions broadcast).");
     add.variadic_inputs = true;
     add.min_inputs = 2;
     add.shape = [](const AttributeMap&, const std::vector<Shape>& in) {
@@ -654,7 +663,7 @@ void register_merge(LayerRegistry& r) {
         }
         return ShapeResult::ok({y});
     };
-    add.build = [](const AttributeMap&, const std::vector<Shape>&, Generator&) { return std::make_shared<nn::Add>(); };
+    set_module<nn::Add>(add, no_arguments);
     add.onnx = [](NodeExporter& e) {  // ONNX Add is binary (with broadcasting): a chain for more inputs
         std::string sum = e.input(0);
         for (std::size_t i = 1; i < e.inputs().size(); ++i)
@@ -662,15 +671,11 @@ void register_merge(LayerRegistry& r) {
     };
     r.add(std::move(add));
 
-    LayerDescriptor cat;
-    cat.type = "Concat";
-    cat.category = "Merge";
-    cat.help = "Joins its inputs along dim (dim 0 is the batch; 1 is the first feature dimension).";
-    cat.inputs = one_input();
-    cat.outputs = one_output();
+    LayerDescriptor cat =
+        layer("Concat", "Merge", "Joins its inputs along dim (dim 0 is the batch; 1 is the first feature dimension).");
     cat.variadic_inputs = true;
     cat.min_inputs = 2;
-    cat.attributes = {int_attr("dim", 1, std::nullopt, "Dimension to join along; 1 is the first after the batch, -1 the last.")};
+    cat.attributes = {int_attr("dim", nn::Concat::kDim, std::nullopt, "Dimension to join along; 1 is the first after the batch, -1 the last.")};
     cat.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
         const Shape& first = in.at(0);
         const std::int64_t dim = int_attribute(a, "dim");
@@ -692,9 +697,9 @@ void register_merge(LayerRegistry& r) {
         }
         return ShapeResult::ok({y});
     };
-    cat.build = [](const AttributeMap& a, const std::vector<Shape>&, Generator&) {
-        return std::make_shared<nn::Concat>(int_attribute(a, "dim"));
-    };
+    set_module<nn::Concat>(cat, [](const AttributeMap& a, const std::vector<Shape>&) {
+        return std::tuple{int_attribute(a, "dim")};
+    });
     cat.onnx = [](NodeExporter& e) {
         e.op("Concat", e.inputs(), {{"axis", int_attribute(e.attributes(), "dim")}}, e.output());
     };

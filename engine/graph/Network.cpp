@@ -9,42 +9,6 @@
 
 namespace neura::graph {
 
-using neura::detail::concat;
-
-namespace {
-
-// The Loss node's function, from its attributes (type, reduction, delta, label_smoothing).
-Network::LossFunction make_loss(const AttributeMap& a) {
-    const std::string& type = choice_attribute(a, "type");
-    const nn::Reduction reduction = nn::reduction_from_string(choice_attribute(a, "reduction"));
-    std::shared_ptr<nn::Loss> loss;
-    if (type == "CrossEntropyLoss") {
-        nn::CrossEntropyOptions o;
-        o.reduction = reduction;
-        o.label_smoothing = float_attribute(a, "label_smoothing");
-        loss = std::make_shared<nn::CrossEntropyLoss>(o);
-    } else if (type == "NLLLoss") {
-        nn::NLLOptions o;
-        o.reduction = reduction;
-        loss = std::make_shared<nn::NLLLoss>(o);
-    } else if (type == "MSELoss") {
-        loss = std::make_shared<nn::MSELoss>(reduction);
-    } else if (type == "L1Loss") {
-        loss = std::make_shared<nn::L1Loss>(reduction);
-    } else if (type == "HuberLoss") {
-        loss = std::make_shared<nn::HuberLoss>(reduction, float_attribute(a, "delta"));
-    } else if (type == "BCEWithLogitsLoss") {
-        nn::BCEWithLogitsOptions o;
-        o.reduction = reduction;
-        loss = std::make_shared<nn::BCEWithLogitsLoss>(o);
-    } else {
-        throw Error(concat("unknown loss type \"", type, "\""));
-    }
-    return [loss](const Tensor& output, const Tensor& target) { return loss->forward(output, target); };
-}
-
-}  // namespace
-
 Network compile(const ModelGraph& graph, std::uint64_t seed, const LayerRegistry& registry) {
     const detail::Analysis a = detail::analyze(graph, registry);
     for (const Diagnostic& d : a.diagnostics)
@@ -102,7 +66,9 @@ Network compile(const ModelGraph& graph, std::uint64_t seed, const LayerRegistry
 
     const AttributeMap& loss_attrs = a.attributes.at(loss);
     net.loss_type_ = choice_attribute(loss_attrs, "type");
-    net.loss_ = make_loss(loss_attrs);
+    net.loss_ = [loss_fn = make_loss(loss_attrs)](const Tensor& output, const Tensor& target) {
+        return loss_fn->forward(output, target);
+    };
     return net;
 }
 

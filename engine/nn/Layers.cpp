@@ -22,14 +22,39 @@ void check_positive(std::int64_t v, const char* layer, const char* what) {
     NEURA_CHECK(v > 0, layer, ": ", what, " must be positive, got ", v);
 }
 
+// The member a layer's parameter named by a spec goes to: "weight" or "bias".
+Tensor& weight_or_bias(const ParameterSpec& p, Tensor& weight, Tensor& bias) {
+    NEURA_CHECK(p.name == "weight" || p.name == "bias", "internal error: a layer parameter named ", p.name);
+    return p.name == "weight" ? weight : bias;
+}
+
+// A normalization's affine parameters start as the identity: scale (weight) 1, shift (bias) 0.
+Tensor identity_affine(const ParameterSpec& p) {
+    return p.name == "weight" ? Tensor::ones(p.shape) : Tensor::zeros(p.shape);
+}
+
 }  // namespace
 
+std::int64_t parameter_numel(const ParameterSpecs& specs) {
+    std::int64_t n = 0;
+    for (const ParameterSpec& p : specs)
+        NEURA_CHECK(!__builtin_add_overflow(n, shape_numel(p.shape), &n),  // shape_numel throws on its own overflow
+                    "the parameters hold more elements than a 64-bit count");
+    return n;
+}
+
 // ---------------------------------------------------------------------------------- Linear
+ParameterSpecs Linear::parameter_specs(std::int64_t in_features, std::int64_t out_features, bool bias) {
+    ParameterSpecs specs = {{"weight", {out_features, in_features}}};
+    if (bias) specs.push_back({"bias", {out_features}});
+    return specs;
+}
+
 Linear::Linear(std::int64_t in_features, std::int64_t out_features, bool with_bias, Generator* gen) {
     check_positive(in_features, "Linear", "in_features");
     check_positive(out_features, "Linear", "out_features");
-    weight = register_parameter("weight", fan_in_uniform({out_features, in_features}, in_features, gen));
-    if (with_bias) bias = register_parameter("bias", fan_in_uniform({out_features}, in_features, gen));
+    for (const ParameterSpec& p : parameter_specs(in_features, out_features, with_bias))
+        weight_or_bias(p, weight, bias) = register_parameter(p.name, fan_in_uniform(p.shape, in_features, gen));
 }
 
 Tensor Linear::forward(const Tensor& x) {
@@ -56,9 +81,14 @@ Conv2d::Conv2d(const Conv2dOptions& o, Generator* gen) : options(o) {
     NEURA_CHECK(o.out_channels % o.groups == 0, "Conv2d: out_channels (", o.out_channels,
                 ") must be divisible by groups (", o.groups, ")");
     const std::int64_t fan_in = o.in_channels / o.groups * o.kernel_h * o.kernel_w;
-    weight = register_parameter(
-        "weight", fan_in_uniform({o.out_channels, o.in_channels / o.groups, o.kernel_h, o.kernel_w}, fan_in, gen));
-    if (o.bias) bias = register_parameter("bias", fan_in_uniform({o.out_channels}, fan_in, gen));
+    for (const ParameterSpec& p : parameter_specs(o))
+        weight_or_bias(p, weight, bias) = register_parameter(p.name, fan_in_uniform(p.shape, fan_in, gen));
+}
+
+ParameterSpecs Conv2d::parameter_specs(const Conv2dOptions& o) {
+    ParameterSpecs specs = {{"weight", {o.out_channels, o.in_channels / o.groups, o.kernel_h, o.kernel_w}}};
+    if (o.bias) specs.push_back({"bias", {o.out_channels}});
+    return specs;
 }
 
 Tensor Conv2d::forward(const Tensor& x) {
@@ -97,13 +127,17 @@ BatchNorm::BatchNorm(int spatial_dims, std::int64_t num_features, double eps, do
     NEURA_CHECK(spatial_dims == 1 || spatial_dims == 2, "BatchNorm: spatial_dims must be 1 (BatchNorm1d) or 2 ",
                 "(BatchNorm2d), got ", spatial_dims);
     check_positive(num_features, type_name().c_str(), "num_features");
-    if (affine) {
-        weight = register_parameter("weight", Tensor::ones({num_features}));
-        bias = register_parameter("bias", Tensor::zeros({num_features}));
-    }
+    for (const ParameterSpec& p : parameter_specs(spatial_dims, num_features, eps, momentum, affine))
+        weight_or_bias(p, weight, bias) = register_parameter(p.name, identity_affine(p));
     running_mean = register_buffer("running_mean", Tensor::zeros({num_features}));
     running_var = register_buffer("running_var", Tensor::ones({num_features}));
     num_batches_tracked = register_buffer("num_batches_tracked", Tensor::zeros({}, DType::I64));
+}
+
+ParameterSpecs BatchNorm::parameter_specs(int /*spatial_dims*/, std::int64_t num_features, double /*eps*/,
+                                         double /*momentum*/, bool affine) {
+    if (!affine) return {};
+    return {{"weight", {num_features}}, {"bias", {num_features}}};
 }
 
 Tensor BatchNorm::forward(const Tensor& x) {
@@ -128,10 +162,13 @@ Tensor BatchNorm::forward(const Tensor& x) {
 LayerNorm::LayerNorm(Shape shape, double eps, bool elementwise_affine) : normalized_shape(std::move(shape)), eps(eps) {
     NEURA_CHECK(!normalized_shape.empty() && shape_numel(normalized_shape) > 0,
                 "LayerNorm: normalized_shape must be non-empty with positive sizes, got ", shape_str(normalized_shape));
-    if (elementwise_affine) {
-        weight = register_parameter("weight", Tensor::ones(normalized_shape));
-        bias = register_parameter("bias", Tensor::zeros(normalized_shape));
-    }
+    for (const ParameterSpec& p : parameter_specs(normalized_shape, eps, elementwise_affine))
+        weight_or_bias(p, weight, bias) = register_parameter(p.name, identity_affine(p));
+}
+
+ParameterSpecs LayerNorm::parameter_specs(const Shape& normalized_shape, double /*eps*/, bool elementwise_affine) {
+    if (!elementwise_affine) return {};
+    return {{"weight", normalized_shape}, {"bias", normalized_shape}};
 }
 
 Tensor LayerNorm::forward(const Tensor& x) {
@@ -154,7 +191,11 @@ Tensor Flatten::forward(const Tensor& x) { return x.flatten(start_dim, end_dim);
 Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Generator* gen) {
     check_positive(num_embeddings, "Embedding", "num_embeddings");
     check_positive(embedding_dim, "Embedding", "embedding_dim");
-    weight = register_parameter("weight", Tensor::randn({num_embeddings, embedding_dim}, DType::F32, gen));
+    for (const ParameterSpec& p : parameter_specs(num_embeddings, embedding_dim))
+        weight = register_parameter(p.name, Tensor::randn(p.shape, DType::F32, gen));
+}
+ParameterSpecs Embedding::parameter_specs(std::int64_t num_embeddings, std::int64_t embedding_dim) {
+    return {{"weight", {num_embeddings, embedding_dim}}};
 }
 Tensor Embedding::forward(const Tensor& indices) { return embedding(weight, indices); }
 

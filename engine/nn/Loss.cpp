@@ -306,4 +306,43 @@ Tensor BCEWithLogitsLoss::forward(const Tensor& input, const Tensor& target) {
     return binary_cross_entropy_with_logits(input, target, {weight, pos_weight, reduction});
 }
 
+// ---------------------------------------------------------------------------------- by name
+namespace {
+template <class Options>
+Options with_reduction(Reduction reduction) {
+    Options o;
+    o.reduction = reduction;
+    return o;
+}
+}  // namespace
+
+const std::vector<LossKind>& loss_kinds() {
+    static const std::vector<LossKind> kKinds = {
+        {"CrossEntropyLoss", true, "classes (a score per class in)",
+         [](const LossSettings& s) {
+             auto o = with_reduction<CrossEntropyOptions>(s.reduction);
+             o.label_smoothing = s.label_smoothing;
+             return std::make_shared<CrossEntropyLoss>(o);
+         }},
+        {"MSELoss", false, "values", [](const LossSettings& s) { return std::make_shared<MSELoss>(s.reduction); }},
+        {"L1Loss", false, "values, less swayed by outliers",
+         [](const LossSettings& s) { return std::make_shared<L1Loss>(s.reduction); }},
+        {"HuberLoss", false, "values, squared near the target and linear past delta",
+         [](const LossSettings& s) { return std::make_shared<HuberLoss>(s.reduction, s.delta); }},
+        {"NLLLoss", true, "classes (log-probabilities in)",
+         [](const LossSettings& s) { return std::make_shared<NLLLoss>(with_reduction<NLLOptions>(s.reduction)); }},
+        {"BCEWithLogitsLoss", false, "independent yes/no outputs (logits in)",
+         [](const LossSettings& s) {
+             return std::make_shared<BCEWithLogitsLoss>(with_reduction<BCEWithLogitsOptions>(s.reduction));
+         }},
+    };
+    return kKinds;
+}
+
+const LossKind* find_loss_kind(std::string_view name) {
+    for (const LossKind& k : loss_kinds())
+        if (k.name == name) return &k;
+    return nullptr;
+}
+
 }  // namespace neura::nn

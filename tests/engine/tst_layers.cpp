@@ -177,6 +177,48 @@ private slots:
         QCOMPARE(m->forward(x).shape(), ref["output_shape"].get<Shape>());
     }
 
+    void parameter_specs_are_what_the_constructors_register() {
+        // parameter_specs of a layer's constructor arguments (the generator aside) names and shapes the
+        // parameters that constructor registers, in order; the layer descriptors count parameters from
+        // it, so a node's stated count is what its module holds (and what PyTorch's layer holds:
+        // parameters_match_pytorch).
+        auto grouped = conv_options(4, 6, 3, 2);
+        grouped.groups = 2;
+        auto no_bias = conv_options(3, 5, 1, 4);
+        no_bias.bias = false;
+        const std::vector<std::pair<std::shared_ptr<Module>, ParameterSpecs>> cases = {
+            {std::make_shared<Linear>(4, 3, true), Linear::parameter_specs(4, 3, true)},
+            {std::make_shared<Linear>(7, 2, false), Linear::parameter_specs(7, 2, false)},
+            {std::make_shared<Conv2d>(grouped), Conv2d::parameter_specs(grouped)},
+            {std::make_shared<Conv2d>(no_bias), Conv2d::parameter_specs(no_bias)},
+            {std::make_shared<BatchNorm>(1, 5), BatchNorm::parameter_specs(1, 5, 1e-5, 0.1, true)},
+            {std::make_shared<BatchNorm>(2, 3, 1e-3, 0.2, false), BatchNorm::parameter_specs(2, 3, 1e-3, 0.2, false)},
+            {std::make_shared<LayerNorm>(Shape{4, 5}), LayerNorm::parameter_specs({4, 5}, 1e-5, true)},
+            {std::make_shared<LayerNorm>(Shape{6}, 1e-5, false), LayerNorm::parameter_specs({6}, 1e-5, false)},
+            {std::make_shared<Embedding>(10, 3), Embedding::parameter_specs(10, 3)},
+        };
+        for (const auto& [module, specs] : cases) {
+            const auto params = module->named_parameters();
+            QCOMPARE(params.size(), specs.size());
+            std::int64_t held = 0;
+            for (std::size_t i = 0; i < params.size(); ++i) {
+                QCOMPARE(params[i].first, specs[i].name);
+                QCOMPARE(params[i].second.shape(), specs[i].shape);
+                held += params[i].second.numel();
+            }
+            QCOMPARE(parameter_numel(specs), held);
+        }
+        // By hand: Conv2d(4, 6, (3, 2), groups=2) holds a [6, 2, 3, 2] weight and a [6] bias.
+        QCOMPARE(parameter_numel(Conv2d::parameter_specs(grouped)), std::int64_t{6 * 2 * 3 * 2 + 6});
+        QCOMPARE(parameter_numel(BatchNorm::parameter_specs(2, 3, 1e-5, 0.1, false)), std::int64_t{0});
+        // Counted without allocating, and refused past a 64-bit count.
+        const std::int64_t big = std::int64_t{1} << 31;
+        QCOMPARE(parameter_numel(Linear::parameter_specs(big, big, false)), big * big);
+        expect_error([&] { parameter_numel(Linear::parameter_specs(big * 4, big * 2, true)); }, "the shape");
+        // A weight that fits, and a bias that tips the sum over: 2^31 * (2^32 - 1) + (2^32 - 1).
+        expect_error([&] { parameter_numel(Linear::parameter_specs(big, 2 * big - 1, true)); }, "64-bit count");
+    }
+
     void initialization_bounds() {
         Generator gen(7);
         Linear lin(100, 50, true, &gen);

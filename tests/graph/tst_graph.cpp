@@ -13,6 +13,7 @@
 #include "neura/graph/Graph.h"
 #include "neura/neura.h"
 #include "neura/nn/Layers.h"
+#include "neura/nn/Loss.h"
 
 using namespace neura;
 using namespace neura::graph;
@@ -734,6 +735,111 @@ private slots:
             want.insert(want.begin(), 2);
             QVERIFY2(y.shape() == want, type);
         }
+    }
+
+    void descriptorCountsAreTheBuiltModulesParameters() {
+        // The parameter count a descriptor states (shape reports, the model budget) is the number of
+        // elements in the parameters its builder makes, for every built-in layer and several settings
+        // of the attributes that change the parameters.
+        using L = std::vector<std::int64_t>;
+        using I = std::int64_t;
+        struct Case {
+            std::string type;
+            AttributeMap attrs;
+            std::vector<Shape> inputs;
+        };
+        std::vector<Case> cases = {
+            {"Linear", {{"out_features", I{7}}, {"bias", false}}, {{3, 5}}},
+            {"Linear", {{"in_features", I{5}}, {"out_features", I{1}}}, {{5}}},
+            {"Conv2d", {{"out_channels", I{4}}, {"kernel_size", L{3, 1}}, {"groups", I{2}}, {"bias", false}}, {{4, 8, 8}}},
+            {"Conv2d", {{"out_channels", I{6}}, {"kernel_size", L{5}}, {"dilation", L{2}}, {"padding", L{4}}}, {{1, 9, 9}}},
+            {"Embedding", {{"num_embeddings", I{7}}, {"embedding_dim", I{3}}}, {{2, 4}}},
+            {"BatchNorm1d", {{"affine", false}}, {{6, 4}}},
+            {"BatchNorm1d", {{"num_features", I{6}}}, {{6, 4}}},
+            {"BatchNorm2d", {{"affine", false}}, {{3, 4, 4}}},
+            {"LayerNorm", {{"normalized_shape", L{3, 12}}}, {{3, 12}}},
+            {"LayerNorm", {{"elementwise_affine", false}}, {{3, 12}}},
+            {"LeakyReLU", {{"negative_slope", 0.2}}, {{12}}},
+            {"Softmax", {{"dim", I{1}}}, {{3, 4}}},
+            {"Concat", {{"dim", I{-1}}}, {{2, 3}, {2, 5}}},
+            {"Add", {}, {{4}, {4}, {4}}},
+            {"MaxPool2d", {{"kernel_size", L{3}}, {"stride", L{1}}}, {{2, 6, 6}}},
+        };
+        // Every built-in layer with a module, with its default attributes.
+        const LayerRegistry& r = LayerRegistry::instance();
+        std::set<std::string> covered;
+        for (const std::string& type : r.types()) {
+            const LayerDescriptor& d = r.at(type);
+            if (!d.build || !d.plugin.empty()) continue;
+            covered.insert(type);
+            const bool image = type.find("2d") != std::string::npos;
+            std::vector<Shape> in(d.input_count(0), image ? Shape{3, 6, 6} : Shape{4, 12});
+            if (type == "BatchNorm1d") in = {{12}};
+            cases.push_back({type, {}, in});
+        }
+        QVERIFY(covered.size() >= 17);  // Linear ... Concat: every layer but Input and Loss
+        Generator gen(3);
+        for (const Case& c : cases) {
+            const LayerDescriptor& d = r.at(c.type);
+            const AttributeMap a = d.resolve(c.attrs);
+            const ShapeResult shapes = d.shape(a, c.inputs);
+            QVERIFY2(shapes.is_ok(), (c.type + ": " + shapes.error).c_str());
+            const std::int64_t stated = d.parameter_count ? d.parameter_count(a, c.inputs) : 0;
+            std::int64_t made = 0;
+            for (const Tensor& t : d.build(a, c.inputs, gen)->parameters()) made += t.numel();
+            QVERIFY2(stated == made, (c.type + ": the descriptor counts " + std::to_string(stated) +
+                                      ", the module holds " + std::to_string(made)).c_str());
+        }
+        // A few by hand (torch.nn's parameter shapes): Linear(5, 7, bias=False) has a [7, 5] weight;
+        // Conv2d(4, 4, (3, 1), groups=2, bias=False) a [4, 2, 3, 1] weight; LayerNorm([3, 12]) a
+        // weight and a bias of [3, 12].
+        auto count = [&](const Case& c) { return r.at(c.type).parameter_count(r.at(c.type).resolve(c.attrs), c.inputs); };
+        QCOMPARE(count(cases[0]), std::int64_t{7 * 5});
+        QCOMPARE(count(cases[2]), std::int64_t{4 * 2 * 3 * 1});
+        QCOMPARE(count(cases[3]), std::int64_t{6 * 1 * 5 * 5 + 6});
+        QCOMPARE(count(cases[8]), std::int64_t{2 * 3 * 12});
+        QCOMPARE(count(cases[9]), std::int64_t{0});
+    }
+
+    void everyLossTypeBuildsItsLoss() {
+        // The Loss node's type choices are the loss table's names, and each builds that loss, which
+        // compile() applies: one table drives the palette and the network.
+        const AttributeSpec* type = LayerRegistry::instance().at("Loss").find_attribute("type");
+        QVERIFY(type);
+        std::vector<std::string> names;
+        for (const nn::LossKind& k : nn::loss_kinds()) names.push_back(k.name);
+        QCOMPARE(type->choices, names);
+        QCOMPARE(loss_types(), names);
+        QVERIFY(names.size() >= 6);
+        for (const std::string& name : type->choices) {
+            const auto loss = make_loss({{"type", name}, {"reduction", std::string("sum")}});
+            QVERIFY2(loss, name.c_str());
+            QCOMPARE(loss->type_name(), name);
+            QCOMPARE(loss->reduction, nn::Reduction::Sum);
+
+            ModelGraph g;
+            NodeId n = g.add_node("Input", "input", {{"shape", std::vector<std::int64_t>{2}}});
+            n = chain(g, n, "Linear", "fc", {{"out_features", std::int64_t{3}}});
+            chain(g, n, "Loss", "loss", {{"type", name}});
+            Network net = compile(g, 5);
+            QCOMPARE(net.loss_type(), name);
+            const Tensor y = net.forward(Tensor::randn({4, 2}));
+            const bool classes = nn::find_loss_kind(name)->class_scores;
+            const Tensor target = classes ? Tensor::randint(0, 3, {4}) : Tensor::rand({4, 3});
+            const Tensor got = net.loss(y, target);
+            QVERIFY(all_finite(got));
+            QCOMPARE(got.to_vector<float>(), make_loss({{"type", name}})->forward(y, target).to_vector<float>());
+        }
+        // The settings reach the loss.
+        const auto huber = std::dynamic_pointer_cast<nn::HuberLoss>(make_loss({{"type", std::string("HuberLoss")}, {"delta", 0.25}}));
+        QVERIFY(huber);
+        QCOMPARE(huber->delta, 0.25);
+        QCOMPARE(huber->reduction, nn::Reduction::Mean);  // the Loss node's default
+        const auto ce = std::dynamic_pointer_cast<nn::CrossEntropyLoss>(
+            make_loss({{"type", std::string("CrossEntropyLoss")}, {"label_smoothing", 0.1}}));
+        QVERIFY(ce);
+        QCOMPARE(ce->label_smoothing, 0.1);
+        QVERIFY(error_of([] { make_loss({{"type", std::string("HingeLoss")}}); }).contains("unknown loss type \"HingeLoss\""));
     }
 
     void batchNormBuffersAndDropoutInEval() {

@@ -14,7 +14,16 @@
 #include "neura/graph/ModelGraph.h"
 #include "neura/nn/Module.h"
 
+namespace neura::nn {
+class Loss;  // neura/nn/Loss.h
+}
+
 namespace neura::graph {
+
+// The loss a Loss node's attributes give: its `type` looked up in nn::loss_kinds(), the other
+// attributes (reduction, delta, label_smoothing) as its settings, defaults filled in. Throws
+// neura::Error for an unknown type.
+std::shared_ptr<nn::Loss> make_loss(const AttributeMap& attributes);
 
 class Network {
 public:

@@ -1,15 +1,34 @@
 #pragma once
-// Built-in layers with PyTorch's names, defaults and initialization.
+// Built-in layers with PyTorch's names, defaults and initialization. The defaults (kEps, ...,
+// Conv2dOptions{}) are also the layer descriptors' attribute defaults (neura/graph).
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "neura/core/Generator.h"
 #include "neura/nn/Module.h"
 
 namespace neura::nn {
 
+// A learnable parameter as a layer's constructor registers it: its name and shape.
+struct ParameterSpec {
+    std::string name;
+    Shape shape;
+    bool operator==(const ParameterSpec&) const = default;
+};
+using ParameterSpecs = std::vector<ParameterSpec>;
+// The elements of all of `specs`; throws neura::Error when the count passes a 64-bit integer.
+std::int64_t parameter_numel(const ParameterSpecs& specs);
+
+// A layer with parameters has `static ParameterSpecs parameter_specs(...)` taking all of its
+// constructor's arguments but the generator: the parameters that constructor registers, in order.
+// The constructor registers exactly that list, and the layer descriptors (neura/graph) count a
+// node's parameters from it without allocating them.
+
 class Linear : public Module {
 public:
     Linear(std::int64_t in_features, std::int64_t out_features, bool bias = true, Generator* gen = nullptr);
+    static ParameterSpecs parameter_specs(std::int64_t in_features, std::int64_t out_features, bool bias);
     std::string type_name() const override { return "Linear"; }
     Tensor forward(const Tensor& x) override;  // [*, in] -> [*, out]
     Tensor weight, bias;                          // [out, in], [out] (undefined without bias)
@@ -28,6 +47,7 @@ struct Conv2dOptions {
 class Conv2d : public Module {
 public:
     explicit Conv2d(const Conv2dOptions& o, Generator* gen = nullptr);
+    static ParameterSpecs parameter_specs(const Conv2dOptions& o);
     std::string type_name() const override { return "Conv2d"; }
     Tensor forward(const Tensor& x) override;  // [N, C, H, W]
     Conv2dOptions options;
@@ -66,7 +86,11 @@ public:
 
 class BatchNorm : public Module {  // BatchNorm1d ([N, C] or [N, C, L]) and BatchNorm2d ([N, C, H, W])
 public:
-    BatchNorm(int spatial_dims, std::int64_t num_features, double eps = 1e-5, double momentum = 0.1, bool affine = true);
+    static constexpr double kEps = 1e-5, kMomentum = 0.1;  // PyTorch's defaults (and the layer palette's)
+    BatchNorm(int spatial_dims, std::int64_t num_features, double eps = kEps, double momentum = kMomentum,
+              bool affine = true);
+    static ParameterSpecs parameter_specs(int spatial_dims, std::int64_t num_features, double eps, double momentum,
+                                          bool affine);
     std::string type_name() const override { return spatial_dims_ == 2 ? "BatchNorm2d" : "BatchNorm1d"; }
     Tensor forward(const Tensor& x) override;
     double eps, momentum;
@@ -78,7 +102,9 @@ private:
 
 class LayerNorm : public Module {
 public:
-    explicit LayerNorm(Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true);
+    static constexpr double kEps = 1e-5;
+    explicit LayerNorm(Shape normalized_shape, double eps = kEps, bool elementwise_affine = true);
+    static ParameterSpecs parameter_specs(const Shape& normalized_shape, double eps, bool elementwise_affine);
     std::string type_name() const override { return "LayerNorm"; }
     Tensor forward(const Tensor& x) override;
     Shape normalized_shape;
@@ -88,7 +114,8 @@ public:
 
 class Dropout : public Module {
 public:
-    explicit Dropout(double p = 0.5, Generator* gen = nullptr);
+    static constexpr double kP = 0.5;
+    explicit Dropout(double p = kP, Generator* gen = nullptr);
     std::string type_name() const override { return "Dropout"; }
     Tensor forward(const Tensor& x) override;  // identity in eval mode
     double p;
@@ -99,7 +126,9 @@ private:
 
 class Flatten : public Module {
 public:
-    explicit Flatten(std::int64_t start_dim = 1, std::int64_t end_dim = -1) : start_dim(start_dim), end_dim(end_dim) {}
+    static constexpr std::int64_t kStartDim = 1, kEndDim = -1;
+    explicit Flatten(std::int64_t start_dim = kStartDim, std::int64_t end_dim = kEndDim)
+        : start_dim(start_dim), end_dim(end_dim) {}
     std::string type_name() const override { return "Flatten"; }
     Tensor forward(const Tensor& x) override;
     std::int64_t start_dim, end_dim;
@@ -108,6 +137,7 @@ public:
 class Embedding : public Module {
 public:
     Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, Generator* gen = nullptr);
+    static ParameterSpecs parameter_specs(std::int64_t num_embeddings, std::int64_t embedding_dim);
     std::string type_name() const override { return "Embedding"; }
     Tensor forward(const Tensor& indices) override;  // I64 [*] -> [*, dim]
     Tensor weight;                                      // N(0, 1) init, as PyTorch
@@ -121,7 +151,8 @@ public:
 };
 class LeakyReLU : public Module {
 public:
-    explicit LeakyReLU(double negative_slope = 0.01) : negative_slope(negative_slope) {}
+    static constexpr double kNegativeSlope = 0.01;
+    explicit LeakyReLU(double negative_slope = kNegativeSlope) : negative_slope(negative_slope) {}
     std::string type_name() const override { return "LeakyReLU"; }
     Tensor forward(const Tensor& x) override;
     double negative_slope;
@@ -143,7 +174,8 @@ public:
 };
 class Softmax : public Module {
 public:
-    explicit Softmax(std::int64_t dim = -1) : dim(dim) {}
+    static constexpr std::int64_t kDim = -1;
+    explicit Softmax(std::int64_t dim = kDim) : dim(dim) {}
     std::string type_name() const override { return "Softmax"; }
     Tensor forward(const Tensor& x) override;
     std::int64_t dim;
@@ -157,7 +189,8 @@ public:
 };
 class Concat : public Module {
 public:
-    explicit Concat(std::int64_t dim = 1) : dim(dim) {}
+    static constexpr std::int64_t kDim = 1;
+    explicit Concat(std::int64_t dim = kDim) : dim(dim) {}
     std::string type_name() const override { return "Concat"; }
     Tensor forward(const std::vector<Tensor>& inputs) override;
     std::int64_t dim;

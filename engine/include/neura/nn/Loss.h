@@ -3,9 +3,12 @@
 // defaults and reduction semantics. All are composed of differentiable ops, so their gradients (and
 // gradients of gradients) come from autograd, with respect to the input and to float targets.
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "neura/core/Tensor.h"
 
@@ -111,5 +114,25 @@ public:
     Tensor forward(const Tensor& input, const Tensor& target) override;
     Tensor weight, pos_weight;
 };
+
+// ---- the losses by name ----
+// What the studio's Loss node sets on a loss: the reduction, and settings only some losses take
+// (the others ignore them). The defaults are PyTorch's and the Loss node's attribute defaults.
+struct LossSettings {
+    Reduction reduction = Reduction::Mean;
+    double delta = 1.0;            // HuberLoss
+    double label_smoothing = 0.0;  // CrossEntropyLoss
+};
+
+struct LossKind {
+    std::string name;           // PyTorch's class name; the Loss node's `type`
+    bool class_scores = false;  // takes a score per class for each sample (and class-index targets)
+    std::string use;            // what it is for, in a few words (the Loss node's help)
+    std::function<std::shared_ptr<Loss>(const LossSettings& settings)> make;
+};
+
+// Every loss by name, in the order the Loss node offers them: adding a loss is one entry here.
+const std::vector<LossKind>& loss_kinds();
+const LossKind* find_loss_kind(std::string_view name);  // nullptr when unknown
 
 }  // namespace neura::nn
