@@ -627,14 +627,8 @@ bool MainWindow::importOnnxFrom(const QString& path) {
     if (refuseWhileTraining()) return false;
     project::Project p;
     try {
-        const onnx::ImportedModel m = onnx::import_onnx(path.toStdString());
-        p.model_json = graph::to_json(m.graph);
-        p.weights = m.weights;
-        if (m.normalization) p.metadata["normalization"] = m.normalization->to_json();
-        train::TrainConfig cfg;
-        cfg.normalize = m.normalization.has_value();
-        p.train_config_json = cfg.to_json();
-        train::load_trained_model(p);  // it must compile and take its weights before anything changes
+        // Checked to compile and take its weights before anything changes.
+        p = onnx::project_from_onnx(path.toStdString()).project;
     } catch (const neura::Error& e) {
         reportError(tr("Cannot import ONNX model"), QString::fromUtf8(e.what()));
         return false;
