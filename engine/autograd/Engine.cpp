@@ -13,13 +13,13 @@ namespace neura::autograd {
 namespace {
 
 struct Capture {
-    Node* node;
+    GradNode* node;
     std::uint32_t input_nr;
     std::size_t slot;
 };
 
 struct ReadyOrder {  // later-created nodes first, as PyTorch does
-    bool operator()(const Node* a, const Node* b) const { return a->sequence_nr < b->sequence_nr; }
+    bool operator()(const GradNode* a, const GradNode* b) const { return a->sequence_nr < b->sequence_nr; }
 };
 
 void accumulate(Tensor& slot, Tensor g) {
@@ -27,18 +27,18 @@ void accumulate(Tensor& slot, Tensor g) {
 }
 
 // Returns the gradients at the captures (empty when none were asked for).
-std::vector<Tensor> run(const std::vector<Edge>& roots, const std::vector<Tensor>& root_grads, bool keep_graph,
+std::vector<Tensor> run(const std::vector<GradEdge>& roots, const std::vector<Tensor>& root_grads, bool keep_graph,
                         bool create_graph, const std::vector<Capture>& captures) {
     EnableGradGuard mode(create_graph);
     const bool accumulate_into_leaves = captures.empty();
 
     // Dependency counts: how many edges point at each node.
-    std::unordered_map<Node*, int> deps;
-    std::vector<Node*> stack;
+    std::unordered_map<GradNode*, int> deps;
+    std::vector<GradNode*> stack;
     for (const auto& e : roots)
         if (e.valid() && deps.emplace(e.node.get(), 0).second) stack.push_back(e.node.get());
     while (!stack.empty()) {
-        Node* n = stack.back();
+        GradNode* n = stack.back();
         stack.pop_back();
         for (const auto& e : n->next_edges) {
             if (!e.valid()) continue;
@@ -48,8 +48,8 @@ std::vector<Tensor> run(const std::vector<Edge>& roots, const std::vector<Tensor
         }
     }
 
-    std::unordered_map<Node*, std::vector<Tensor>> buffers;
-    auto buffer_of = [&](Node* n) -> std::vector<Tensor>& {
+    std::unordered_map<GradNode*, std::vector<Tensor>> buffers;
+    auto buffer_of = [&](GradNode* n) -> std::vector<Tensor>& {
         auto& b = buffers[n];
         if (b.empty()) b.resize(n->num_outputs);
         return b;
@@ -58,12 +58,12 @@ std::vector<Tensor> run(const std::vector<Edge>& roots, const std::vector<Tensor
         if (roots[i].valid()) accumulate(buffer_of(roots[i].node.get())[roots[i].input_nr], root_grads[i]);
 
     std::vector<Tensor> captured(captures.size());
-    std::priority_queue<Node*, std::vector<Node*>, ReadyOrder> ready;
+    std::priority_queue<GradNode*, std::vector<GradNode*>, ReadyOrder> ready;
     for (auto& [n, d] : deps)
         if (d == 0) ready.push(n);
 
     while (!ready.empty()) {
-        Node* node = ready.top();
+        GradNode* node = ready.top();
         ready.pop();
         std::vector<Tensor> grads = std::move(buffer_of(node));
         buffers.erase(node);
@@ -91,7 +91,7 @@ std::vector<Tensor> run(const std::vector<Edge>& roots, const std::vector<Tensor
         NEURA_CHECK(outs.empty() || outs.size() == node->next_edges.size(), node->name(), " returned ",
                     outs.size(), " gradients for ", node->next_edges.size(), " inputs");
         for (std::size_t i = 0; i < node->next_edges.size(); ++i) {
-            const Edge& e = node->next_edges[i];
+            const GradEdge& e = node->next_edges[i];
             if (!e.valid()) continue;
             if (i < outs.size() && outs[i].defined()) {
                 const Shape& expected = e.node->output_shapes.at(e.input_nr);
@@ -107,7 +107,7 @@ std::vector<Tensor> run(const std::vector<Edge>& roots, const std::vector<Tensor
     return captured;
 }
 
-void check_roots(const std::vector<Tensor>& outputs, std::vector<Tensor>& grads, std::vector<Edge>& roots) {
+void check_roots(const std::vector<Tensor>& outputs, std::vector<Tensor>& grads, std::vector<GradEdge>& roots) {
     NEURA_CHECK(grads.empty() || grads.size() == outputs.size(), "backward: got ", grads.size(),
                 " gradients for ", outputs.size(), " outputs");
     grads.resize(outputs.size());
@@ -133,7 +133,7 @@ void check_roots(const std::vector<Tensor>& outputs, std::vector<Tensor>& grads,
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph,
               bool create_graph) {
     std::vector<Tensor> grads = grad_outputs;
-    std::vector<Edge> roots;
+    std::vector<GradEdge> roots;
     check_roots(outputs, grads, roots);
     run(roots, grads, retain_graph || create_graph, create_graph, {});
 }
@@ -142,13 +142,13 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
                          const std::vector<Tensor>& grad_outputs, bool retain_graph, bool create_graph,
                          bool allow_unused) {
     std::vector<Tensor> grads = grad_outputs;
-    std::vector<Edge> roots;
+    std::vector<GradEdge> roots;
     check_roots(outputs, grads, roots);
     std::vector<Capture> captures;
-    std::vector<Edge> keep_alive;
+    std::vector<GradEdge> keep_alive;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         NEURA_CHECK(inputs[i].defined() && inputs[i].requires_grad(), "grad: input ", i, " does not require grad");
-        Edge e = gradient_edge(inputs[i]);
+        GradEdge e = gradient_edge(inputs[i]);
         keep_alive.push_back(e);
         captures.push_back({e.node.get(), e.input_nr, i});
     }

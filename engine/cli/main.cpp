@@ -446,26 +446,19 @@ int cmd_import(const Args& a) {
         throw Error("'" + out + "' exists already; pass --force to replace it");
     onnx::ImportOptions o;
     if (auto l = a.get("--loss")) o.loss_type = *l;
-    const onnx::ImportedModel m = onnx::import_onnx(a.positional[0], o);
-    project::Project p;
-    p.model_json = graph::to_json(m.graph);
-    // The imported model must compile and take its weights before it is saved.
-    p.weights = m.weights;
-    if (m.normalization) p.metadata["normalization"] = m.normalization->to_json();
-    train::TrainConfig cfg;
-    cfg.normalize = m.normalization.has_value();
-    p.train_config_json = cfg.to_json();
+    // Checked to compile and take its weights before it is saved.
+    onnx::ImportedProject m = onnx::project_from_onnx(a.positional[0], o);
+    project::Project& p = m.project;
     if (auto d = a.get("--dataset")) {
         const train::DatasetSpec spec = dataset_spec(*d);
         data::make_dataset(spec.name, spec.params);
         p.dataset_json = spec.to_json();
     }
-    train::load_trained_model(p);
     project::stamp_metadata(p);
     if (std::filesystem::exists(out)) std::filesystem::remove(out);
     project::save_project(out, p);
     std::printf("imported %s to %s (%zu nodes, %zu weight tensors%s)\n", a.positional[0].c_str(), out.c_str(),
-                m.graph.node_count(), m.weights.size(), m.normalization ? ", input normalization" : "");
+                m.node_count, m.weight_count, m.normalization ? ", input normalization" : "");
     return 0;
 }
 

@@ -588,8 +588,8 @@ void Tensor::zero_grad() {
     if (m) m->grad = Tensor();
 }
 
-const std::shared_ptr<Node>& Tensor::grad_fn() const {
-    static const std::shared_ptr<Node> none;
+const std::shared_ptr<GradNode>& Tensor::grad_fn() const {
+    static const std::shared_ptr<GradNode> none;
     const auto& m = impl().autograd;
     return m ? m->grad_fn : none;
 }

@@ -54,11 +54,13 @@ NodeId ModelGraph::add_node(const std::string& type, const std::string& name, At
     return add_node(Node{NodeId::Invalid, type, name.empty() ? unique_name(type) : name, std::move(attributes)});
 }
 
+NodeId ModelGraph::next_node_id() const {
+    NEURA_CHECK(next_node_ != NodeId::kInvalidValue, "ModelGraph: out of node ids");
+    return NodeId{next_node_};
+}
+
 NodeId ModelGraph::add_node(Node node) {
-    if (!node.id.valid()) {
-        NEURA_CHECK(next_node_ != NodeId::kInvalidValue, "ModelGraph: out of node ids");
-        node.id = NodeId{next_node_};
-    }
+    if (!node.id.valid()) node.id = next_node_id();
     NEURA_CHECK(!has_node(node.id), "ModelGraph: node id ", node.id.value, " is already taken");
     if (node.name.empty()) node.name = unique_name(node.type);
     next_node_ = std::max(next_node_, node.id.value + 1);

@@ -1,7 +1,7 @@
 #include "neura/nn/Module.h"
 
 #include "neura/autograd/GradMode.h"
-#include "neura/autograd/Node.h"
+#include "neura/autograd/GradNode.h"
 
 namespace neura::nn {
 

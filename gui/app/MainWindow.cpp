@@ -8,7 +8,6 @@
 #include <QDesktopServices>
 #include <QUrl>
 #include <QDockWidget>
-#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QIcon>
@@ -23,6 +22,7 @@
 #include <QToolBar>
 #include <QUndoStack>
 
+#include "app/ProjectFileController.h"
 #include "app/Theme.h"
 #include "dialogs/PluginsDialog.h"
 #include "document/GraphDocument.h"
@@ -30,9 +30,7 @@
 #include "editor/GraphView.h"
 #include "editor/NodeItem.h"
 #include "neura/core/Error.h"
-#include "neura/graph/ModelJson.h"
 #include "neura/onnx/Export.h"
-#include "neura/onnx/Import.h"
 #include "neura/plugin/PluginManager.h"
 #include "neura/train/TrainedModel.h"
 #include "neura/train/TrainConfig.h"
@@ -58,7 +56,6 @@ static void initIconResources() { initIconResourcesGlobal(); }
 
 namespace {
 constexpr const char* kNodesMime = "application/x-neura-nodes";
-constexpr int kMaxRecent = 8;
 
 QString humanBytes(double bytes) {
     const char* units[] = {"B", "KB", "MB", "GB"};
@@ -78,6 +75,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     for (const char* size : {"48", "128", "256"}) appIcon.addFile(QString(":/icons/neurastudio-%1.png").arg(size));
     setWindowIcon(appIcon);
     doc_ = new GraphDocument(this);
+    files_ = new ProjectFileController(this);
     scene_ = new GraphScene(doc_, this);
     view_ = new GraphView(scene_, this);
     setCentralWidget(view_);
@@ -87,13 +85,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     createActions();
     createTrainingDocks();
     connectTraining();
-
-    // Autosave to a side file every two minutes while there are unsaved changes; recovered on open.
-    autosaveTimer_ = new QTimer(this);
-    connect(autosaveTimer_, &QTimer::timeout, this, [this] { autosaveNow(); });
-    setAutosaveInterval(qEnvironmentVariableIsSet("NEURA_AUTOSAVE_SECONDS")
-                            ? qEnvironmentVariableIntValue("NEURA_AUTOSAVE_SECONDS")
-                            : 120);
 
     totalsLabel_ = new QLabel(this);
     stateLabel_ = new QLabel(this);
@@ -314,27 +305,23 @@ GradcheckPanel* MainWindow::gradcheckPanel() const { return gradcheck_.data(); }
 void MainWindow::createActions() {
     // ---- File
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    auto* newAct = file->addAction(tr("&New"), this, &MainWindow::newDocument);
+    auto* newAct = file->addAction(tr("&New"), files_, &ProjectFileController::newDocument);
     newAct->setShortcut(QKeySequence::New);
-    auto* openAct = file->addAction(tr("&Open…"), this, &MainWindow::open);
+    auto* openAct = file->addAction(tr("&Open…"), files_, &ProjectFileController::open);
     openAct->setShortcut(QKeySequence::Open);
-    recentMenu_ = file->addMenu(tr("Open &Recent"));
+    QMenu* recentMenu = file->addMenu(tr("Open &Recent"));
     file->addSeparator();
-    auto* saveAct = file->addAction(tr("&Save"), this, &MainWindow::save);
+    auto* saveAct = file->addAction(tr("&Save"), files_, &ProjectFileController::save);
     saveAct->setShortcut(QKeySequence::Save);
-    auto* saveAsAct = file->addAction(tr("Save &As…"), this, &MainWindow::saveAs);
+    auto* saveAsAct = file->addAction(tr("Save &As…"), files_, &ProjectFileController::saveAs);
     saveAsAct->setShortcut(QKeySequence::SaveAs);
-    revertAct_ = file->addAction(tr("Re&vert"), this, &MainWindow::revert);
+    revertAct_ = file->addAction(tr("Re&vert"), files_, &ProjectFileController::revert);
     file->addSeparator();
-    auto* importAct = file->addAction(tr("&Import ONNX…"), this, [this] {
-        if (refuseWhileTraining() || !maybeSave()) return;
-        const QString path = QFileDialog::getOpenFileName(this, tr("Import ONNX Model"), QString(),
-                                                          tr("ONNX models (*.onnx)"));
-        if (!path.isEmpty()) importOnnxFrom(path);
-    });
+    auto* importAct = file->addAction(tr("&Import ONNX…"), files_, &ProjectFileController::importOnnx);
     importAct->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I));
     auto* exportAct = file->addAction(tr("&Export ONNX… (opset %1)").arg(onnx::kOpsetVersion), this, [this] {
-        QString suggested = path_.isEmpty() ? tr("model.onnx") : QString(path_).replace(QRegularExpression("\\.neura$"), ".onnx");
+        const QString& project = filePath();
+        QString suggested = project.isEmpty() ? tr("model.onnx") : QString(project).replace(QRegularExpression("\\.neura$"), ".onnx");
         QString path = QFileDialog::getSaveFileName(this, tr("Export ONNX Model (opset %1)").arg(onnx::kOpsetVersion),
                                                     suggested, tr("ONNX models (*.onnx)"));
         if (path.isEmpty()) return;
@@ -433,7 +420,7 @@ void MainWindow::createActions() {
                                .arg(QStringLiteral(NEURA_VERSION),
                                     QString::fromUtf8(NEURA_LICENSE_NOTICE).toHtmlEscaped().replace("\n", "<br>")));
     });
-    rebuildRecentMenu();
+    files_->setRecentMenu(recentMenu);
 }
 
 QString MainWindow::pluginReloadBlocker() const {
@@ -497,10 +484,11 @@ void MainWindow::setDataModified(bool modified) {
 }
 
 void MainWindow::updateTitle() {
-    const QString name = path_.isEmpty() ? tr("Untitled.neura") : QFileInfo(path_).fileName();
+    const QString& path = filePath();
+    const QString name = path.isEmpty() ? tr("Untitled.neura") : QFileInfo(path).fileName();
     setWindowTitle(tr("%1[*] — NeuraStudio").arg(name));
     setWindowModified(isModified());
-    revertAct_->setEnabled(!path_.isEmpty() && isModified() && !session_->isRunning());
+    revertAct_->setEnabled(!path.isEmpty() && isModified() && !session_->isRunning());
 }
 
 void MainWindow::updateActions() {
@@ -547,7 +535,20 @@ void MainWindow::onSelectionChanged() {
 
 void MainWindow::fitView() { view_->fitToContents(); }
 
-// ---------------------------------------------------------------- files
+// ---------------------------------------------------------------- files (ProjectFileController's)
+
+const QString& MainWindow::filePath() const { return files_->filePath(); }
+void MainWindow::newDocument() { files_->newDocument(); }
+bool MainWindow::openFile(const QString& path) { return files_->openFile(path); }
+bool MainWindow::saveTo(const QString& path) { return files_->saveTo(path); }
+bool MainWindow::save() { return files_->save(); }
+bool MainWindow::saveAs() { return files_->saveAs(); }
+void MainWindow::open() { files_->open(); }
+void MainWindow::revert() { files_->revert(); }
+bool MainWindow::autosaveNow() { return files_->autosaveNow(); }
+bool MainWindow::importOnnxFrom(const QString& path) { return files_->importOnnxFrom(path); }
+QString MainWindow::autosavePath(const QString& path) { return ProjectFileController::autosavePath(path); }
+void MainWindow::setAutosaveInterval(int seconds) { files_->setAutosaveInterval(seconds); }
 
 project::Project MainWindow::currentProject() const {
     project::Project p = project_;
@@ -570,29 +571,6 @@ QMessageBox::StandardButton MainWindow::askToSave() {
                                 QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
 }
 
-bool MainWindow::maybeSave() {
-    if (!isModified()) return true;
-    switch (askToSave()) {
-        case QMessageBox::Save: return save();
-        case QMessageBox::Discard: return true;
-        default: return false;
-    }
-}
-
-void MainWindow::newDocument() {
-    if (refuseWhileTraining() || !maybeSave()) return;
-    project_ = project::Project{};
-    project_.train_config_json = train::TrainConfig().to_json();
-    path_.clear();
-    doc_->newDocument();
-    loadPanels();
-    updateTitle();
-    updateTotals();
-    fitView();
-}
-
-QString MainWindow::autosavePath(const QString& path) { return path + ".autosave"; }
-
 bool MainWindow::exportOnnxTo(const QString& path) {
     // Shown only when an export takes longer than half a second (small models take milliseconds).
     QProgressDialog progress(tr("Exporting to ONNX (opset %1)…").arg(onnx::kOpsetVersion), QString(), 0, 3, this);
@@ -605,7 +583,7 @@ bool MainWindow::exportOnnxTo(const QString& path) {
         train::TrainedModel m = train::load_trained_model(p);
         onnx::ExportOptions o;
         o.normalization = m.normalization;
-        o.model_name = path_.isEmpty() ? std::string("model") : QFileInfo(path_).completeBaseName().toStdString();
+        o.model_name = filePath().isEmpty() ? std::string("model") : QFileInfo(filePath()).completeBaseName().toStdString();
         progress.setLabelText(tr("Writing and checking %1…").arg(path));
         progress.setValue(2);
         onnx::export_onnx(m.graph, m.network, path.toStdString(), o);
@@ -623,59 +601,6 @@ bool MainWindow::exportOnnxTo(const QString& path) {
     }
 }
 
-bool MainWindow::importOnnxFrom(const QString& path) {
-    if (refuseWhileTraining()) return false;
-    project::Project p;
-    try {
-        const onnx::ImportedModel m = onnx::import_onnx(path.toStdString());
-        p.model_json = graph::to_json(m.graph);
-        p.weights = m.weights;
-        if (m.normalization) p.metadata["normalization"] = m.normalization->to_json();
-        train::TrainConfig cfg;
-        cfg.normalize = m.normalization.has_value();
-        p.train_config_json = cfg.to_json();
-        train::load_trained_model(p);  // it must compile and take its weights before anything changes
-    } catch (const neura::Error& e) {
-        reportError(tr("Cannot import ONNX model"), QString::fromUtf8(e.what()));
-        return false;
-    }
-    project_ = std::move(p);
-    path_.clear();
-    doc_->loadProject(project_);
-    doc_->autoLayout();
-    loadPanels();
-    setDataModified(true);
-    updateTotals();
-    fitView();
-    statusBar()->showMessage(tr("Imported %1: choose a dataset, then save the project").arg(path), 8000);
-    return true;
-}
-
-void MainWindow::setAutosaveInterval(int seconds) {
-    if (seconds > 0) autosaveTimer_->start(seconds * 1000);
-    else autosaveTimer_->stop();
-}
-
-bool MainWindow::autosaveNow() {
-    if (path_.isEmpty() || !isModified()) return false;
-    const QString side = autosavePath(path_);
-    try {
-        project::Project p = currentProject();
-        project::stamp_metadata(p);
-        QFile::remove(side);
-        project::save_project(side.toStdString(), p);
-    } catch (const neura::Error& e) {
-        statusBar()->showMessage(tr("Autosave failed: %1").arg(QString::fromUtf8(e.what())), 8000);
-        return false;
-    }
-    statusBar()->showMessage(tr("Autosaved to %1").arg(side), 3000);
-    return true;
-}
-
-void MainWindow::removeAutosave() {
-    if (!path_.isEmpty()) QFile::remove(autosavePath(path_));
-}
-
 bool MainWindow::askToRecover(const QString& autosave) {
     return QMessageBox::question(this, tr("Recover unsaved changes?"),
                                  tr("%1 holds changes that were not saved (NeuraStudio may have closed "
@@ -683,135 +608,9 @@ bool MainWindow::askToRecover(const QString& autosave) {
                                  QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes) == QMessageBox::Yes;
 }
 
-bool MainWindow::openFile(const QString& path) { return openProjectFile(path, true); }
-
-bool MainWindow::openProjectFile(const QString& path, bool offerRecovery) {
-    if (refuseWhileTraining()) return false;
-    project::Project p;
-    bool recovered = false;
-    try {
-        p = project::load_project(path.toStdString());
-        const QString side = autosavePath(QFileInfo(path).absoluteFilePath());
-        if (!offerRecovery) {
-            QFile::remove(side);  // what it holds was discarded on purpose
-        } else if (QFileInfo::exists(side) && QFileInfo(side).lastModified() >= QFileInfo(path).lastModified()) {
-            if (askToRecover(side)) {
-                try {
-                    p = project::load_project(side.toStdString());
-                    recovered = true;
-                } catch (const neura::Error& e) {
-                    reportError(tr("Cannot recover"), QString::fromUtf8(e.what()));
-                }
-            } else {
-                QFile::remove(side);
-            }
-        }
-        // Parse the model before anything changes: a model that cannot be read changes nothing.
-        if (!p.model_json.empty()) (void)graph::from_json(p.model_json);
-    } catch (const project::ProjectError& e) {
-        reportError(tr("Cannot open project"), QString::fromUtf8(e.what()));
-        return false;
-    } catch (const neura::Error& e) {
-        reportError(tr("Cannot open project"),
-                    tr("%1: the model cannot be read: %2").arg(path, QString::fromUtf8(e.what())));
-        return false;
-    }
-    project_ = std::move(p);
-    path_ = QFileInfo(path).absoluteFilePath();
-    doc_->loadProject(project_);
-    loadPanels();
-    addRecent(path_);
-    updateTitle();
-    updateTotals();
-    fitView();
-    statusBar()->showMessage(tr("Opened %1").arg(path_), 4000);
-    if (recovered) {
-        setDataModified(true);
-        statusBar()->showMessage(tr("Recovered unsaved changes of %1: save to keep them").arg(path_), 8000);
-    }
-    emit projectLoaded(path_);
-    return true;
-}
-
-bool MainWindow::saveTo(const QString& path) {
-    project::Project p = currentProject();
-    project::stamp_metadata(p);
-    try {
-        project::save_project(path.toStdString(), p);
-    } catch (const neura::Error& e) {
-        reportError(tr("Cannot save project"), QString::fromUtf8(e.what()));
-        return false;
-    }
-    project_ = std::move(p);
-    removeAutosave();  // the old path's side file: its changes are in a real file now
-    path_ = QFileInfo(path).absoluteFilePath();
-    removeAutosave();
-    doc_->markSaved();
-    dataModified_ = false;
-    addRecent(path_);
-    updateTitle();
-    statusBar()->showMessage(tr("Saved %1").arg(path_), 4000);
-    emit projectSaved(path_);
-    return true;
-}
-
-bool MainWindow::save() { return path_.isEmpty() ? saveAs() : saveTo(path_); }
-
-bool MainWindow::saveAs() {
-    QString path = QFileDialog::getSaveFileName(this, tr("Save Project"), path_.isEmpty() ? tr("model.neura") : path_,
-                                                tr("NeuraStudio projects (*.neura)"));
-    if (path.isEmpty()) return false;
-    if (!path.endsWith(".neura")) path += ".neura";
-    return saveTo(path);
-}
-
-void MainWindow::open() {
-    if (refuseWhileTraining() || !maybeSave()) return;
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), QFileInfo(path_).absolutePath(),
-                                                      tr("NeuraStudio projects (*.neura);;All files (*)"));
-    if (!path.isEmpty()) openFile(path);
-}
-
 bool MainWindow::askToRevert() {
     return QMessageBox::question(this, tr("Revert"), tr("Discard all changes since the last save?")) ==
            QMessageBox::Yes;
-}
-
-void MainWindow::revert() {
-    if (path_.isEmpty() || refuseWhileTraining()) return;
-    if (isModified() && !askToRevert()) return;
-    // The saved file, as saved: the autosave holds the very changes being discarded.
-    openProjectFile(path_, false);
-}
-
-void MainWindow::addRecent(const QString& path) {
-    QSettings s;
-    QStringList recent = s.value("recentFiles").toStringList();
-    recent.removeAll(path);
-    recent.prepend(path);
-    while (recent.size() > kMaxRecent) recent.removeLast();
-    s.setValue("recentFiles", recent);
-    rebuildRecentMenu();
-}
-
-void MainWindow::rebuildRecentMenu() {
-    recentMenu_->clear();
-    const QStringList recent = QSettings().value("recentFiles").toStringList();
-    for (const QString& path : recent) {
-        auto* a = recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] {
-            if (maybeSave()) openFile(path);
-        });
-        a->setToolTip(path);
-        a->setStatusTip(path);
-    }
-    if (!recent.isEmpty()) {
-        recentMenu_->addSeparator();
-        recentMenu_->addAction(tr("Clear Menu"), this, [this] {
-            QSettings().remove("recentFiles");
-            rebuildRecentMenu();
-        });
-    }
-    recentMenu_->setEnabled(!recent.isEmpty());
 }
 
 // ---------------------------------------------------------------- clipboard
@@ -890,12 +689,12 @@ void MainWindow::closeEvent(QCloseEvent* e) {
                                         "own: its weights are not kept.").arg(closeWaitMs_ / 1000.0), 15000);
         }
     }
-    if (!maybeSave()) {
+    if (!files_->maybeSave()) {
         e->ignore();
         return;
     }
     stopWorkers(QDeadlineTimer(closeWaitMs_));
-    removeAutosave();  // saved or discarded on purpose: nothing to recover
+    files_->removeAutosave();  // saved or discarded on purpose: nothing to recover
     writeSettings();
     e->accept();
 }

@@ -1,7 +1,8 @@
 #pragma once
 // MainWindow: the studio's frame — canvas in the middle, palette / properties / issues docks, menus,
-// recent files, settings — and the training loop around it: the training, dataset, plots and
-// decision-boundary docks plugged in through addPanel(), driving one TrainingSession.
+// settings — and the training loop around it: the training, dataset, plots and decision-boundary
+// docks plugged in through addPanel(), driving one TrainingSession. The project file's life (new,
+// open, save, autosave, recent files, revert, import) is its ProjectFileController's.
 #include <QDeadlineTimer>
 #include <QMainWindow>
 #include <QPointer>
@@ -29,6 +30,7 @@ class DatasetPanel;
 class DecisionBoundaryView;
 class GradcheckPanel;
 class InspectorPanel;
+class ProjectFileController;
 struct TrainingResult;
 
 class MainWindow : public QMainWindow {
@@ -55,6 +57,7 @@ public:
     QAction* gradientFlowAction() const { return flowAct_; }
     GradcheckPanel* gradcheckPanel() const;
     InspectorPanel* inspector() const { return inspector_; }
+    ProjectFileController* files() const { return files_; }
 
     // The model's undo stack is not clean, or training, the dataset or the setup changed the project.
     bool isModified() const;
@@ -64,7 +67,7 @@ public:
     // The project's fields other than model and layout (training setup, weights, runs, ...);
     // panels that own them (training, dataset) update them here.
     project::Project& projectData() { return project_; }
-    const QString& filePath() const { return path_; }
+    const QString& filePath() const;  // empty while the project is untitled
 
     // Why Help ▸ Plugins… ▸ Reload is refused now ("" when it is allowed): a worker (training, the
     // decision boundary it draws, a gradient check, an inspector capture) is running, or the open
@@ -80,6 +83,7 @@ public:
     void addPanel(QDockWidget* panel, Qt::DockWidgetArea area = Qt::BottomDockWidgetArea);
 
 public slots:
+    // ---- the file lifecycle: ProjectFileController's (see there) ----
     void newDocument();                      // Input + Loss, untitled
     bool openFile(const QString& path);      // false (and nothing changed) when it cannot be read
     bool saveTo(const QString& path);        // false when saving failed (reported)
@@ -100,10 +104,10 @@ public slots:
     // Writes the project with its unsaved changes to autosavePath(), leaving the project file and the
     // modified state alone; false when there was nothing to write or it failed. A timer calls it.
     bool autosaveNow();
-    // File ▸ Export ONNX…: the document's model with the project's trained weights (and normalization).
-    bool exportOnnxTo(const QString& path);
     // File ▸ Import ONNX…: the model and its weights become a new, untitled project, laid out left to right.
     bool importOnnxFrom(const QString& path);
+    // File ▸ Export ONNX…: the document's model with the project's trained weights (and normalization).
+    bool exportOnnxTo(const QString& path);
 
 public:
     // The installed (or, in a build tree, the source) copy of docs/<name>; empty when there is none.
@@ -123,6 +127,7 @@ signals:
     void workersChanged();
 
 protected:
+    // The questions and the error display (ProjectFileController asks through these too).
     // Shows an error: a message box by default. Tests override it to keep the run non-interactive.
     virtual void showError(const QString& title, const QString& text);
     // Asks whether to save unsaved changes: Save, Discard or Cancel.
@@ -136,12 +141,13 @@ protected:
     void closeEvent(QCloseEvent* e) override;
 
 private:
+    friend class ProjectFileController;  // loads the project it opens into the window (loadPanels, ...)
+
     void createActions();
     void createDocks();
     void createTrainingDocks();
     void connectTraining();
     void loadPanels();  // the training, dataset and plots panels from project_
-    bool openProjectFile(const QString& path, bool offerRecovery);
     void setRunLocked(bool locked);
     // A panel changed the dataset or the training setup while a run reads them: shows the project's
     // again (queued), leaving the project as it was.
@@ -156,23 +162,19 @@ private:
     void setDataModified(bool modified);
     bool refuseWhileTraining();
     void reportError(const QString& title, const QString& text);
-    bool maybeSave();
     void updateTitle();
     void updateTotals();
     void updateActions();
-    void addRecent(const QString& path);
-    void rebuildRecentMenu();
     void copySelection(bool cut);
     void paste();
     void duplicate();
     void selectAll();
     void onSelectionChanged();
     void readSettings();
-    void removeAutosave();
     void writeSettings();
 
-    QTimer* autosaveTimer_ = nullptr;
     GraphDocument* doc_;
+    ProjectFileController* files_;
     GraphScene* scene_;
     GraphView* view_;
     PalettePanel* palette_;
@@ -195,7 +197,6 @@ private:
     QDockWidget* boundaryDock_ = nullptr;
     QAction* pauseAct_ = nullptr;
     QAction* stopAct_ = nullptr;
-    QMenu* recentMenu_ = nullptr;
     QMenu* panelsMenu_ = nullptr;
     QLabel* totalsLabel_ = nullptr;
     QLabel* stateLabel_ = nullptr;
@@ -210,7 +211,6 @@ private:
     QAction* revertAct_ = nullptr;
 
     project::Project project_;
-    QString path_;
     int pasteSerial_ = 0;
     bool dataModified_ = false;  // project fields outside the document changed since the last save/load
     bool loadingPanels_ = false;  // panels are being filled from the project: their change signals are ours

@@ -109,9 +109,8 @@ NodeId GraphDocument::addNode(const QString& type, QPointF pos, const graph::Att
         emit editRefused(tr("Unknown layer type \"%1\".").arg(type));
         return NodeId::Invalid;
     }
-    // The id add_node would give: the graph never reuses ids, so a probe on a copy is exact.
-    graph::ModelGraph probe = graph_;
-    graph::Node node{probe.add_node(t, {}, attributes), t, graph_.unique_name(t), attributes};
+    // The id add_node gives next (ids are never reused, so redo after undo keeps it).
+    graph::Node node{graph_.next_node_id(), t, graph_.unique_name(t), attributes};
     GraphSnapshot s;
     s.nodes.push_back(node);
     s.positions[node.id] = pos;

@@ -1,7 +1,8 @@
 #pragma once
 // GraphDocument: the studio's model — a QObject over neura::graph::ModelGraph plus GUI data (node
 // positions). Every edit is an undo command on its QUndoStack; after every change the graph is
-// re-validated and the document emits what changed, so views only react.
+// re-validated and the document emits what changed, so views only react. The public edits push
+// commands; the primitives the commands call (no undo, no refusal) are private, the commands friends.
 #include <QHash>
 #include <QObject>
 #include <QPointF>
@@ -94,15 +95,6 @@ public:
     // Snapshot of `ids` with every edge touching them.
     GraphSnapshot snapshot(const std::vector<NodeId>& ids) const;
 
-    // ---- primitives for the undo commands only: no undo, no refusal, but signals and analysis ----
-    void insertSnapshot(const GraphSnapshot& s);
-    void removeSnapshot(const GraphSnapshot& s);
-    EdgeId insertEdge(const graph::Edge& edge);
-    void eraseEdge(EdgeId id);
-    void placeNode(NodeId id, QPointF pos);
-    void assignAttribute(NodeId id, const std::string& name, const std::optional<graph::AttributeValue>& value);
-    void assignName(NodeId id, const std::string& name);
-
     static QString shapeText(const Shape& s);  // "[B, 32]"
     static QString countText(std::int64_t n);  // "2,179"
 
@@ -120,6 +112,22 @@ signals:
     void readOnlyChanged(bool readOnly);
 
 private:
+    // ---- primitives for the undo commands only: no undo, no refusal, but signals and analysis ----
+    friend class AddNodeCommand;
+    friend class RemoveNodesCommand;
+    friend class ConnectCommand;
+    friend class DisconnectCommand;
+    friend class MoveNodesCommand;
+    friend class SetAttributeCommand;
+    friend class RenameCommand;
+    void insertSnapshot(const GraphSnapshot& s);
+    void removeSnapshot(const GraphSnapshot& s);
+    EdgeId insertEdge(const graph::Edge& edge);
+    void eraseEdge(EdgeId id);
+    void placeNode(NodeId id, QPointF pos);
+    void assignAttribute(NodeId id, const std::string& name, const std::optional<graph::AttributeValue>& value);
+    void assignName(NodeId id, const std::string& name);
+
     bool refuseIfReadOnly();
     void analyse();
     QString layoutJson() const;

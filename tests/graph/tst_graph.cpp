@@ -138,15 +138,20 @@ private slots:
         QVERIFY(g.remove_node(b));
         QVERIFY(!g.remove_node(b));
         QCOMPARE(g.edge_count(), std::size_t{0});
+        QCOMPARE(g.next_node_id().value, c.value + 1);  // what the next add_node gives, without adding
+        QCOMPARE(g.next_node_id().value, c.value + 1);
         const NodeId d = g.add_node("Linear");
         QCOMPARE(d.value, c.value + 1);
+        QCOMPARE(g.next_node_id().value, d.value + 1);
         QCOMPARE(g.node(d).name, std::string("linear_2"));  // the name is free again
         QVERIFY(g.add_edge(a, c).value > bc.value);
 
         // A node or edge given with its id keeps it (undo, loading); a taken id is refused.
         QCOMPARE(g.add_node(graph::Node{NodeId{b}, "Tanh", "t", {}}), b);
         QVERIFY(error_of([&] { g.add_node(graph::Node{NodeId{b}, "Tanh", "t2", {}}); }).contains("already taken"));
-        QCOMPARE(g.add_node("Sigmoid").value, d.value + 1);
+        QCOMPARE(g.add_node(graph::Node{NodeId{d.value + 5}, "Tanh", "t5", {}}).value, d.value + 5);
+        QCOMPARE(g.next_node_id().value, d.value + 6);  // past the highest id given
+        QCOMPARE(g.add_node("Sigmoid").value, d.value + 6);
 
         g.set_attribute(a, "out_features", std::int64_t{5});
         QCOMPARE(std::get<std::int64_t>(g.node(a).attributes.at("out_features")), std::int64_t{5});

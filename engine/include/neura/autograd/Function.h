@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "neura/autograd/GradMode.h"
-#include "neura/autograd/Node.h"
+#include "neura/autograd/GradNode.h"
 
 namespace neura::autograd {
 
@@ -16,7 +16,7 @@ using Grads = std::vector<Tensor>;
 class FunctionNode;
 using BackwardFn = std::function<Grads(const FunctionNode& self, const Grads& grad_outputs)>;
 
-class FunctionNode final : public Node {
+class FunctionNode final : public GradNode {
 public:
     explicit FunctionNode(const char* name) : name_(name) {}
     std::string name() const override { return name_; }
@@ -44,7 +44,7 @@ private:
 
 bool any_requires_grad(const std::vector<Tensor>& inputs);
 // The edge a gradient for t flows along: its grad_fn, its leaf accumulator, or none.
-Edge gradient_edge(const Tensor& t);
+GradEdge gradient_edge(const Tensor& t);
 
 // Returns null when nothing needs recording.
 std::shared_ptr<FunctionNode> record(const char* name, const std::vector<Tensor>& inputs,

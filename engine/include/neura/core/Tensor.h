@@ -16,7 +16,7 @@
 
 namespace neura {
 
-class Node;
+class GradNode;
 class Tensor;
 struct AutogradMeta;
 
@@ -123,7 +123,7 @@ public:
     Tensor grad() const;                 // undefined until a backward reaches this leaf
     void set_grad(const Tensor& g);
     void zero_grad();                    // drops the gradient
-    const std::shared_ptr<Node>& grad_fn() const;
+    const std::shared_ptr<GradNode>& grad_fn() const;
     std::uint32_t output_nr() const;
     std::uint32_t version() const { return impl().storage->version(); }
     void backward(const Tensor& gradient = {}, bool retain_graph = false, bool create_graph = false) const;

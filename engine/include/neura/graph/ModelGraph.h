@@ -72,6 +72,9 @@ public:
     const std::map<NodeId, Node>& nodes() const { return nodes_; }  // ordered by id
     std::size_t node_count() const { return nodes_.size(); }
     std::string unique_name(const std::string& type) const;  // what add_node would name a new node
+    // The id add_node gives the next node added without one (ids are never reused); throws
+    // neura::Error when the graph is out of ids.
+    NodeId next_node_id() const;
 
     // ---- edges ----
     // Throws neura::Error when a node is unknown, a port index is Invalid or `to` already has an edge.

@@ -1,5 +1,7 @@
 #pragma once
-// The autograd graph: a Node per recorded op, edges to the nodes that produced its inputs.
+// The autograd graph: a GradNode per recorded op, GradEdges to the nodes that produced its inputs.
+// (Not the model graph: that one's graph::Node and graph::Edge are layers and connections,
+// neura/graph/ModelGraph.h.)
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -10,8 +12,8 @@
 
 namespace neura {
 
-struct Edge {
-    std::shared_ptr<Node> node;  // null: that input needs no gradient
+struct GradEdge {
+    std::shared_ptr<GradNode> node;  // null: that input needs no gradient
     std::uint32_t input_nr = 0;  // which output of `node` the gradient belongs to
     bool valid() const { return static_cast<bool>(node); }
 };
@@ -22,7 +24,7 @@ class SavedTensor {
 public:
     SavedTensor() = default;
     SavedTensor(const Tensor& t, bool is_output);
-    Tensor unpack(const std::shared_ptr<Node>& owner) const;
+    Tensor unpack(const std::shared_ptr<GradNode>& owner) const;
     void reset() { data_ = Tensor(); was_defined_ = false; released_ = true; }
     bool defined() const { return was_defined_; }
 
@@ -36,15 +38,15 @@ private:
     std::uint32_t version_ = 0;
 };
 
-class Node : public std::enable_shared_from_this<Node> {
+class GradNode : public std::enable_shared_from_this<GradNode> {
 public:
-    virtual ~Node() = default;
+    virtual ~GradNode() = default;
     virtual std::string name() const = 0;
     // Gradients of the inputs (one per next edge; undefined where none) from the outputs' gradients.
     virtual std::vector<Tensor> apply(std::vector<Tensor>&& grad_outputs) = 0;
     virtual void release_saved() {}
 
-    std::vector<Edge> next_edges;
+    std::vector<GradEdge> next_edges;
     std::uint32_t num_outputs = 1;
     std::vector<Shape> output_shapes;  // for clear errors and for undefined gradients
     std::vector<DType> output_dtypes;
@@ -55,7 +57,7 @@ public:
 };
 
 // The gradient sink of a leaf: adds what reaches it into the leaf's .grad().
-class AccumulateGrad : public Node {
+class AccumulateGrad : public GradNode {
 public:
     explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {}
     std::string name() const override { return "AccumulateGrad"; }
@@ -70,7 +72,7 @@ struct AutogradMeta {
     bool requires_grad = false;
     bool retains_grad = false;
     Tensor grad;
-    std::shared_ptr<Node> grad_fn;
+    std::shared_ptr<GradNode> grad_fn;
     std::uint32_t output_nr = 0;
     std::weak_ptr<AccumulateGrad> grad_accumulator;
 };

@@ -1,4 +1,4 @@
-#include "neura/autograd/Node.h"
+#include "neura/autograd/GradNode.h"
 
 #include <atomic>
 
@@ -15,7 +15,7 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output
     data_ = is_output ? t.detach() : t;  // an output must not own its own grad_fn
 }
 
-Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
+Tensor SavedTensor::unpack(const std::shared_ptr<GradNode>& owner) const {
     NEURA_CHECK(!released_,
                 "Trying to backward through the graph a second time (or to read saved tensors after they were "
                 "freed). Pass retain_graph=true to the first backward if you need to backward twice.");
@@ -123,7 +123,7 @@ std::size_t FunctionNode::save(const Tensor& t) {
 }
 
 Tensor FunctionNode::saved(std::size_t i) const {
-    return saved_.at(i).unpack(std::const_pointer_cast<Node>(shared_from_this()));
+    return saved_.at(i).unpack(std::const_pointer_cast<GradNode>(shared_from_this()));
 }
 
 bool any_requires_grad(const std::vector<Tensor>& inputs) {
@@ -132,7 +132,7 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
     return false;
 }
 
-Edge gradient_edge(const Tensor& t) {
+GradEdge gradient_edge(const Tensor& t) {
     if (!t.defined() || !t.requires_grad()) return {};
     auto* meta = t.unsafe_impl()->autograd.get();
     if (meta->grad_fn) return {meta->grad_fn, meta->output_nr};
