@@ -3,7 +3,7 @@
 // tests/cuda/tst_parity runs the same rows on a GPU against the CPU (both through OpSamples.h).
 //
 // HOW TO ADD A CASE (e.g. for a new op `softplus`):
-//  1. Add one row below:  {"softplus", "softplus", kFI, [](const Inputs& x) { return softplus(x[0]); }},
+//  1. Add one row below:  {"softplus", "softplus", kF, [](const Inputs& x) { return softplus(x[0]); }},
 //     i.e. case name (the fixture key), the public op name exactly as declared in Ops.h/NnOps.h (or
 //     "Tensor::method", "operatorX"), the dtypes the op accepts (kF = F64+F32, kFI = also I64, kI = I64
 //     only), and the call. Build tensors only from x (a tensor it makes goes to x[0].device()).
@@ -70,6 +70,8 @@ inline const std::vector<OpCase>& op_table() {
         {"sigmoid", "sigmoid", kFI, [](const Inputs& x) { return sigmoid(x[0]); }},
         {"tanh", "tanh", kFI, [](const Inputs& x) { return tanh(x[0]); }},
         {"gelu", "gelu", kF, [](const Inputs& x) { return gelu(x[0]); }},
+        {"softplus", "softplus", kF, [](const Inputs& x) { return softplus(x[0]); }},
+        {"softplus_beta", "softplus", kF, [](const Inputs& x) { return softplus(x[0], 2.0, 5.0); }},
         {"clamp", "clamp", kFI, [](const Inputs& x) { return clamp(x[0], -1.0, 1.0); }},
         {"clamp_min", "clamp", kFI, [](const Inputs& x) { return clamp(x[0], 0.0, std::nullopt); }},
         {"clamp_max", "clamp", kFI, [](const Inputs& x) { return clamp(x[0], std::nullopt, 0.0); }},
