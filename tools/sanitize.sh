@@ -21,7 +21,9 @@ passes=("$@")
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()
-for p in clang-14 libclang-rt-14-dev; do
+# libomp-14-dev: clang's OpenMP (the engine's find_package(OpenMP) fails without it; clang-14 only
+# recommends it, and recommends are not installed).
+for p in clang-14 libclang-rt-14-dev libomp-14-dev; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
