@@ -52,6 +52,7 @@ void matmul_cpu(const Tensor& a, const Tensor& b, const Tensor& out) {
     const Shape batch(out.shape().begin(), out.shape().end() - 2);
     const std::int64_t nbatch = shape_numel(batch);
     const std::int64_t ars = a.stride(-2), acs = a.stride(-1), brs = b.stride(-2), bcs = b.stride(-1);
+    if (out.numel() == 0) return;  // nothing to write; an empty operand may have no storage to offset
     visit_dtype(out.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* pa = static_cast<const T*>(a.raw_data());

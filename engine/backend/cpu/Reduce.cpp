@@ -41,7 +41,8 @@ void reduce_cpu(const Tensor& in, const Tensor& out, int nred) {
             const std::int64_t inner = red.sizes.back(), ist = red.strides[0].back();
             std::int64_t rows = 1;
             for (std::size_t d = 0; d + 1 < nd; ++d) rows *= red.sizes[d];
-            for (std::int64_t r = 0; r < rows; ++r) {
+            // An empty reduction reads nothing (its input may have no storage at all): sum 0.
+            for (std::int64_t r = 0; n_red > 0 && r < rows; ++r) {
                 std::int64_t off = base, rr = r;
                 for (std::size_t d = nd - 1; d-- > 0;) {
                     off += (rr % red.sizes[d]) * red.strides[0][d];
