@@ -24,6 +24,16 @@ std::int64_t shape_numel(const Shape& s) {
     return n;
 }
 
+DimSplit split_at_dim(const Shape& s, int d) {
+    DimSplit r;
+    for (int i = 0; i < static_cast<int>(s.size()); ++i) {
+        if (i < d) r.outer *= s[i];
+        else if (i == d) r.size = s[i];
+        else r.inner *= s[i];
+    }
+    return r;
+}
+
 Shape contiguous_strides(const Shape& s) {
     // A shape with a zero size holds no element whatever its other sizes, but its strides must still
     // fit (fuzzing found [0, 2^40, 2^40] from a file): an error, never a wrapped stride.

@@ -6,24 +6,10 @@
 namespace neura::cpu {
 namespace {
 
-// [outer, dim, inner] view sizes of a contiguous tensor around dim d.
-struct Split {
-    std::int64_t outer = 1, size = 1, inner = 1;
-};
-Split split_at(const Shape& s, int d) {
-    Split r;
-    for (int i = 0; i < static_cast<int>(s.size()); ++i) {
-        if (i < d) r.outer *= s[i];
-        else if (i == d) r.size = s[i];
-        else r.inner *= s[i];
-    }
-    return r;
-}
-
 // ---- kernels (contiguous operands) ----
 
 void index_select_cpu(const Tensor& x, int dim, const Tensor& index, const Tensor& out) {
-    const Split s = split_at(x.shape(), dim);
+    const DimSplit s = split_at_dim(x.shape(), dim);
     const std::int64_t n = index.numel();
     const std::int64_t* idx = index.data<std::int64_t>();
     const std::size_t row = static_cast<std::size_t>(s.inner) * element_size(x.dtype());
@@ -35,7 +21,7 @@ void index_select_cpu(const Tensor& x, int dim, const Tensor& index, const Tenso
 }
 
 void index_add_cpu(const Tensor& out, int dim, const Tensor& index, const Tensor& src) {
-    const Split s = split_at(out.shape(), dim);
+    const DimSplit s = split_at_dim(out.shape(), dim);
     const std::int64_t n = index.numel();
     const std::int64_t* idx = index.data<std::int64_t>();
     visit_dtype(out.dtype(), [&](auto tag) {

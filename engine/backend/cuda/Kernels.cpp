@@ -310,18 +310,6 @@ void matmul_cuda(const Tensor& a_in, const Tensor& b_in, const Tensor& out) {
 }
 
 // ================================================================= indexing
-struct Around {
-    std::int64_t outer = 1, size = 1, inner = 1;
-};
-Around around(const Shape& s, int d) {
-    Around r;
-    for (int i = 0; i < static_cast<int>(s.size()); ++i) {
-        if (i < d) r.outer *= s[i];
-        else if (i == d) r.size = s[i];
-        else r.inner *= s[i];
-    }
-    return r;
-}
 
 void index_select_cuda(const IndexSelectArgs& args) {
     const Tensor &x = args.x, &index = args.index, &out = args.out;
@@ -329,7 +317,7 @@ void index_select_cuda(const IndexSelectArgs& args) {
     Call c("index_select", out);
     c.require(x);
     c.require(index);
-    const Around a = around(x.shape(), dim);
+    const DimSplit a = split_at_dim(x.shape(), dim);
     c.check(launch::index_select(x.dtype(), x.raw_data(), static_cast<const std::int64_t*>(index.raw_data()),
                                  out.raw_data(), a.outer, a.size, index.numel(), a.inner, c.stream()));
 }
@@ -340,7 +328,7 @@ void index_add_cuda(const IndexAddArgs& args) {
     Call c("index_add", out);
     c.require(src);
     c.require(index);
-    const Around a = around(out.shape(), dim);
+    const DimSplit a = split_at_dim(out.shape(), dim);
     c.check(launch::index_add(out.dtype(), out.raw_data(), static_cast<const std::int64_t*>(index.raw_data()),
                               src.raw_data(), a.outer, a.size, index.numel(), a.inner, c.stream()));
 }
