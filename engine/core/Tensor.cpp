@@ -136,6 +136,7 @@ std::int64_t Tensor::stride(std::int64_t d) const { return strides()[wrap_dim(d,
 std::int64_t Tensor::numel() const { return shape_numel(shape()); }
 
 bool Tensor::is_contiguous() const {
+    if (numel() == 0) return true;  // no element to be out of place (as PyTorch: an empty tensor can always be viewed)
     std::int64_t expected = 1;
     for (std::size_t i = shape().size(); i-- > 0;) {
         if (shape()[i] == 1) continue;

@@ -53,4 +53,15 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
     return matmul_nd(a, b);
 }
 
+Tensor bmm(const Tensor& a, const Tensor& b) {
+    NEURA_CHECK(a.defined() && b.defined(), "bmm: undefined operand");
+    NEURA_CHECK(a.dim() == 3 && b.dim() == 3, "bmm: expects two 3-D tensors [B, n, m] and [B, m, p], gets shapes ",
+                shape_str(a.shape()), " and ", shape_str(b.shape()));
+    NEURA_CHECK(a.size(0) == b.size(0), "bmm: batch sizes differ (", shape_str(a.shape()), " and ",
+                shape_str(b.shape()), ")");
+    NEURA_CHECK(a.dtype() == b.dtype(), "bmm: operands of different dtypes (", dtype_name(a.dtype()), " and ",
+                dtype_name(b.dtype()), ")");
+    return matmul(a, b);
+}
+
 }  // namespace neura

@@ -109,6 +109,24 @@ def optim_step(make):
     return fn
 
 
+def sdpa(q, k, v, mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """torch.nn.functional.scaled_dot_product_attention's documented math (PyTorch 2; Debian's torch 1.13 has
+    no such function). An int64 mask: nonzero = may attend (PyTorch 2's bool mask); a float mask is added."""
+    s = 1.0 / math.sqrt(q.size(-1)) if scale is None else scale
+    scores = q @ k.transpose(-2, -1) * s
+    if is_causal:
+        allowed = torch.ones(q.size(-2), k.size(-2), dtype=torch.bool).tril()
+        scores = scores.masked_fill(~allowed, -inf)
+    elif mask is not None and not mask.is_floating_point():
+        scores = scores.expand(torch.broadcast_shapes(scores.shape, mask.shape)).masked_fill(mask == 0, -inf)
+    elif mask is not None:
+        scores = scores + mask
+    w = torch.softmax(scores, -1)
+    if dropout_p > 0:
+        w = F.dropout(w, dropout_p)
+    return w @ v
+
+
 # name: C(...)  -- fn takes the input tensors. Same names as the C++ table.
 CASES = {
     # ---- unary pointwise
@@ -221,6 +239,27 @@ CASES = {
                 S(("float", [3, 0]), ("float", [0, 4])), S(("float", [0, 3]), ("float", [3, 2])),
                 S(L([[1.0, inf], [0.0, 1.0]]), L([[0.0, 1.0], [1.0, nan]])), S(L([[inf, 1.0]]), L([[0.0], [1.0]])),
                 S(L([[1.0, -2.0], [3.0, 4.0]]), L([[2.0, 0.0], [-1.0, 5.0]]))),
+    "bmm": C("fi", torch.bmm, S(("float", [2, 3, 4]), ("float", [2, 4, 5])), S(("float", [1, 1, 1]), ("float", [1, 1, 3])),
+             S(("float", [0, 3, 4]), ("float", [0, 4, 2])), S(("float", [2, 3, 0]), ("float", [2, 0, 2])),
+             S(L([[[1.0, inf], [0.0, 1.0]]]), L([[[0.0, 1.0], [1.0, nan]]]))),
+    # ---- masks
+    "masked_fill": C("fi", lambda x, m: x.masked_fill(m.bool(), 2.0), S(("float", M), ("mask", M)),
+                     S(("float", M), ("mask", [4])), S(("float", [2, 3, 4]), ("mask", [3, 1])),
+                     S(("float", []), ("mask", [])), S(("float", [0, 3]), ("mask", [3])),
+                     S(L([nan, inf, 1.0, -inf]), I([1, 1, 0, 0])), S(L([1.0, 2.0, 3.0]), I([2, -1, 0]))),
+    "masked_fill_neg_inf": C("f", lambda x, m: x.masked_fill(m.bool(), -inf), S(("float", M), ("mask", M)),
+                             S(("float", [2, 3, 4]), ("mask", [3, 4]))),
+    "masked_fill_fraction": C("fi", lambda x, m: x.masked_fill(m.bool(), -2.5), S(("float", M), ("mask", M)),
+                              S(L([1.0, 2.0, 3.0]), I([1, 0, 1]))),
+    "tril": C("fi", torch.tril, S(("float", M)), S(("float", [4, 3])), S(("float", [2, 3, 4])), S(("float", [1, 1])),
+              S(("float", [0, 3])), S(("float", [3, 0])), S(L([[nan, inf], [1.0, -inf]]))),
+    "tril_diag1": C("fi", lambda x: torch.tril(x, 1), S(("float", M)), S(("float", [2, 4, 3]))),
+    "tril_diag_neg": C("fi", lambda x: torch.tril(x, -2), S(("float", M)), S(("float", [4, 3]))),
+    "triu": C("fi", torch.triu, S(("float", M)), S(("float", [4, 3])), S(("float", [2, 3, 4])), S(("float", [1, 1])),
+              S(("float", [0, 3])), S(("float", [3, 0])), S(L([[nan, inf], [-inf, nan]]))),
+    "triu_diag1": C("fi", lambda x: torch.triu(x, 1), S(("float", M)), S(("float", [2, 4, 3]))),
+    "triu_diag_neg": C("fi", lambda x: torch.triu(x, -1), S(("float", M)), S(("float", [4, 3]))),
+    "triu_far": C("fi", lambda x: torch.triu(x, 10), S(("float", M))),
     # ---- joining and indexing
     "cat": C("fi", lambda a, b: torch.cat([a, b], 0), S(("float", [2, 3]), ("float", [4, 3])),
              S(("float", [0, 3]), ("float", [2, 3])), S(("float", [2]), ("float", [3])), S(SPECIAL, L([1.0]))),
@@ -372,6 +411,33 @@ CASES = {
     "embedding": C("f", lambda w, i: F.embedding(i, w), S(("float", [6, 3]), ("index6", [2, 4])),
                    S(("float", [6, 3]), I([5, 5, 0])), S(("float", [6, 3]), I([], [0])),
                    S(("float", [6, 3]), I(2))),
+    # attention: q, k, v (and a mask)
+    "sdpa": C("f", sdpa, S(("float", [2, 3, 4]), ("float", [2, 5, 4]), ("float", [2, 5, 6])),
+              S(("float", [2, 2, 3, 4]), ("float", [2, 2, 3, 4]), ("float", [2, 2, 3, 4])),
+              S(("float", [1, 4]), ("float", [1, 4]), ("float", [1, 2])),
+              S(("float", [3, 4]), ("float", [2, 1, 5, 4]), ("float", [5, 2])),
+              S(("float", [2, 0, 4]), ("float", [2, 5, 4]), ("float", [2, 5, 6])),
+              S(L([[1.0, 0.0], [0.0, 1.0]]), L([[1.0, 0.0], [inf, 0.0]]), L([[1.0, 2.0], [3.0, 4.0]]))),
+    "sdpa_causal": C("f", lambda q, k, v: sdpa(q, k, v, is_causal=True),
+                     S(("float", [2, 4, 3]), ("float", [2, 4, 3]), ("float", [2, 4, 3])),
+                     S(("float", [3, 4]), ("float", [5, 4]), ("float", [5, 2])),
+                     S(("float", [5, 4]), ("float", [3, 4]), ("float", [3, 2]))),
+    "sdpa_bool_mask": C("f", lambda q, k, v, m: sdpa(q, k, v, m),
+                        S(("float", [2, 3, 4]), ("float", [2, 5, 4]), ("float", [2, 5, 2]),
+                          I([[1, 0, 1, 1, 0], [0, 1, 1, 0, 0], [1, 1, 1, 1, 1]]), gradcheck=True),
+                        S(("float", [2, 3, 4]), ("float", [2, 5, 4]), ("float", [2, 5, 2]), I([1, 1, 0, 0, 1]),
+                          gradcheck=True),
+                        S(("float", [3, 4]), ("float", [5, 4]), ("float", [5, 2]), I([[2, 0, 0, 0, 0]] * 3),
+                          gradcheck=True)),
+    "sdpa_float_mask": C("f", lambda q, k, v, m: sdpa(q, k, v, m),
+                         S(("float", [2, 3, 4]), ("float", [2, 5, 4]), ("float", [2, 5, 2]), ("float", [3, 5])),
+                         S(("float", [3, 4]), ("float", [5, 4]), ("float", [5, 2]), ("float", [2, 3, 5])),
+                         S(("float", [3, 4]), ("float", [5, 4]), ("float", [5, 2]),
+                           L([[0.0, -inf, 1.0, -inf, 0.5]] * 3))),
+    "sdpa_scale": C("f", lambda q, k, v: sdpa(q, k, v, scale=0.3),
+                    S(("float", [2, 3, 4]), ("float", [2, 5, 4]), ("float", [2, 5, 6]))),
+    "sdpa_dropout_p1": C("f", lambda q, k, v: sdpa(q, k, v, dropout_p=1.0),
+                         S(("float", [2, 3, 4]), ("float", [2, 5, 4]), ("float", [2, 5, 6]))),
     "dropout_eval": C("f", lambda x: F.dropout(x, 0.5, training=False), S(("float", M)), S(SPECIAL)),
     "dropout_p0": C("f", lambda x: F.dropout(x, 0.0, training=True), S(("float", M)), S(("float", [0])),
                     S(SPECIAL)),

@@ -13,6 +13,7 @@
 // differentiable ops and have no such limit.)
 #include <array>
 #include <cstdint>
+#include <optional>
 
 #include "neura/core/Generator.h"
 #include "neura/core/Tensor.h"
@@ -48,5 +49,15 @@ Tensor dropout(const Tensor& x, double p = 0.5, bool training = true, Generator*
 
 // weight: [num_embeddings, dim]; indices: int64 of any shape -> [*indices.shape, dim].
 Tensor embedding(const Tensor& weight, const Tensor& indices);
+
+// softmax(q k^T * scale + mask) v, as torch.nn.functional.scaled_dot_product_attention (PyTorch 2):
+// q [..., L, E], k [..., S, E], v [..., S, Ev] -> [..., L, Ev]; batch dims broadcast. attn_mask [L, S]
+// (or broadcasting to [..., L, S]): int64, nonzero = may attend (PyTorch's bool mask), or floating,
+// added to the scores. is_causal: query i attends to keys j <= i (no attn_mask then). scale: 1 / sqrt(E)
+// by default. dropout_p: dropout on the attention weights (PyTorch applies it whenever p > 0). A query
+// that may attend to nothing gets NaN, as in PyTorch.
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask = {},
+                                    double dropout_p = 0.0, bool is_causal = false,
+                                    std::optional<double> scale = std::nullopt, Generator* gen = nullptr);
 
 }  // namespace neura

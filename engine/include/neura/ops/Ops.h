@@ -68,6 +68,17 @@ Tensor sum_to(const Tensor& x, const Shape& shape);
 // ---- linear algebra (oneDNN) ----
 Tensor matmul(const Tensor& a, const Tensor& b);  // 1-D, 2-D and batched with broadcast batch dims
 
+// [B, n, m] x [B, m, p] -> [B, n, p]: torch.bmm (same batch size and dtype, no broadcasting).
+Tensor bmm(const Tensor& a, const Tensor& b);
+
+// ---- masks (sequence models, attention) ----
+// x with `value` where mask is nonzero; mask broadcasts to x's shape (torch.Tensor.masked_fill).
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
+// The lower (upper) triangle of the last two dims: elements with column - row <= diagonal (>= diagonal)
+// kept, the rest 0 (torch.tril / torch.triu).
+Tensor tril(const Tensor& x, std::int64_t diagonal = 0);
+Tensor triu(const Tensor& x, std::int64_t diagonal = 0);
+
 // ---- joining and indexing ----
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
