@@ -51,7 +51,8 @@ Tensor triu(const Tensor& x, std::int64_t diagonal) {
 }
 
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask,
-                                    double dropout_p, bool is_causal, std::optional<double> scale, Generator* gen) {
+                                    double dropout_p, bool is_causal, std::optional<double> scale, Generator* gen,
+                                    Tensor* attn_weights) {
     const char* op = "scaled_dot_product_attention";
     NEURA_CHECK(q.defined() && k.defined() && v.defined(), op, ": undefined query, key or value");
     NEURA_CHECK(q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2, op,
@@ -86,6 +87,7 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
     }
     Tensor weights = softmax(scores, -1);
     if (dropout_p > 0.0) weights = dropout(weights, dropout_p, true, gen);
+    if (attn_weights) *attn_weights = weights;
     return matmul(weights, v);
 }
 

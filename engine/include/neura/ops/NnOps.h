@@ -55,9 +55,11 @@ Tensor embedding(const Tensor& weight, const Tensor& indices);
 // (or broadcasting to [..., L, S]): int64, nonzero = may attend (PyTorch's bool mask), or floating,
 // added to the scores. is_causal: query i attends to keys j <= i (no attn_mask then). scale: 1 / sqrt(E)
 // by default. dropout_p: dropout on the attention weights (PyTorch applies it whenever p > 0). A query
-// that may attend to nothing gets NaN, as in PyTorch.
+// that may attend to nothing gets NaN, as in PyTorch. attn_weights, when given, receives the weights
+// [..., L, S] that multiplied v (after dropout; MultiheadAttention returns them, the inspector shows them).
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask = {},
                                     double dropout_p = 0.0, bool is_causal = false,
-                                    std::optional<double> scale = std::nullopt, Generator* gen = nullptr);
+                                    std::optional<double> scale = std::nullopt, Generator* gen = nullptr,
+                                    Tensor* attn_weights = nullptr);
 
 }  // namespace neura
