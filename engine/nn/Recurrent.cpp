@@ -1,0 +1,175 @@
+// RNN, LSTM and GRU as PyTorch's torch.nn.RNN / LSTM / GRU, composed of differentiable ops.
+#include "neura/nn/Recurrent.h"
+
+#include <cmath>
+
+#include "neura/ops/NnOps.h"
+#include "neura/ops/Ops.h"
+
+namespace neura::nn {
+
+namespace {
+
+std::int64_t directions(const RecurrentOptions& o) { return o.bidirectional ? 2 : 1; }
+
+std::string describe(const Tensor& t) { return t.defined() ? shape_str(t.shape()) : "an undefined tensor"; }
+
+void check_options(const char* type, const RecurrentOptions& o) {
+    NEURA_CHECK(o.input_size > 0, type, ": input_size must be positive, got ", o.input_size);
+    NEURA_CHECK(o.hidden_size > 0, type, ": hidden_size must be positive, got ", o.hidden_size);
+    NEURA_CHECK(o.num_layers > 0, type, ": num_layers must be positive, got ", o.num_layers);
+    NEURA_CHECK(o.dropout >= 0.0 && o.dropout <= 1.0, type, ": dropout has to be between 0 and 1, but got ",
+                o.dropout);
+}
+
+RecurrentBase::Cell rnn_cell(const RecurrentOptions& o) {
+    NEURA_CHECK(o.nonlinearity == "tanh" || o.nonlinearity == "relu",
+                "RNN: nonlinearity must be \"tanh\" or \"relu\", got \"", o.nonlinearity, "\"");
+    return o.nonlinearity == "tanh" ? RecurrentBase::Cell::RNNTanh : RecurrentBase::Cell::RNNReLU;
+}
+
+}  // namespace
+
+ParameterSpecs RecurrentBase::specs_for(const char* type, std::int64_t gates, const RecurrentOptions& o) {
+    check_options(type, o);
+    const std::int64_t h = o.hidden_size, d = directions(o);
+    ParameterSpecs specs;
+    for (std::int64_t layer = 0; layer < o.num_layers; ++layer) {
+        const std::int64_t in = layer == 0 ? o.input_size : h * d;
+        for (std::int64_t dir = 0; dir < d; ++dir) {
+            const std::string suffix = "_l" + std::to_string(layer) + (dir == 1 ? "_reverse" : "");
+            specs.push_back({"weight_ih" + suffix, {gates * h, in}});
+            specs.push_back({"weight_hh" + suffix, {gates * h, h}});
+            if (o.bias) {
+                specs.push_back({"bias_ih" + suffix, {gates * h}});
+                specs.push_back({"bias_hh" + suffix, {gates * h}});
+            }
+        }
+    }
+    return specs;
+}
+
+ParameterSpecs RNN::parameter_specs(const RecurrentOptions& o) {
+    rnn_cell(o);
+    return specs_for("RNN", 1, o);
+}
+ParameterSpecs LSTM::parameter_specs(const RecurrentOptions& o) { return specs_for("LSTM", 4, o); }
+ParameterSpecs GRU::parameter_specs(const RecurrentOptions& o) { return specs_for("GRU", 3, o); }
+
+RNN::RNN(const RecurrentOptions& o, Generator* gen) : RecurrentBase("RNN", rnn_cell(o), o, gen) {}
+LSTM::LSTM(const RecurrentOptions& o, Generator* gen) : RecurrentBase("LSTM", Cell::LSTM, o, gen) {}
+GRU::GRU(const RecurrentOptions& o, Generator* gen) : RecurrentBase("GRU", Cell::GRU, o, gen) {}
+
+RecurrentBase::RecurrentBase(const char* type, Cell cell, const RecurrentOptions& o, Generator* gen)
+    : options(o), type_(type), cell_(cell), gen_(gen) {
+    const std::int64_t gates = cell == Cell::LSTM ? 4 : cell == Cell::GRU ? 3 : 1;
+    const ParameterSpecs specs = specs_for(type, gates, o);  // checks the options
+    const double bound = 1.0 / std::sqrt(static_cast<double>(o.hidden_size));
+    const std::size_t per_direction = o.bias ? 4 : 2;
+    weights_.resize(specs.size() / per_direction);
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        Weights& w = weights_[i / per_direction];
+        Tensor* slot[] = {&w.weight_ih, &w.weight_hh, &w.bias_ih, &w.bias_hh};
+        *slot[i % per_direction] =
+            register_parameter(specs[i].name, Tensor::uniform(specs[i].shape, -bound, bound, DType::F32, gen));
+    }
+}
+
+Tensor RecurrentBase::forward(const Tensor& x) { return forward_with_state(x).output; }
+
+// One time step of one layer and direction: x_proj = x_t W_ih^T + b_ih ([B, G*H]), h [B, H]; updates c
+// (LSTM) and returns the new h.
+Tensor RecurrentBase::step(const Tensor& x_proj, const Tensor& h, Tensor& c, const Weights& w) const {
+    const std::int64_t hs = options.hidden_size;
+    Tensor h_proj = matmul(h, w.weight_hh.t());
+    if (w.bias_hh.defined()) h_proj = h_proj + w.bias_hh;
+    auto gate = [hs](const Tensor& t, std::int64_t k) { return t.narrow(1, k * hs, hs); };
+    switch (cell_) {
+    case Cell::RNNTanh: return tanh(x_proj + h_proj);
+    case Cell::RNNReLU: return relu(x_proj + h_proj);
+    case Cell::LSTM: {
+        const Tensor g = x_proj + h_proj;
+        const Tensor i = sigmoid(gate(g, 0)), f = sigmoid(gate(g, 1)), cand = tanh(gate(g, 2)),
+                     o = sigmoid(gate(g, 3));
+        c = f * c + i * cand;
+        return o * tanh(c);
+    }
+    case Cell::GRU: {
+        const Tensor r = sigmoid(gate(x_proj, 0) + gate(h_proj, 0));
+        const Tensor z = sigmoid(gate(x_proj, 1) + gate(h_proj, 1));
+        const Tensor n = tanh(gate(x_proj, 2) + r * gate(h_proj, 2));
+        return n + z * (h - n);  // (1 - z) * n + z * h
+    }
+    }
+    return {};
+}
+
+RecurrentOutput RecurrentBase::forward_with_state(const Tensor& input, const Tensor& h0_in, const Tensor& c0_in) {
+    const RecurrentOptions& o = options;
+    const bool lstm = cell_ == Cell::LSTM;
+    NEURA_CHECK(input.defined() && (input.dim() == 3 || input.dim() == 2), type_,
+                " expects [T, B, F] (or [B, T, F] with batch_first) or an unbatched [T, F], gets ", describe(input));
+    NEURA_CHECK(input.size(-1) == o.input_size, type_, ": input has ", input.size(-1), " features, input_size is ",
+                o.input_size, " (input shape ", shape_str(input.shape()), ")");
+    NEURA_CHECK(is_floating(input.dtype()), type_, ": expects a floating input, gets ", dtype_name(input.dtype()));
+    const DType pdtype = weights_.front().weight_ih.dtype();
+    NEURA_CHECK(input.dtype() == pdtype, type_, ": input is ", dtype_name(input.dtype()), ", parameters are ",
+                dtype_name(pdtype));
+    NEURA_CHECK(lstm || !c0_in.defined(), type_, " takes no c0 (only LSTM has a cell state)");
+
+    const bool batched = input.dim() == 3;
+    Tensor x = batched ? (o.batch_first ? input.transpose(0, 1) : input) : input.unsqueeze(1);  // [T, B, F]
+    const std::int64_t steps = x.size(0), batch = x.size(1), hs = o.hidden_size, d = directions(o);
+    NEURA_CHECK(steps > 0, type_, ": the input sequence is empty (input shape ", shape_str(input.shape()), ")");
+
+    const Shape state_shape = batched ? Shape{o.num_layers * d, batch, hs} : Shape{o.num_layers * d, hs};
+    auto initial = [&](const Tensor& s, const char* name) {
+        if (!s.defined()) return Tensor::zeros({o.num_layers * d, batch, hs}, input.dtype(), input.device());
+        NEURA_CHECK(s.shape() == state_shape, type_, ": ", name, " has shape ", shape_str(s.shape()),
+                    ", expected ", shape_str(state_shape), " for input ", shape_str(input.shape()));
+        NEURA_CHECK(s.dtype() == input.dtype(), type_, ": ", name, " is ", dtype_name(s.dtype()), ", input is ",
+                    dtype_name(input.dtype()));
+        return batched ? s : s.unsqueeze(1);
+    };
+    const Tensor h0 = initial(h0_in, "h0");
+    const Tensor c0 = lstm ? initial(c0_in, "c0") : Tensor();
+
+    std::vector<Tensor> h_n, c_n;
+    Tensor layer_input = x;
+    for (std::int64_t layer = 0; layer < o.num_layers; ++layer) {
+        std::vector<Tensor> dir_outputs;
+        for (std::int64_t dir = 0; dir < d; ++dir) {
+            const std::int64_t idx = layer * d + dir;
+            const Weights& w = weights_[static_cast<std::size_t>(idx)];
+            // The input projection of every step at once: [T, B, G*H].
+            Tensor x_proj = matmul(layer_input, w.weight_ih.t());
+            if (w.bias_ih.defined()) x_proj = x_proj + w.bias_ih;
+            Tensor h = h0.select(0, idx);
+            Tensor c = lstm ? c0.select(0, idx) : Tensor();
+            std::vector<Tensor> outs(static_cast<std::size_t>(steps));
+            for (std::int64_t s = 0; s < steps; ++s) {
+                const std::int64_t t = dir == 0 ? s : steps - 1 - s;
+                h = step(x_proj.select(0, t), h, c, w);
+                outs[static_cast<std::size_t>(t)] = h;
+            }
+            dir_outputs.push_back(stack(outs, 0));
+            h_n.push_back(h);
+            if (lstm) c_n.push_back(c);
+        }
+        Tensor out = d == 1 ? dir_outputs.front() : cat(dir_outputs, 2);
+        if (layer + 1 < o.num_layers && is_training() && o.dropout > 0.0) out = dropout(out, o.dropout, true, gen_);
+        layer_input = out;
+    }
+
+    RecurrentOutput r;
+    r.output = batched ? (o.batch_first ? layer_input.transpose(0, 1) : layer_input) : layer_input.squeeze(1);
+    r.h_n = stack(h_n, 0);
+    if (!batched) r.h_n = r.h_n.squeeze(1);
+    if (lstm) {
+        r.c_n = stack(c_n, 0);
+        if (!batched) r.c_n = r.c_n.squeeze(1);
+    }
+    return r;
+}
+
+}  // namespace neura::nn
