@@ -1,5 +1,5 @@
 // Engine benchmarks (not tests): the workloads of bench/WORKLOADS.md, printed as `name value unit`.
-//   neura_bench [THREADS [W1 W2 W3 W4]]   (run bench/run.sh to see PyTorch's figures beside them)
+//   neura_bench [THREADS [W1 ... W6]]   (run bench/run.sh to see PyTorch's figures beside them)
 #include <dnnl.h>
 #include <omp.h>
 
@@ -66,10 +66,26 @@ struct Mlp {
     }
 };
 
+// One training step as WORKLOADS.md times W3-W6: zero_grad, CrossEntropyLoss of forward(x) against
+// class targets y, backward, an Adam step over the modules' parameters; median seconds over reps.
+double adam_step_seconds(std::initializer_list<nn::Module*> modules, const std::function<Tensor(const Tensor&)>& forward,
+                         const Tensor& x, const Tensor& y, double lr, int reps) {
+    std::vector<Tensor> params;
+    for (nn::Module* m : modules)
+        for (auto& p : m->parameters()) params.push_back(p);
+    optim::Adam opt(params, {.lr = lr});
+    nn::CrossEntropyLoss lossf;
+    return median_seconds([&] {
+        opt.zero_grad();
+        lossf(forward(x), y).backward();
+        opt.step();
+    }, reps);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    // bench_engine [THREADS [W1 W2 W3 W4]]: the workloads named, or all of them.
+    // bench_engine [THREADS [W1 ... W6]]: the workloads named, or all of them.
     const int threads = argc > 1 ? std::atoi(argv[1]) : 2;
     const std::vector<std::string> only(argv + std::min(argc, 2), argv + argc);
     auto want = [&](const char* w) { return only.empty() || std::find(only.begin(), only.end(), w) != only.end(); };
@@ -122,18 +138,8 @@ int main(int argc, char** argv) {
     // W3 as WORKLOADS.md defines it: nn layers, CrossEntropyLoss, Adam, one full step.
     if (want("W3")) {
         nn::Linear l1(2, 16), l2(16, 16), l3(16, 2);
-        std::vector<Tensor> params;
-        for (auto* m : {&l1, &l2, &l3})
-            for (auto& p : m->parameters()) params.push_back(p);
-        optim::Adam opt(params, {.lr = 0.01});
-        nn::CrossEntropyLoss lossf;
-        Tensor x = Tensor::randn({32, 2});
-        Tensor y = Tensor::randint(0, 2, {32});
-        const double t = median_seconds([&] {
-            opt.zero_grad();
-            lossf(l3(tanh(l2(tanh(l1(x))))), y).backward();
-            opt.step();
-        }, 2000);
+        const double t = adam_step_seconds({&l1, &l2, &l3}, [&](const Tensor& x) { return l3(tanh(l2(tanh(l1(x))))); },
+                                           Tensor::randn({32, 2}), Tensor::randint(0, 2, {32}), 0.01, 2000);
         std::printf("W3_tiny_mlp_b32_adam_step %.1f us\n", t * 1e6);
     }
     // W4: CNN on 1x28x28, batch 64, Adam.
@@ -142,20 +148,31 @@ int main(int argc, char** argv) {
         nn::Conv2d c2({.in_channels = 16, .out_channels = 32, .padding_h = 1, .padding_w = 1});
         nn::MaxPool2d pool({});
         nn::Linear fc(32 * 7 * 7, 10);
-        std::vector<Tensor> params;
-        for (nn::Module* m : std::initializer_list<nn::Module*>{&c1, &c2, &fc})
-            for (auto& p : m->parameters()) params.push_back(p);
-        optim::Adam opt(params, {.lr = 1e-3});
-        nn::CrossEntropyLoss lossf;
-        Tensor x = Tensor::randn({64, 1, 28, 28});
-        Tensor y = Tensor::randint(0, 10, {64});
-        const double t = median_seconds([&] {
-            opt.zero_grad();
-            Tensor h = pool(relu(c2(pool(relu(c1(x))))));
-            lossf(fc(h.flatten(1)), y).backward();
-            opt.step();
-        }, 50);
+        const double t = adam_step_seconds(
+            {&c1, &c2, &fc}, [&](const Tensor& x) { return fc(pool(relu(c2(pool(relu(c1(x)))))).flatten(1)); },
+            Tensor::randn({64, 1, 28, 28}), Tensor::randint(0, 10, {64}), 1e-3, 50);
         std::printf("W4_cnn28_b64_adam_step %.0f us\n", t * 1e6);
+    }
+    // W5: LSTM(32 -> 128, one layer, batch_first), sequence 32, batch 32, last step -> Linear(128, 10), Adam.
+    if (want("W5")) {
+        nn::LSTM lstm({.input_size = 32, .hidden_size = 128, .batch_first = true});
+        nn::LastStep last;
+        nn::Linear fc(128, 10);
+        const double t = adam_step_seconds({&lstm, &fc}, [&](const Tensor& x) { return fc(last(lstm(x))); },
+                                           Tensor::randn({32, 32, 32}), Tensor::randint(0, 10, {32}), 1e-3, 50);
+        std::printf("W5_lstm_s32_b32_adam_step %.0f us\n", t * 1e6);
+    }
+    // W6: Linear(32 -> 64), 2 x TransformerEncoderLayer(64, 4 heads, feed-forward 128, dropout 0, ReLU,
+    // post-norm, batch_first), mean over the sequence -> Linear(64, 10); sequence 32, batch 32, Adam.
+    if (want("W6")) {
+        nn::Linear inp(32, 64), fc(64, 10);
+        const nn::TransformerEncoderLayerOptions o{
+            .d_model = 64, .nhead = 4, .dim_feedforward = 128, .dropout = 0.0, .batch_first = true};
+        nn::TransformerEncoderLayer e1(o), e2(o);
+        nn::MeanOverTime pool;
+        const double t = adam_step_seconds({&inp, &e1, &e2, &fc}, [&](const Tensor& x) { return fc(pool(e2(e1(inp(x))))); },
+                                           Tensor::randn({32, 32, 32}), Tensor::randint(0, 10, {32}), 1e-3, 50);
+        std::printf("W6_encoder_s32_b32_adam_step %.0f us\n", t * 1e6);
     }
     return 0;
 }

@@ -24,6 +24,7 @@ trap 'rm -rf "$tmp" "$XDG_CONFIG_HOME"' EXIT
 "$app" --screenshot docs/images/inspector-spiral.png --train-epochs 20 --dock Inspector --select fc2 "$tmp/spiral.neura"
 # The tutorial's pictures: its steps, run as a user would take them (docs/tutorial/first-network.script).
 (cd "$tmp" && "$app" --script "$root/docs/tutorial/first-network.script")
+(cd "$tmp" && "$app" --script "$root/docs/tutorial/attention.script")
 rm -rf docs/images/tutorial
 cp -r "$tmp/docs/images/tutorial" docs/images/
 echo "wrote docs/images/tutorial/*.png"

@@ -27,6 +27,7 @@
 #include "neura/plugin/PluginManager.h"
 #include "neura/project/Project.h"
 #include "neura/train/Experiment.h"
+#include "neura/train/Generate.h"
 #include "neura/train/LayerGradcheck.h"
 #include "neura/train/TrainedModel.h"
 #include "neura/Version.h"
@@ -54,6 +55,13 @@ usage:
   neura run P.neura --input IN.pb -o OUT.pb
                                       run the trained model (eval mode) on an ONNX TensorProto file
                                       of raw features [batch, ...]; writes the output TensorProto
+  neura generate P.neura --prompt TEXT [--temperature T] [--top-k K] [--top-p P] [--length N] [--seed S]
+                                      continue TEXT with a character model trained on the text
+                                      dataset: prints TEXT and N more characters (default 200),
+                                      sampled at temperature T (default 1; 0 = the most likely
+                                      character each time) among the K most likely (default 0: all)
+                                      and the fewest whose probabilities reach P (default 1: all),
+                                      with seed S (default 0)
   neura import M.onnx -o P.neura [--dataset NAME[,key=value...]] [--loss TYPE] [--force]
                                       an ONNX model (as export writes it) as a project with its weights
   neura datasets                      the built-in datasets and their parameters
@@ -439,6 +447,46 @@ int cmd_run(const Args& a) {
     return 0;
 }
 
+int cmd_generate(const Args& a) {
+    const std::string path = project_path(a);
+    const auto prompt = a.get("--prompt");
+    if (!prompt) throw Usage("'generate' needs --prompt TEXT (it may be empty: --prompt '')");
+    train::GenerateOptions o;
+    o.prompt = *prompt;
+    o.temperature = number(a, "--temperature", o.temperature);
+    const auto whole = [&](const std::string& name, double fallback) {
+        const double d = number(a, name, fallback);
+        if (d != std::floor(d) || d < 0 || d > 1e18)
+            throw Error("option " + name + " expects a whole number >= 0, got '" + *a.get(name) + "'");
+        return d;
+    };
+    o.length = static_cast<std::int64_t>(whole("--length", static_cast<double>(o.length)));
+    o.seed = static_cast<std::uint64_t>(whole("--seed", static_cast<double>(o.seed)));
+    o.top_k = static_cast<std::int64_t>(whole("--top-k", static_cast<double>(o.top_k)));
+    o.top_p = number(a, "--top-p", o.top_p);
+    if (!(o.top_p > 0 && o.top_p <= 1)) throw Error("option --top-p expects a number in (0, 1], got '" + *a.get("--top-p") + "'");
+    const project::Project p = project::load_project(path);
+    train::TextModel m = train::load_text_model(p);
+    if (!m.model.trained)
+        std::fprintf(stderr, "neura: warning: '%s' has not been trained; generating with its initial weights\n",
+                     path.c_str());
+    // The prompt first, then each character as it comes; a bad prompt or option is reported before
+    // anything is printed.
+    bool printed = false;
+    const auto print = [&](const std::string& text) {
+        if (!printed) std::fputs(o.prompt.c_str(), stdout);
+        printed = true;
+        std::fputs(text.c_str(), stdout);
+        std::fflush(stdout);
+    };
+    train::GenerateCallbacks cb;
+    cb.on_char = print;
+    train::generate_text(m, o, cb);
+    print("");
+    std::fputs("\n", stdout);
+    return 0;
+}
+
 int cmd_import(const Args& a) {
     if (a.positional.size() != 1) throw Usage("'import' takes one ONNX model file");
     const std::string out = output_path(a, "P.neura");
@@ -551,6 +599,9 @@ int main(int argc, char** argv) {
                                                     {"--rtol", true}, {"--max-elements", true}}));
         if (cmd == "export") return cmd_export(parse(argc, argv, {{"--output", true}}));
         if (cmd == "run") return cmd_run(parse(argc, argv, {{"--output", true}, {"--input", true}}));
+        if (cmd == "generate")
+            return cmd_generate(parse(argc, argv, {{"--prompt", true}, {"--temperature", true}, {"--length", true},
+                                                   {"--seed", true}, {"--top-k", true}, {"--top-p", true}}));
         if (cmd == "import")
             return cmd_import(parse(argc, argv, {{"--output", true}, {"--dataset", true}, {"--loss", true}, {"--force", false}}));
         if (cmd == "datasets") return cmd_datasets();

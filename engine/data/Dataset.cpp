@@ -24,6 +24,13 @@ void Dataset::read_target(std::int64_t, float*) const {
                                " dataset has no regression targets"));
 }
 
+void Dataset::read_labels(std::int64_t index, std::int64_t* out) const {
+    NEURA_CHECK(label_steps() == 0, "Dataset::read_labels: a dataset with labels per time step must override it");
+    *out = label(index);
+}
+
+std::optional<StepRange> Dataset::time_steps(std::int64_t) const { return std::nullopt; }
+
 void Dataset::check_index(std::int64_t index) const {
     NEURA_CHECK(index >= 0 && index < size(), "Dataset: index ", index, " out of range for a dataset of ",
                 size(), " samples");
@@ -35,13 +42,27 @@ Example Dataset::get(std::int64_t index) const {
     ex.features = Tensor::empty(feature_shape(), DType::F32);
     read_features(index, ex.features.data<float>());
     if (is_classification()) {
-        ex.target = Tensor::empty({}, DType::I64);  // 0-d
-        *ex.target.data<std::int64_t>() = label(index);
+        const std::int64_t steps = label_steps();
+        ex.target = steps > 0 ? Tensor::empty({steps}, DType::I64) : Tensor::empty({}, DType::I64);  // 0-d
+        read_labels(index, ex.target.data<std::int64_t>());
     } else {
         ex.target = Tensor::empty({target_dim()}, DType::F32);
         read_target(index, ex.target.data<float>());
     }
     return ex;
+}
+
+std::int64_t Dataset::sequence_length(std::int64_t index) const {
+    check_index(index);
+    const Shape s = feature_shape();
+    return s.empty() ? 1 : s.front();
+}
+
+void Dataset::fill_lengths(Batch& batch) const {
+    if (!variable_length()) return;
+    batch.lengths = Tensor::empty({batch.size()}, DType::I64);
+    auto* l = batch.lengths.data<std::int64_t>();
+    for (std::int64_t r = 0; r < batch.size(); ++r) l[r] = sequence_length(batch.indices[static_cast<std::size_t>(r)]);
 }
 
 Batch Dataset::get_batch(const std::vector<std::int64_t>& indices) const {
@@ -58,20 +79,24 @@ Batch Dataset::get_batch(const std::vector<std::int64_t>& indices) const {
     for (std::int64_t r = 0; r < b; ++r) read_features(indices[static_cast<std::size_t>(r)], f + r * fnumel);
 
     if (is_classification()) {
-        batch.targets = Tensor::empty({b}, DType::I64);
+        const std::int64_t steps = label_steps();
+        batch.targets = steps > 0 ? Tensor::empty({b, steps}, DType::I64) : Tensor::empty({b}, DType::I64);
         auto* t = batch.targets.data<std::int64_t>();
-        for (std::int64_t r = 0; r < b; ++r) t[r] = label(indices[static_cast<std::size_t>(r)]);
+        const std::int64_t row = std::max<std::int64_t>(steps, 1);
+        for (std::int64_t r = 0; r < b; ++r) read_labels(indices[static_cast<std::size_t>(r)], t + r * row);
     } else {
         const std::int64_t k = target_dim();
         batch.targets = Tensor::empty({b, k}, DType::F32);
         float* t = batch.targets.data<float>();
         for (std::int64_t r = 0; r < b; ++r) read_target(indices[static_cast<std::size_t>(r)], t + r * k);
     }
+    fill_lengths(batch);
     return batch;
 }
 
 std::vector<std::int64_t> Dataset::labels() const {
     NEURA_CHECK(is_classification(), "Dataset::labels: a ", task_name(task()), " dataset has no class labels");
+    NEURA_CHECK(label_steps() == 0, "Dataset::labels: the dataset has a label per time step, not one per sample");
     std::vector<std::int64_t> out(static_cast<std::size_t>(size()));
     for (std::int64_t i = 0; i < size(); ++i) out[static_cast<std::size_t>(i)] = label(i);
     return out;
@@ -79,6 +104,19 @@ std::vector<std::int64_t> Dataset::labels() const {
 
 std::vector<std::int64_t> Dataset::class_counts() const {
     std::vector<std::int64_t> counts(static_cast<std::size_t>(num_classes()), 0);
+    if (const std::int64_t steps = label_steps(); steps > 0 && is_classification()) {
+        std::vector<std::int64_t> row(static_cast<std::size_t>(steps));
+        for (std::int64_t i = 0; i < size(); ++i) {
+            read_labels(i, row.data());
+            for (std::int64_t y : row) {
+                if (y == kIgnoreLabel) continue;
+                NEURA_CHECK(y >= 0 && y < num_classes(), "Dataset::class_counts: label ", y, " outside [0, ",
+                            num_classes(), ")");
+                ++counts[static_cast<std::size_t>(y)];
+            }
+        }
+        return counts;
+    }
     for (std::int64_t y : labels()) {
         NEURA_CHECK(y >= 0 && y < num_classes(), "Dataset::class_counts: label ", y, " outside [0, ",
                     num_classes(), ")");
@@ -111,13 +149,17 @@ TensorDataset::TensorDataset(const Tensor& features, const Tensor& targets, std:
     Tensor t = targets.detach();
     if (t.device() != Device::cpu()) t = t.to(Device::cpu());
     if (t.dtype() == DType::I64) {
-        NEURA_CHECK(t.dim() == 1, "TensorDataset: class targets must be I64 [N], got ", shape_str(t.shape()));
         task_ = Task::Classification;
         targets_ = t.contiguous();
+        label_steps_ = t.dim() == 2 ? t.size(1) : 0;  // [N, T]: a class per step, kIgnoreLabel for none
+        NEURA_CHECK(t.dim() == 1 || label_steps_ > 0, "TensorDataset: class targets per step need at least one step, got ",
+                    shape_str(t.shape()));
         const std::int64_t* y = targets_.data<std::int64_t>();
         std::int64_t max_label = -1;
-        for (std::int64_t i = 0; i < n_; ++i) {
-            NEURA_CHECK(y[i] >= 0, "TensorDataset: negative class label ", y[i], " at row ", i);
+        for (std::int64_t i = 0; i < targets_.numel(); ++i) {
+            if (label_steps_ > 0 && y[i] == kIgnoreLabel) continue;
+            const std::int64_t row = label_steps_ > 0 ? i / label_steps_ : i;
+            NEURA_CHECK(y[i] >= 0, "TensorDataset: negative class label ", y[i], " at row ", row);
             max_label = std::max(max_label, y[i]);
         }
         if (num_classes < 0) {
@@ -156,8 +198,16 @@ void TensorDataset::read_features(std::int64_t index, float* out) const {
 
 std::int64_t TensorDataset::label(std::int64_t index) const {
     if (task_ != Task::Classification) return Dataset::label(index);
+    NEURA_CHECK(label_steps_ == 0, "TensorDataset::label: the dataset has a label per time step (read_labels)");
     check_index(index);
     return targets_.data<std::int64_t>()[index];
+}
+
+void TensorDataset::read_labels(std::int64_t index, std::int64_t* out) const {
+    if (label_steps_ == 0) return Dataset::read_labels(index, out);
+    check_index(index);
+    std::memcpy(out, targets_.data<std::int64_t>() + index * label_steps_,
+                static_cast<std::size_t>(label_steps_) * sizeof(std::int64_t));
 }
 
 void TensorDataset::read_target(std::int64_t index, float* out) const {
@@ -183,10 +233,13 @@ Batch TensorDataset::get_batch(const std::vector<std::int64_t>& indices) const {
         std::memcpy(dst + r * feature_numel_, src + indices[static_cast<std::size_t>(r)] * feature_numel_, row_bytes);
 
     if (task_ == Task::Classification) {
-        batch.targets = Tensor::empty({b}, DType::I64);
+        const std::int64_t row = std::max<std::int64_t>(label_steps_, 1);
+        batch.targets = label_steps_ > 0 ? Tensor::empty({b, label_steps_}, DType::I64) : Tensor::empty({b}, DType::I64);
         auto* t = batch.targets.data<std::int64_t>();
         const std::int64_t* y = targets_.data<std::int64_t>();
-        for (std::int64_t r = 0; r < b; ++r) t[r] = y[indices[static_cast<std::size_t>(r)]];
+        for (std::int64_t r = 0; r < b; ++r)
+            std::memcpy(t + r * row, y + indices[static_cast<std::size_t>(r)] * row,
+                        static_cast<std::size_t>(row) * sizeof(std::int64_t));
     } else {
         batch.targets = Tensor::empty({b, target_dim_}, DType::F32);
         float* t = batch.targets.data<float>();
@@ -195,6 +248,7 @@ Batch TensorDataset::get_batch(const std::vector<std::int64_t>& indices) const {
             std::memcpy(t + r * target_dim_, y + indices[static_cast<std::size_t>(r)] * target_dim_,
                         static_cast<std::size_t>(target_dim_) * sizeof(float));
     }
+    fill_lengths(batch);
     return batch;
 }
 
@@ -208,6 +262,11 @@ Subset::Subset(DatasetPtr parent, std::vector<std::int64_t> indices)
         NEURA_CHECK(i >= 0 && i < n, "Subset: index ", i, " out of range for a dataset of ", n, " samples");
 }
 
+std::optional<StepRange> Subset::time_steps(std::int64_t index) const {
+    check_index(index);
+    return parent_->time_steps(indices_[static_cast<std::size_t>(index)]);
+}
+
 void Subset::read_features(std::int64_t index, float* out) const {
     check_index(index);
     parent_->read_features(indices_[static_cast<std::size_t>(index)], out);
@@ -218,9 +277,19 @@ std::int64_t Subset::label(std::int64_t index) const {
     return parent_->label(indices_[static_cast<std::size_t>(index)]);
 }
 
+void Subset::read_labels(std::int64_t index, std::int64_t* out) const {
+    check_index(index);
+    parent_->read_labels(indices_[static_cast<std::size_t>(index)], out);
+}
+
 void Subset::read_target(std::int64_t index, float* out) const {
     check_index(index);
     parent_->read_target(indices_[static_cast<std::size_t>(index)], out);
+}
+
+std::int64_t Subset::sequence_length(std::int64_t index) const {
+    check_index(index);
+    return parent_->sequence_length(indices_[static_cast<std::size_t>(index)]);
 }
 
 Batch Subset::get_batch(const std::vector<std::int64_t>& indices) const {

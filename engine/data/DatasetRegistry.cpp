@@ -1,12 +1,14 @@
 #include "neura/data/DatasetRegistry.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 
 #include "data/TextFile.h"
 #include "neura/data/BuiltinDatasets.h"
 #include "neura/data/CsvReader.h"
 #include "neura/data/IdxReader.h"
+#include "neura/data/Sequence.h"
 #include "neura/data/Synthetic.h"
 
 namespace neura::data {
@@ -102,6 +104,22 @@ DatasetParam noise_param(const char* def) {
 }
 DatasetParam seed_param() { return {"seed", Kind::Int, "0", "random seed (same seed, same data)", 0.0, std::nullopt, {}}; }
 
+constexpr const char* kShippedText = "tinyshakespeare.txt.gz";
+
+// A bare file name that names no file here is one of the shipped datasets (the text set's default).
+std::filesystem::path resolve_text_path(const std::string& value) {
+    const std::filesystem::path path(value);
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) || path.has_parent_path()) return path;
+    try {
+        const auto shipped = datasets_dir() / path;
+        if (std::filesystem::is_regular_file(shipped, ec)) return shipped;
+    } catch (const Error&) {
+        // no shipped datasets folder: the reader reports the path as given
+    }
+    return path;
+}
+
 const std::vector<Entry>& entries() {
     static const std::vector<Entry> table = [] {
         std::vector<Entry> t;
@@ -144,6 +162,41 @@ const std::vector<Entry>& entries() {
                      [](const Args& a) -> DatasetPtr {
                          return sine(a.integer("n"), a.number("noise"), static_cast<std::uint64_t>(a.integer("seed")));
                      }});
+        t.push_back({{"sine-forecast", "next values of noisy sums of sines; features [length, 1]",
+                      Task::Regression,
+                      {{"n", Kind::Int, "1000", "number of samples (windows of one series, in time order)", 1.0,
+                        1'000'000.0, {}},
+                       {"length", Kind::Int, "32", "time steps per sample (features [length, 1])", 1.0, 4096.0, {}},
+                       {"horizon", Kind::Int, "1", "future values to predict (target [horizon])", 1.0, 1024.0, {}},
+                       {"waves", Kind::Int, "3", "sines summed (random amplitude, frequency, phase each)", 1.0, 64.0,
+                        {}},
+                       noise_param("0.05"), seed_param()}},
+                     [](const Args& a) -> DatasetPtr {
+                         return sine_forecast(a.integer("n"), a.integer("length"), a.integer("horizon"),
+                                              a.integer("waves"), a.number("noise"),
+                                              static_cast<std::uint64_t>(a.integer("seed")));
+                     }});
+        for (const TokenTask task : {TokenTask::Copy, TokenTask::Reverse, TokenTask::Sort}) {
+            static const char* const kWhat[] = {"the same tokens", "the tokens in reverse order",
+                                                "the tokens sorted ascending"};
+            t.push_back({{token_task_name(task),
+                          detail::concat("token task: random tokens in, ", kWhat[static_cast<int>(task)],
+                                         " out (a class per step); features [length] token indices"),
+                          Task::Classification,
+                          {n_param("5000"),
+                           {"length", Kind::Int, "8", "tokens per sample", 1.0, 4096.0, {}},
+                           {"vocab", Kind::Int, "10", "distinct tokens (classes)", 2.0, 100'000.0, {}},
+                           {"min_length", Kind::Int, "0",
+                            "shortest sample: below length, samples vary in length, padded with the token vocab "
+                            "(0: all samples are length tokens)",
+                            0.0, 4096.0, {}},
+                           seed_param()}},
+                         [task](const Args& a) -> DatasetPtr {
+                             return std::make_shared<TokenTaskDataset>(
+                                 task, a.integer("n"), a.integer("length"), a.integer("vocab"),
+                                 static_cast<std::uint64_t>(a.integer("seed")), a.integer("min_length"));
+                         }});
+        }
         t.push_back({{"digits", "UCI handwritten digits: 1797 8x8 images, pixels 0-16, 10 classes", Task::Classification,
                       {{"image", Kind::Bool, "false", "features as [1, 8, 8] images instead of 64 values", {}, {}, {}}}},
                      [](const Args& a) -> DatasetPtr { return digits(a.flag("image")); }});
@@ -177,12 +230,58 @@ const std::vector<Entry>& entries() {
                          o.delimiter = d == "auto" ? '\0' : d == "tab" ? '\t' : d[0];
                          return read_csv(a.text("path"), o).dataset;
                      }});
+        t.push_back({{"csv-series",
+                      "forecasting windows over a time series in your own CSV file (one row per step); features "
+                      "[window, columns]",
+                      Task::Regression,
+                      {{"path", Kind::Path, "", "the CSV file: one row per time step, oldest first", {}, {}, {}},
+                       {"columns", Kind::String, "",
+                        "input columns: header names or 0-based indices joined by + (e.g. temp+humidity); empty = "
+                        "every column whose first value is a number",
+                        {}, {}, {}},
+                       {"target", Kind::String, "",
+                        "columns to forecast, named the same way; empty = the input columns", {}, {}, {}},
+                       {"window", Kind::Int, "24", "time steps per sample (features [window, columns])", 1.0,
+                        100'000.0, {}},
+                       {"horizon", Kind::Int, "1", "future steps to predict (target [horizon x targets])", 1.0,
+                        10'000.0, {}},
+                       {"stride", Kind::Int, "1", "rows between the starts of consecutive samples", 1.0, 100'000.0,
+                        {}}}},
+                     [](const Args& a) -> DatasetPtr {
+                         CsvSeriesOptions o;
+                         o.columns = split_column_list(a.text("columns"));
+                         o.targets = split_column_list(a.text("target"));
+                         o.window = a.integer("window");
+                         o.horizon = a.integer("horizon");
+                         o.stride = a.integer("stride");
+                         return std::make_shared<CsvSeriesDataset>(a.text("path"), o);
+                     }});
         t.push_back({{"idx", "IDX files (MNIST format): an images file and a labels file", Task::Classification,
                       {{"images", Kind::Path, "", "images file, e.g. train-images-idx3-ubyte(.gz)", {}, {}, {}},
                        {"labels", Kind::Path, "", "labels file, e.g. train-labels-idx1-ubyte(.gz)", {}, {}, {}},
                        {"scale", Kind::Bool, "true", "divide unsigned-byte pixels by 255", {}, {}, {}}}},
                      [](const Args& a) -> DatasetPtr {
                          return read_idx_dataset(a.text("images"), a.text("labels"), a.flag("scale"));
+                     }});
+        t.push_back({{"text",
+                      "next-character prediction on a UTF-8 text (default: Tiny Shakespeare); features [length] "
+                      "character indices",
+                      Task::Classification,
+                      {{"path", Kind::Path, kShippedText,
+                        "UTF-8 text file, plain or .gz; a bare file name that is not in the working folder is "
+                        "looked up among the shipped datasets",
+                        {}, {}, {}},
+                       {"length", Kind::Int, "64", "characters per sample (the context)", 1.0, 100'000.0, {}},
+                       {"stride", Kind::Int, "3", "characters between the starts of consecutive samples", 1.0,
+                        100'000.0, {}},
+                       {"max_samples", Kind::Int, "20000", "the most samples kept (the first windows of the text)",
+                        1.0, 10'000'000.0, {}}}},
+                     [](const Args& a) -> DatasetPtr {
+                         TextOptions o;
+                         o.length = a.integer("length");
+                         o.stride = a.integer("stride");
+                         o.max_samples = a.integer("max_samples");
+                         return std::make_shared<TextDataset>(resolve_text_path(a.text("path")), o);
                      }});
         return t;
     }();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "data/Random.h"
@@ -18,7 +19,18 @@ Split train_val_split(const DatasetPtr& dataset, double val_fraction, std::uint6
 
     std::vector<std::int64_t> train;
     std::vector<std::int64_t> val;
-    if (stratified && dataset->is_classification() && dataset->num_classes() > 0) {
+    if (n > 0 && dataset->time_steps(0)) {
+        // Time order: the tail validates; training ends before the first step the tail reads.
+        const std::int64_t first_val = n - n_val;
+        const std::int64_t boundary = first_val < n ? dataset->time_steps(first_val).value().first
+                                                    : std::numeric_limits<std::int64_t>::max();
+        for (std::int64_t i = 0; i < first_val; ++i)
+            if (dataset->time_steps(i).value().last < boundary) train.push_back(i);
+        for (std::int64_t i = first_val; i < n; ++i) val.push_back(i);
+        NEURA_CHECK(!train.empty(), "train_val_split: the last ", n_val, " of ", n,
+                    " samples of the time series validate, and no sample before them ends before step ", boundary,
+                    " where they begin; lower the validation fraction, or use a longer series or a shorter window");
+    } else if (stratified && dataset->is_classification() && dataset->num_classes() > 0 && dataset->label_steps() == 0) {
         const std::int64_t k = dataset->num_classes();
         std::vector<std::vector<std::int64_t>> by_class(static_cast<std::size_t>(k));
         for (std::int64_t i = 0; i < n; ++i) {

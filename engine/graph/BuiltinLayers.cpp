@@ -2,16 +2,22 @@
 // count, builder and ONNX mapping sit together, one register_* function per layer family.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <tuple>
 #include <type_traits>
 
+#include "neura/autograd/GradMode.h"
 #include "neura/core/Error.h"
 #include "neura/graph/LayerRegistry.h"
 #include "neura/graph/Network.h"
+#include "neura/nn/Attention.h"
 #include "neura/nn/Layers.h"
 #include "neura/nn/Loss.h"
+#include "neura/nn/Recurrent.h"
+#include "neura/nn/Sequence.h"
 #include "neura/onnx/NodeExporter.h"
+#include "neura/onnx/RecurrentLayout.h"
 
 namespace neura::graph {
 
@@ -33,6 +39,7 @@ std::shared_ptr<nn::Loss> make_loss(const AttributeMap& attributes) {
     s.reduction = nn::reduction_from_string(choice_attribute(a, "reduction"));
     s.delta = float_attribute(a, "delta");
     s.label_smoothing = float_attribute(a, "label_smoothing");
+    s.ignore_index = int_attribute(a, "ignore_index");
     return kind->make(s);
 }
 
@@ -162,6 +169,33 @@ OnnxExport onnx_unary(std::string op_type, std::vector<OnnxAttribute> attrs = {}
 // ONNX's pads: begin values of every spatial axis, then end values.
 IntList onnx_pads(std::int64_t h, std::int64_t w) { return {h, w, h, w}; }
 
+// x W^T (+ b) over the last dimension of a [batch, ..., in] value: MatMul with the transposed weight, then
+// Add (Gemm takes 2-D inputs only). `suffix` names the initializers ("<suffix>weight_t", "<suffix>bias").
+std::string onnx_matmul_linear(NodeExporter& e, const std::string& x, const Tensor& weight, const Tensor& bias,
+                               const std::string& suffix, const std::string& out = {}) {
+    const std::string wt = e.initializer(suffix + "weight_t", weight.t().contiguous());
+    if (!bias.defined()) return e.op("MatMul", {x, wt}, {}, out);
+    return e.op("Add", {e.op("MatMul", {x, wt}), e.initializer(suffix + "bias", bias)}, {}, out);
+}
+
+// LayerNormalization over m's normalized_shape (opset 17), ones as the scale without elementwise_affine.
+std::string onnx_layer_norm(NodeExporter& e, const nn::LayerNorm& m, const std::string& x, const std::string& suffix,
+                            const std::string& out = {}) {
+    const Shape& ns = m.normalized_shape;
+    std::vector<std::string> ins = {x};
+    ins.push_back(m.weight.defined() ? e.initializer(suffix + "weight", m.weight)
+                                     : e.constant_f32(suffix + "weight", std::vector<float>(shape_numel(ns), 1.0f), ns));
+    if (m.bias.defined()) ins.push_back(e.initializer(suffix + "bias", m.bias));
+    return e.op("LayerNormalization", ins, {{"axis", -static_cast<std::int64_t>(ns.size())}, {"epsilon", m.eps}}, out);
+}
+
+// GELU, exact: opset 17 has no Gelu op, so 0.5 * x * (1 + erf(x / sqrt(2))), as torch.onnx writes it.
+std::string onnx_gelu(NodeExporter& e, const std::string& x, const std::string& out = {}) {
+    const std::string scaled = e.op("Div", {x, e.constant_f32("sqrt2", {static_cast<float>(std::sqrt(2.0))}, {1})});
+    const std::string plus1 = e.op("Add", {e.op("Erf", {scaled}), e.constant_f32("one", {1.0f}, {1})});
+    return e.op("Mul", {e.op("Mul", {x, plus1}), e.constant_f32("half", {0.5f}, {1})}, {}, out);
+}
+
 // ---- IO and Loss ----
 
 void register_io(LayerRegistry& r) {
@@ -194,6 +228,8 @@ void register_io(LayerRegistry& r) {
                    "HuberLoss only: where the loss turns from squared to linear."),
         float_attr("label_smoothing", defaults.label_smoothing, 0.0, 1.0,
                    "CrossEntropyLoss only: weight moved from the true class to all classes evenly."),
+        int_attr("ignore_index", defaults.ignore_index, std::nullopt,
+                 "CrossEntropyLoss and NLLLoss: targets equal to it (padding steps) count nothing."),
     };
     loss.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
         const std::string& type = choice_attribute(a, "type");
@@ -236,13 +272,7 @@ void register_core(LayerRegistry& r) {
             e.op("Gemm", ins, {{"transB", std::int64_t{1}}}, e.output());
             return;
         }
-        // Gemm takes 2-D inputs only: over [batch, ..., in] it is MatMul with W^T, then Add b.
-        const std::string wt = e.initializer("weight_t", m.weight.t().contiguous());
-        if (!m.bias.defined()) {
-            e.op("MatMul", {e.input(), wt}, {}, e.output());
-            return;
-        }
-        e.op("Add", {e.op("MatMul", {e.input(), wt}), e.initializer("bias", m.bias)}, {}, e.output());
+        onnx_matmul_linear(e, e.input(), m.weight, m.bias, "", e.output());  // Gemm takes 2-D inputs only
     };
     r.add(std::move(linear));
 
@@ -557,16 +587,7 @@ void register_normalization(LayerRegistry& r) {
         return std::tuple{layer_norm_shape(a, in.at(0)), float_attribute(a, "eps"),
                           bool_attribute(a, "elementwise_affine")};
     });
-    ln.onnx = [](NodeExporter& e) {
-        const auto& m = e.module<nn::LayerNorm>();
-        const Shape& ns = m.normalized_shape;
-        std::vector<std::string> ins = {e.input()};
-        ins.push_back(m.weight.defined() ? e.initializer("weight", m.weight)
-                                         : e.constant_f32("weight", std::vector<float>(shape_numel(ns), 1.0f), ns));
-        if (m.bias.defined()) ins.push_back(e.initializer("bias", m.bias));
-        e.op("LayerNormalization", ins,
-             {{"axis", -static_cast<std::int64_t>(ns.size())}, {"epsilon", m.eps}}, e.output());
-    };
+    ln.onnx = [](NodeExporter& e) { onnx_layer_norm(e, e.module<nn::LayerNorm>(), e.input(), "", e.output()); };
     r.add(std::move(ln));
 }
 
@@ -596,12 +617,7 @@ void register_activations(LayerRegistry& r) {
 
     LayerDescriptor gelu = activation("GELU", "x * Phi(x), the Gaussian error linear unit (exact form).");
     set_module<nn::GELU>(gelu, no_arguments);
-    gelu.onnx = [](NodeExporter& e) {  // opset 17 has no Gelu: 0.5 * x * (1 + erf(x / sqrt(2)))
-        const std::string& x = e.input();
-        const std::string scaled = e.op("Div", {x, e.constant_f32("sqrt2", {static_cast<float>(std::sqrt(2.0))}, {1})});
-        const std::string plus1 = e.op("Add", {e.op("Erf", {scaled}), e.constant_f32("one", {1.0f}, {1})});
-        e.op("Mul", {e.op("Mul", {x, plus1}), e.constant_f32("half", {0.5f}, {1})}, {}, e.output());
-    };
+    gelu.onnx = [](NodeExporter& e) { onnx_gelu(e, e.input(), e.output()); };
     r.add(std::move(gelu));
 
     LayerDescriptor leaky = activation("LeakyReLU", "x for x > 0, negative_slope * x otherwise.");
@@ -706,6 +722,274 @@ void register_merge(LayerRegistry& r) {
     r.add(std::move(cat));
 }
 
+// ---- Sequences ([T, F] per sample: T time steps of F features; the batch makes [B, T, F]) ----
+
+// A per-sample shape as the user sees the value on the edge: "[B, 8]".
+std::string batched_str(const Shape& x) {
+    std::string s = "[B";
+    for (const std::int64_t d : x) s += concat(", ", d);
+    return s + "]";
+}
+
+std::optional<std::string> need_sequence(const std::string& layer, const Shape& x) {
+    if (x.size() == 2 && x[0] > 0) return std::nullopt;
+    if (x.size() == 2) return concat(layer, " needs at least one time step, gets ", batched_str(x));
+    return concat(layer, " expects [B, T, F] (T time steps of F features), gets ", batched_str(x));
+}
+
+void recurrent_onnx(NodeExporter& e);
+
+LayerDescriptor recurrent_descriptor(const std::string& type, const std::string& help) {
+    LayerDescriptor d = layer(type, "Sequence", help);
+    d.attributes = {
+        int_attr("hidden_size", 64, 1, "Features of the hidden state (per direction)."),
+        int_attr("num_layers", 1, 1, "Stacked recurrent layers; each reads the sequence the one before outputs."),
+        bool_attr("bidirectional", false, "Also run backwards in time; the output has 2 x hidden_size features."),
+        float_attr("dropout", 0.0, 0.0, 1.0, "While training, dropout on each layer's output but the last."),
+        bool_attr("bias", true, "Learn biases."),
+    };
+    if (type == "RNN")
+        d.attributes.push_back(choice_attr("nonlinearity", "tanh", {"tanh", "relu"}, "The cell's activation."));
+    d.shape = [type](const AttributeMap& a, const std::vector<Shape>& in) {
+        const Shape& x = in.at(0);
+        if (auto e = need_sequence(type, x)) return ShapeResult::fail(*e);
+        const std::int64_t dirs = bool_attribute(a, "bidirectional") ? 2 : 1;
+        return ShapeResult::ok({{x[0], dirs * int_attribute(a, "hidden_size")}});
+    };
+    d.onnx = recurrent_onnx;
+    return d;
+}
+
+// torch.onnx's form of a batch-first recurrent layer, so ONNX Runtime (whose kernels take layout 0 only)
+// runs it and the importer reads both alike: Transpose to [T, B, F]; one ONNX RNN/LSTM/GRU op per layer,
+// its Y [T, D, B, H] made [T, B, D*H] by a Squeeze of D (one direction) or Transpose + Reshape (two);
+// Transpose back to [B, T, D*H]. No initial state: ONNX's default is zeros, as the layer's. Dropout
+// between layers is the identity at inference.
+void recurrent_onnx(NodeExporter& e) {
+    const auto& m = e.module<nn::RecurrentBase>();
+    const nn::RecurrentOptions& o = m.options;
+    const std::int64_t dirs = o.bidirectional ? 2 : 1;
+    std::string x = e.op("Transpose", {e.input()}, {{"perm", IntList{1, 0, 2}}});
+    for (std::int64_t l = 0; l < o.num_layers; ++l) {
+        const auto first = m.weights().begin() + l * dirs;
+        const onnx::OnnxRecurrentWeights w = onnx::to_onnx_recurrent(
+            e.type(), std::vector<nn::RecurrentBase::Weights>(first, first + dirs));
+        std::vector<std::string> ins = {x, e.initializer(concat("W_l", l), w.W), e.initializer(concat("R_l", l), w.R)};
+        if (w.B.defined()) ins.push_back(e.initializer(concat("B_l", l), w.B));
+        std::vector<OnnxAttribute> attrs = {{"hidden_size", o.hidden_size},
+                                            {"direction", std::string(dirs == 2 ? "bidirectional" : "forward")}};
+        if (e.type() == "GRU") attrs.push_back({"linear_before_reset", std::int64_t{1}});  // PyTorch's n gate
+        if (e.type() == "RNN")
+            attrs.push_back({"activations", std::vector<std::string>(
+                                                static_cast<std::size_t>(dirs), o.nonlinearity == "relu" ? "Relu" : "Tanh")});
+        const std::string y = e.op(e.type(), ins, attrs);
+        x = dirs == 1 ? e.op("Squeeze", {y, e.constant_i64("axes", {1}, {1})})
+                      : e.op("Reshape", {e.op("Transpose", {y}, {{"perm", IntList{0, 2, 1, 3}}}),
+                                         e.constant_i64("shape", {0, 0, -1}, {3})});
+    }
+    e.op("Transpose", {x}, {{"perm", IntList{1, 0, 2}}}, e.output());
+}
+
+// Self-attention over x [B, T, E] as MatMul/Add/Reshape/Transpose/Softmax (opset 17 has no attention op):
+// q, k, v = x W^T + b per projection, split into heads [B, heads, T, E/heads], softmax(q k^T / sqrt(E/heads)
+// + mask) v, heads merged, out_proj. `causal`: an additive [T, T] constant, -inf above the diagonal.
+std::string attention_onnx(NodeExporter& e, const nn::MultiheadAttention& m, const std::string& x, std::int64_t steps,
+                           bool causal, const std::string& suffix, const std::string& out = {}) {
+    const std::int64_t embed = m.options.embed_dim, heads = m.options.num_heads, head_dim = embed / heads;
+    auto projection = [&](std::int64_t k, const char* name, const IntList& perm) {
+        const Tensor w = m.in_proj_weight.narrow(0, k * embed, embed);
+        const Tensor b = m.in_proj_bias.defined() ? m.in_proj_bias.narrow(0, k * embed, embed) : Tensor();
+        const std::string p = onnx_matmul_linear(e, x, w, b, concat(suffix, "in_proj_", name, "_"));
+        const std::string split = e.op("Reshape", {p, e.constant_i64("heads_shape", {0, 0, heads, head_dim}, {4})});
+        return e.op("Transpose", {split}, {{"perm", perm}});
+    };
+    const std::string q = projection(0, "q", {0, 2, 1, 3});  // [B, heads, T, hd]
+    const std::string kt = projection(1, "k", {0, 2, 3, 1});  // [B, heads, hd, T]
+    const std::string v = projection(2, "v", {0, 2, 1, 3});
+    std::string scores = e.op("Mul", {e.op("MatMul", {q, kt}),
+                                      e.constant_f32("scale", {static_cast<float>(1.0 / std::sqrt(double(head_dim)))}, {1})});
+    if (causal) {
+        std::vector<float> mask(static_cast<std::size_t>(steps * steps), 0.0f);
+        for (std::int64_t r = 0; r < steps; ++r)
+            for (std::int64_t c = r + 1; c < steps; ++c)
+                mask[static_cast<std::size_t>(r * steps + c)] = -std::numeric_limits<float>::infinity();
+        scores = e.op("Add", {scores, e.constant_f32(suffix + "causal_mask", mask, {steps, steps})});
+    }
+    const std::string weights = e.op("Softmax", {scores}, {{"axis", std::int64_t{-1}}});
+    const std::string merged = e.op("Reshape", {e.op("Transpose", {e.op("MatMul", {weights, v})}, {{"perm", IntList{0, 2, 1, 3}}}),
+                                                e.constant_i64("merged_shape", {0, 0, embed}, {3})});
+    return onnx_matmul_linear(e, merged, m.out_proj->weight, m.out_proj->bias, suffix + "out_proj_", out);
+}
+
+// torch.nn.TransformerEncoderLayer at inference (dropout is the identity): post-norm
+// norm2(h + ff(h)) with h = norm1(x + sa(x)), or pre-norm h = x + sa(norm1(x)), h + ff(norm2(h)).
+void encoder_onnx(NodeExporter& e) {
+    const auto& m = e.module<nn::TransformerEncoderLayer>();
+    const std::int64_t steps = e.input_shapes().at(0).at(0);
+    auto sa = [&](const std::string& x) { return attention_onnx(e, *m.self_attn, x, steps, m.options.causal, "self_attn."); };
+    auto ff = [&](const std::string& x) {
+        const std::string h = onnx_matmul_linear(e, x, m.linear1->weight, m.linear1->bias, "linear1.");
+        const std::string a = m.options.activation == "gelu" ? onnx_gelu(e, h) : e.op("Relu", {h});
+        return onnx_matmul_linear(e, a, m.linear2->weight, m.linear2->bias, "linear2.");
+    };
+    const std::string& x = e.input();
+    if (m.options.norm_first) {
+        const std::string h = e.op("Add", {x, sa(onnx_layer_norm(e, *m.norm1, x, "norm1."))});
+        e.op("Add", {h, ff(onnx_layer_norm(e, *m.norm2, h, "norm2."))}, {}, e.output());
+    } else {
+        const std::string h = onnx_layer_norm(e, *m.norm1, e.op("Add", {x, sa(x)}), "norm1.");
+        onnx_layer_norm(e, *m.norm2, e.op("Add", {h, ff(h)}), "norm2.", e.output());
+    }
+}
+
+// The node's options (the graph's sequences are batch first).
+nn::RecurrentOptions recurrent_options(const AttributeMap& a, const std::vector<Shape>& in, bool rnn) {
+    nn::RecurrentOptions o;
+    o.input_size = in.at(0).back();
+    o.hidden_size = int_attribute(a, "hidden_size");
+    o.num_layers = int_attribute(a, "num_layers");
+    o.bias = bool_attribute(a, "bias");
+    o.batch_first = true;
+    o.bidirectional = bool_attribute(a, "bidirectional");
+    o.dropout = float_attribute(a, "dropout");
+    if (rnn) o.nonlinearity = choice_attribute(a, "nonlinearity");
+    return o;
+}
+
+void register_sequence(LayerRegistry& r) {
+    LayerDescriptor rnn = recurrent_descriptor("RNN", "Elman RNN: h_t = act(W_ih x_t + W_hh h_(t-1) + b), one output per step.");
+    set_module<nn::RNN>(rnn, [](const AttributeMap& a, const std::vector<Shape>& in) {
+        return std::tuple{recurrent_options(a, in, true)};
+    });
+    r.add(std::move(rnn));
+    LayerDescriptor lstm = recurrent_descriptor(
+        "LSTM", "Long short-term memory: input, forget and output gates over a cell state; one output per step.");
+    set_module<nn::LSTM>(lstm, [](const AttributeMap& a, const std::vector<Shape>& in) {
+        return std::tuple{recurrent_options(a, in, false)};
+    });
+    r.add(std::move(lstm));
+    LayerDescriptor gru = recurrent_descriptor("GRU", "Gated recurrent unit: reset and update gates; one output per step.");
+    set_module<nn::GRU>(gru, [](const AttributeMap& a, const std::vector<Shape>& in) {
+        return std::tuple{recurrent_options(a, in, false)};
+    });
+    r.add(std::move(gru));
+
+    LayerDescriptor mha = layer("MultiheadAttention", "Sequence",
+                                "Self-attention: every step attends to every step, in num_heads heads.");
+    mha.attributes = {
+        int_attr("num_heads", 1, 1, "Parallel attention heads; must divide the input's features (embed_dim)."),
+        float_attr("dropout", 0.0, 0.0, 1.0, "While training, dropout on the attention weights."),
+        bool_attr("bias", true, "Learn biases in the projections."),
+    };
+    mha.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        const Shape& x = in.at(0);
+        if (auto e = need_sequence("MultiheadAttention", x)) return ShapeResult::fail(*e);
+        const std::int64_t heads = int_attribute(a, "num_heads");
+        if (x[1] % heads != 0)
+            return ShapeResult::fail(concat("MultiheadAttention: embed_dim ", x[1], " (the input's features) must be ",
+                                            "divisible by num_heads ", heads));
+        return ShapeResult::ok({x});
+    };
+    set_module<nn::MultiheadAttention>(mha, [](const AttributeMap& a, const std::vector<Shape>& in) {
+        return std::tuple{nn::MultiheadAttentionOptions{.embed_dim = in.at(0).back(),
+                                                        .num_heads = int_attribute(a, "num_heads"),
+                                                        .dropout = float_attribute(a, "dropout"),
+                                                        .bias = bool_attribute(a, "bias"),
+                                                        .batch_first = true}};
+    });
+    mha.onnx = [](NodeExporter& e) {
+        attention_onnx(e, e.module<nn::MultiheadAttention>(), e.input(), e.input_shapes().at(0).at(0), false, "",
+                       e.output());
+    };
+    r.add(std::move(mha));
+
+    LayerDescriptor enc = layer("TransformerEncoderLayer", "Sequence",
+                                "Self-attention then a feed-forward block, each with a residual connection and "
+                                "LayerNorm (torch.nn.TransformerEncoderLayer).");
+    enc.attributes = {
+        int_attr("nhead", 2, 1, "Attention heads; must divide d_model (the input's features)."),
+        int_attr("dim_feedforward", 2048, 1, "Hidden features of the feed-forward block."),
+        float_attr("dropout", 0.1, 0.0, 1.0, "While training, dropout after attention and in the feed-forward block."),
+        choice_attr("activation", "relu", {"relu", "gelu"}, "The feed-forward block's activation."),
+        bool_attr("norm_first", false, "LayerNorm before each block (pre-norm) instead of after."),
+        bool_attr("causal", false, "Each step attends only to itself and earlier steps (language models)."),
+    };
+    enc.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        const Shape& x = in.at(0);
+        if (auto e = need_sequence("TransformerEncoderLayer", x)) return ShapeResult::fail(*e);
+        const std::int64_t heads = int_attribute(a, "nhead");
+        if (x[1] % heads != 0)
+            return ShapeResult::fail(concat("TransformerEncoderLayer: d_model ", x[1], " (the input's features) must be ",
+                                            "divisible by nhead ", heads));
+        return ShapeResult::ok({x});
+    };
+    set_module<nn::TransformerEncoderLayer>(enc, [](const AttributeMap& a, const std::vector<Shape>& in) {
+        return std::tuple{nn::TransformerEncoderLayerOptions{
+            .d_model = in.at(0).back(), .nhead = int_attribute(a, "nhead"),
+            .dim_feedforward = int_attribute(a, "dim_feedforward"), .dropout = float_attribute(a, "dropout"),
+            .activation = choice_attribute(a, "activation"), .layer_norm_eps = 1e-5, .batch_first = true,
+            .norm_first = bool_attribute(a, "norm_first"), .causal = bool_attribute(a, "causal")}};
+    });
+    enc.onnx = encoder_onnx;
+    r.add(std::move(enc));
+
+    LayerDescriptor pe = layer("PositionalEncoding", "Sequence",
+                               "Adds sin/cos waves of the position to each step, so attention can tell steps apart.");
+    pe.attributes = {
+        int_attr("max_len", 5000, 1, "The longest sequence it accepts."),
+        float_attr("dropout", 0.0, 0.0, 1.0, "While training, dropout after adding the encoding."),
+    };
+    pe.shape = [](const AttributeMap& a, const std::vector<Shape>& in) {
+        const Shape& x = in.at(0);
+        if (auto e = need_sequence("PositionalEncoding", x)) return ShapeResult::fail(*e);
+        if (x[0] > int_attribute(a, "max_len"))
+            return ShapeResult::fail(concat("PositionalEncoding: ", x[0], " steps are more than max_len ",
+                                            int_attribute(a, "max_len")));
+        return ShapeResult::ok({x});
+    };
+    set_module<nn::PositionalEncoding>(pe, [](const AttributeMap& a, const std::vector<Shape>& in) {
+        return std::tuple{in.at(0).back(), int_attribute(a, "max_len"), float_attribute(a, "dropout"), true};
+    });
+    pe.onnx = [](NodeExporter& e) {
+        const Shape& x = e.input_shapes().at(0);  // [T, d]
+        const auto& m = e.module<nn::PositionalEncoding>();
+        Tensor zeros = Tensor::zeros({1, x[0], x[1]});
+        Tensor table;
+        {
+            NoGradGuard ng;
+            nn::PositionalEncoding plain(m.d_model, m.max_len, 0.0, true);
+            table = plain(zeros).reshape({x[0], x[1]});
+        }
+        e.op("Add", {e.input(), e.initializer("pe", table)}, {}, e.output());
+    };
+    r.add(std::move(pe));
+
+    LayerDescriptor last = layer("LastStep", "Sequence", "The last time step of a sequence: [T, F] to [F].");
+    last.shape = [](const AttributeMap&, const std::vector<Shape>& in) {
+        const Shape& x = in.at(0);
+        if (auto e = need_sequence("LastStep", x)) return ShapeResult::fail(*e);
+        return ShapeResult::ok({{x[1]}});
+    };
+    set_module<nn::LastStep>(last, no_arguments);
+    last.onnx = [](NodeExporter& e) {
+        e.op("Gather", {e.input(), e.constant_i64("last", {-1}, {})}, {{"axis", std::int64_t{1}}}, e.output());
+    };
+    r.add(std::move(last));
+
+    LayerDescriptor pool = layer("MeanOverTime", "Sequence", "The mean over the time steps: [T, F] to [F].");
+    pool.shape = [](const AttributeMap&, const std::vector<Shape>& in) {
+        const Shape& x = in.at(0);
+        if (auto e = need_sequence("MeanOverTime", x)) return ShapeResult::fail(*e);
+        return ShapeResult::ok({{x[1]}});
+    };
+    set_module<nn::MeanOverTime>(pool, no_arguments);
+    pool.onnx = [](NodeExporter& e) {
+        e.op("ReduceMean", {e.input()}, {{"axes", std::vector<std::int64_t>{1}}, {"keepdims", std::int64_t{0}}},
+             e.output());
+    };
+    r.add(std::move(pool));
+}
+
 }  // namespace
 
 void register_builtin_layers(LayerRegistry& registry) {
@@ -716,6 +1000,7 @@ void register_builtin_layers(LayerRegistry& registry) {
     register_normalization(registry);
     register_activations(registry);
     register_merge(registry);
+    register_sequence(registry);
 }
 
 }  // namespace neura::graph

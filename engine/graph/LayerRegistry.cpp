@@ -144,8 +144,8 @@ std::vector<std::string> LayerRegistry::types_in(const std::string& category) co
 }
 
 std::vector<std::string> LayerRegistry::categories() const {
-    static const std::vector<std::string> kPalette = {"IO",      "Core",       "Convolution", "Pooling",
-                                                      "Normalization", "Activation", "Merge", "Loss"};
+    static const std::vector<std::string> kPalette = {"IO",         "Core",  "Convolution", "Pooling", "Normalization",
+                                                      "Activation", "Merge", "Sequence",    "Loss"};
     std::shared_lock lock(mutex_);
     std::vector<std::string> out, extra;
     for (const auto& c : kPalette)

@@ -66,7 +66,17 @@ Network compile(const ModelGraph& graph, std::uint64_t seed, const LayerRegistry
 
     const AttributeMap& loss_attrs = a.attributes.at(loss);
     net.loss_type_ = choice_attribute(loss_attrs, "type");
-    net.loss_ = [loss_fn = make_loss(loss_attrs)](const Tensor& output, const Tensor& target) {
+    const nn::LossKind* kind = nn::find_loss_kind(net.loss_type_);
+    net.loss_ = [loss_fn = make_loss(loss_attrs), class_scores = kind && kind->class_scores](const Tensor& output,
+                                                                                           const Tensor& target) {
+        // The graph keeps features last, so a sequence model's scores are [B, T, C] for class targets
+        // [B, T]; PyTorch's losses take the classes at dim 1 ([B, C, T]), as `logits.transpose(1, 2)`.
+        if (class_scores && output.dim() >= 3 && target.dtype() == DType::I64 &&
+            Shape(output.shape().begin(), output.shape().end() - 1) == target.shape()) {
+            std::vector<std::int64_t> dims = {0, output.dim() - 1};
+            for (std::int64_t d = 1; d < output.dim() - 1; ++d) dims.push_back(d);
+            return loss_fn->forward(output.permute(dims), target);
+        }
         return loss_fn->forward(output, target);
     };
     return net;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "neura/autograd/GradMode.h"
+#include "neura/nn/Padding.h"
 #include "neura/ops/NnOps.h"
 #include "neura/ops/Ops.h"
 
@@ -60,7 +61,17 @@ MultiheadAttention::MultiheadAttention(const MultiheadAttentionOptions& o, Gener
     }
 }
 
-Tensor MultiheadAttention::forward(const Tensor& x) { return forward(x, x, x, {}, false).output; }
+namespace {
+// The padding of a batched sequence inside a SequenceLengthsScope (nn/Padding.h), as a key_padding_mask.
+Tensor scope_padding(const Tensor& x, bool batch_first) {
+    if (!x.defined() || x.dim() != 3) return {};
+    return batch_first ? padding_mask(x.size(0), x.size(1), x.device()) : padding_mask(x.size(1), x.size(0), x.device());
+}
+}  // namespace
+
+Tensor MultiheadAttention::forward(const Tensor& x) {
+    return forward(x, x, x, scope_padding(x, options.batch_first), false).output;
+}
 
 AttentionResult MultiheadAttention::forward(const Tensor& query, const Tensor& key, const Tensor& value,
                                             const Tensor& key_padding_mask, bool need_weights,
@@ -112,15 +123,15 @@ AttentionResult MultiheadAttention::forward(const Tensor& query, const Tensor& k
     const double p = is_training() ? options.dropout : 0.0;
     Tensor weights;
     Tensor out = scaled_dot_product_attention(q, k, v, mask, p, false, std::nullopt, gen_,
-                                              need_weights ? &weights : nullptr);  // [N, heads, L, d]
+                                              need_weights || keep_weights ? &weights : nullptr);  // [N, heads, L, d]
+    if (keep_weights) kept_weights = unbatched ? weights.detach().squeeze(0) : weights.detach();
     out = out.transpose(1, 2).reshape({n, l, e});
     out = (*out_proj)(out);
     if (unbatched) out = out.squeeze(0);
     else if (!options.batch_first) out = out.transpose(0, 1);
-    if (need_weights) {
-        if (average_attn_weights) weights = mean(weights, {1});
-        if (unbatched) weights = weights.squeeze(0);
-    }
+    if (!need_weights) return {out, Tensor{}};
+    if (average_attn_weights) weights = mean(weights, {1});
+    if (unbatched) weights = weights.squeeze(0);
     return {out, weights};
 }
 
@@ -159,7 +170,9 @@ TransformerEncoderLayer::TransformerEncoderLayer(const TransformerEncoderLayerOp
     dropout2 = register_module("dropout2", std::make_shared<Dropout>(o.dropout, gen));
 }
 
-Tensor TransformerEncoderLayer::forward(const Tensor& src) { return forward(src, {}, {}); }
+Tensor TransformerEncoderLayer::forward(const Tensor& src) {
+    return forward(src, {}, scope_padding(src, options.batch_first));
+}
 
 Tensor TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mask, const Tensor& src_key_padding_mask) {
     NEURA_CHECK(src.defined() && (src.dim() == 3 || src.dim() == 2) && src.size(-1) == options.d_model,

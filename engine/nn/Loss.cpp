@@ -322,6 +322,7 @@ const std::vector<LossKind>& loss_kinds() {
          [](const LossSettings& s) {
              auto o = with_reduction<CrossEntropyOptions>(s.reduction);
              o.label_smoothing = s.label_smoothing;
+             o.ignore_index = s.ignore_index;
              return std::make_shared<CrossEntropyLoss>(o);
          }},
         {"MSELoss", false, "values", [](const LossSettings& s) { return std::make_shared<MSELoss>(s.reduction); }},
@@ -330,7 +331,11 @@ const std::vector<LossKind>& loss_kinds() {
         {"HuberLoss", false, "values, squared near the target and linear past delta",
          [](const LossSettings& s) { return std::make_shared<HuberLoss>(s.reduction, s.delta); }},
         {"NLLLoss", true, "classes (log-probabilities in)",
-         [](const LossSettings& s) { return std::make_shared<NLLLoss>(with_reduction<NLLOptions>(s.reduction)); }},
+         [](const LossSettings& s) {
+             auto o = with_reduction<NLLOptions>(s.reduction);
+             o.ignore_index = s.ignore_index;
+             return std::make_shared<NLLLoss>(o);
+         }},
         {"BCEWithLogitsLoss", false, "independent yes/no outputs (logits in)",
          [](const LossSettings& s) {
              return std::make_shared<BCEWithLogitsLoss>(with_reduction<BCEWithLogitsOptions>(s.reduction));

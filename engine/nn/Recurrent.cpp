@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "neura/autograd/GradMode.h"
+#include "neura/nn/Padding.h"
 #include "neura/ops/NnOps.h"
 #include "neura/ops/Ops.h"
 
@@ -77,12 +79,13 @@ RecurrentBase::RecurrentBase(const char* type, Cell cell, const RecurrentOptions
 
 Tensor RecurrentBase::forward(const Tensor& x) { return forward_with_state(x).output; }
 
-// One time step of one layer and direction: x_proj = x_t W_ih^T + b_ih ([B, G*H]), h [B, H]; updates c
-// (LSTM) and returns the new h.
-Tensor RecurrentBase::step(const Tensor& x_proj, const Tensor& h, Tensor& c, const Weights& w) const {
+// One time step of one layer and direction: x_proj = x_t W_ih^T + b_ih (+ b_hh for RNN and LSTM)
+// ([B, G*H]), h [B, H]; updates c (LSTM) and returns the new h.
+Tensor RecurrentBase::step(const Tensor& x_proj, const Tensor& h, Tensor& c, const Weights& w,
+                           std::array<Tensor, 3>* gates) const {
     const std::int64_t hs = options.hidden_size;
     Tensor h_proj = matmul(h, w.weight_hh.t());
-    if (w.bias_hh.defined()) h_proj = h_proj + w.bias_hh;
+    if (w.bias_hh.defined() && cell_ == Cell::GRU) h_proj = h_proj + w.bias_hh;  // RNN, LSTM: in x_proj
     auto gate = [hs](const Tensor& t, std::int64_t k) { return t.narrow(1, k * hs, hs); };
     switch (cell_) {
     case Cell::RNNTanh: return tanh(x_proj + h_proj);
@@ -91,6 +94,7 @@ Tensor RecurrentBase::step(const Tensor& x_proj, const Tensor& h, Tensor& c, con
         const Tensor g = x_proj + h_proj;
         const Tensor i = sigmoid(gate(g, 0)), f = sigmoid(gate(g, 1)), cand = tanh(gate(g, 2)),
                      o = sigmoid(gate(g, 3));
+        if (gates) *gates = {i.detach(), f.detach(), o.detach()};
         c = f * c + i * cand;
         return o * tanh(c);
     }
@@ -103,6 +107,52 @@ Tensor RecurrentBase::step(const Tensor& x_proj, const Tensor& h, Tensor& c, con
     }
     return {};
 }
+
+namespace {
+
+// One layer and direction's saturation from its gates at every step: steps[s][gate] is [B, H] at the
+// direction's s-th step. With variable lengths (`valid`: per time step a [B, 1] mask) only the rows'
+// valid steps count.
+GateSaturation saturation_of(const std::vector<std::array<Tensor, 3>>& steps, std::int64_t layer, std::int64_t dir,
+                             const std::vector<Tensor>& valid) {
+    NoGradGuard ng;
+    GateSaturation s;
+    s.layer = layer;
+    s.direction = dir;
+    const auto count = static_cast<std::int64_t>(steps.size());
+    // Per step s, which rows count.
+    std::vector<std::vector<double>> rows_valid;
+    for (std::int64_t k = 0; k < count && !valid.empty(); ++k)
+        rows_valid.push_back(valid[static_cast<std::size_t>(dir == 0 ? k : count - 1 - k)].to_vector<double>());
+    for (std::size_t g = 0; g < 3; ++g) {
+        std::vector<std::int64_t> left, right;
+        s.values = 0;
+        for (std::size_t k = 0; k < steps.size(); ++k) {
+            const Tensor& gate = steps[k][g];  // [B, H]
+            const std::int64_t batch = gate.dim() == 2 ? gate.size(0) : 1, units = gate.size(-1);
+            left.resize(static_cast<std::size_t>(units), 0);
+            right.resize(static_cast<std::size_t>(units), 0);
+            const std::vector<double> v = gate.to_vector<double>();
+            for (std::int64_t b = 0; b < batch; ++b) {
+                if (!rows_valid.empty() && rows_valid[k][static_cast<std::size_t>(b)] == 0.0) continue;
+                ++s.values;
+                for (std::int64_t u = 0; u < units; ++u) {
+                    const double x = v[static_cast<std::size_t>(b * units + u)];
+                    left[static_cast<std::size_t>(u)] += x < GateSaturation::kClosed;
+                    right[static_cast<std::size_t>(u)] += x > GateSaturation::kOpen;
+                }
+            }
+        }
+        const double n = static_cast<double>(std::max<std::int64_t>(s.values, 1));
+        for (std::size_t u = 0; u < left.size(); ++u) {
+            s.left[g].push_back(static_cast<double>(left[u]) / n);
+            s.right[g].push_back(static_cast<double>(right[u]) / n);
+        }
+    }
+    return s;
+}
+
+}  // namespace
 
 RecurrentOutput RecurrentBase::forward_with_state(const Tensor& input, const Tensor& h0_in, const Tensor& c0_in) {
     const RecurrentOptions& o = options;
@@ -134,6 +184,14 @@ RecurrentOutput RecurrentBase::forward_with_state(const Tensor& input, const Ten
     const Tensor h0 = initial(h0_in, "h0");
     const Tensor c0 = lstm ? initial(c0_in, "c0") : Tensor();
 
+    const bool keep = lstm && keep_gates;
+    if (keep) kept_gates.clear();
+    // Variable lengths (nn/Padding.h): per step a [B, 1] mask, 1 while the row is still in its sequence.
+    std::vector<Tensor> valid;
+    if (batched)
+        if (const Tensor m = valid_steps_mask(batch, steps, input.dtype(), input.device()); m.defined())
+            valid = unbind(m.t().unsqueeze(-1), 0);
+
     std::vector<Tensor> h_n, c_n;
     Tensor layer_input = x;
     for (std::int64_t layer = 0; layer < o.num_layers; ++layer) {
@@ -143,15 +201,33 @@ RecurrentOutput RecurrentBase::forward_with_state(const Tensor& input, const Ten
             const Weights& w = weights_[static_cast<std::size_t>(idx)];
             // The input projection of every step at once: [T, B, G*H].
             Tensor x_proj = matmul(layer_input, w.weight_ih.t());
-            if (w.bias_ih.defined()) x_proj = x_proj + w.bias_ih;
+            // RNN and LSTM add both biases to the same sum: once here for every step, not per step (and
+            // b_hh's gradient is then one reduction, not one per step). GRU's b_hn sits inside r * (...).
+            if (w.bias_ih.defined()) x_proj = x_proj + (cell_ == Cell::GRU ? w.bias_ih : w.bias_ih + w.bias_hh);
             Tensor h = h0.select(0, idx);
             Tensor c = lstm ? c0.select(0, idx) : Tensor();
+            const std::vector<Tensor> x_steps = unbind(x_proj, 0);  // one backward for all steps
             std::vector<Tensor> outs(static_cast<std::size_t>(steps));
+            std::vector<std::array<Tensor, 3>> gates(keep ? static_cast<std::size_t>(steps) : 0);
             for (std::int64_t s = 0; s < steps; ++s) {
                 const std::int64_t t = dir == 0 ? s : steps - 1 - s;
-                h = step(x_proj.select(0, t), h, c, w);
-                outs[static_cast<std::size_t>(t)] = h;
+                const auto ts = static_cast<std::size_t>(t);
+                std::array<Tensor, 3>* kept = keep ? &gates[static_cast<std::size_t>(s)] : nullptr;
+                if (valid.empty()) {
+                    h = step(x_steps[ts], h, c, w, kept);
+                    outs[ts] = h;
+                    continue;
+                }
+                // Past a row's length its state stays and its output is 0 (pack_padded_sequence's result);
+                // the reverse direction, meeting the padding first, starts at the last valid step.
+                const Tensor c_before = c;
+                const Tensor h_new = step(x_steps[ts], h, c, w, kept);
+                const Tensor& m = valid[ts];
+                outs[ts] = h_new * m;
+                h = h + m * (h_new - h);
+                if (lstm) c = c_before + m * (c - c_before);
             }
+            if (keep) kept_gates.push_back(saturation_of(gates, layer, dir, valid));
             dir_outputs.push_back(stack(outs, 0));
             h_n.push_back(h);
             if (lstm) c_n.push_back(c);

@@ -89,9 +89,12 @@ std::string GraphBuilder::node(const std::string& op_type, const std::vector<std
                 } else if constexpr (std::is_same_v<V, std::vector<std::int64_t>>) {
                     p->set_type(::onnx::AttributeProto::INTS);
                     for (auto x : v) p->add_ints(x);
-                } else {
+                } else if constexpr (std::is_same_v<V, std::vector<double>>) {
                     p->set_type(::onnx::AttributeProto::FLOATS);
                     for (auto x : v) p->add_floats(static_cast<float>(x));
+                } else {
+                    p->set_type(::onnx::AttributeProto::STRINGS);
+                    for (const auto& x : v) p->add_strings(x);
                 }
             },
             a.value);

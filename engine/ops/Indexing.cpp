@@ -99,6 +99,29 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
     return cat(parts, d);
 }
 
+std::vector<Tensor> unbind(const Tensor& x, std::int64_t dim) {
+    NEURA_CHECK(x.dim() >= 1, "unbind: expects a tensor with at least one dimension, got a scalar");
+    const int d = wrap_dim(dim, x.dim(), "unbind");
+    std::vector<Tensor> parts;
+    {
+        NoGradGuard ng;  // one node for all the slices, recorded below
+        for (std::int64_t i = 0; i < x.shape()[d]; ++i) parts.push_back(x.select(d, i));
+    }
+    if (parts.empty()) return parts;
+    if (auto n = record("UnbindBackward", {x}, parts)) {
+        n->backward = [d, slice = parts.front().shape()](const FunctionNode&, const Grads& g) {
+            Tensor like;
+            for (const Tensor& t : g)
+                if (t.defined()) like = t;
+            if (!like.defined()) return Grads{Tensor()};
+            std::vector<Tensor> full;
+            for (const Tensor& t : g) full.push_back(t.defined() ? t : Tensor::zeros(slice, like.dtype(), like.device()));
+            return Grads{stack(full, d)};
+        };
+    }
+    return parts;
+}
+
 Tensor index_select(const Tensor& x_in, std::int64_t dim, const Tensor& index_in) {
     const Tensor index = check_index(index_in, "index_select");
     NEURA_CHECK(index.dim() <= 1, "index_select: the index must be 1-D, got shape ", shape_str(index.shape()));

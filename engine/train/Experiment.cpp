@@ -108,16 +108,46 @@ Experiment::Experiment(const project::Project& project, const TrainConfig& confi
     } else {
         train_ = full_;
     }
-    if (config_.normalize) {
+    net_ = graph::compile(graph_, config_.seed);
+    // Features that are token indices (the text and token-task datasets), or that a layer reads as
+    // indices (an Embedding's), are not measurements: z-scores would turn them into other, or negative,
+    // indices. They stay as they are.
+    bool indices = full_->token_features();
+    for (const auto& step : net_.steps())
+        for (std::size_t p = 0; p < step.input_steps.size(); ++p)
+            indices |= step.input_steps[p] == 0 && step.input_kinds[p] == graph::PortKind::Indices;
+    if (config_.normalize && !indices) {
         standardizer_.fit(*train_);
         train_ = standardizer_.apply(train_);
         if (val_) val_ = standardizer_.apply(val_);
     }
     check_stop("preparing the dataset");
-    net_ = graph::compile(graph_, config_.seed);
     NEURA_CHECK(net_.input_shape() == full_->feature_shape(), "the model's Input has shape ",
                 shape_str(net_.input_shape()), " but dataset '", spec.name, "' gives samples of shape ",
                 shape_str(full_->feature_shape()));
+    // Token data straight into an Embedding: every token (a padding token included) needs a row. Said
+    // here, with the numbers, rather than as an index error in the middle of the first batch.
+    if (full_->token_features() && full_->feature_shape().size() == 1) {
+        double largest = 0;
+        std::vector<float> f(static_cast<std::size_t>(full_->feature_numel()));
+        for (std::int64_t i = 0; i < full_->size(); ++i) {
+            full_->read_features(i, f.data());
+            for (const float v : f) largest = std::max(largest, static_cast<double>(v));
+        }
+        for (const graph::NodeId id : graph_.nodes_of_type("Embedding")) {
+            const auto into = graph_.edges_into(id);
+            if (into.empty() || graph_.node(graph_.edge(into.front()).from.node).type != "Input") continue;
+            const graph::Node& n = graph_.node(id);
+            const auto it = n.attributes.find("num_embeddings");
+            if (it == n.attributes.end()) continue;
+            const std::int64_t rows = graph::int_attribute(n.attributes, "num_embeddings");
+            NEURA_CHECK(largest < static_cast<double>(rows), "Embedding '", n.name, "' has ", rows,
+                        " rows (num_embeddings) but dataset '", spec.name, "' has token ",
+                        static_cast<std::int64_t>(largest),
+                        full_->variable_length() ? " (its padding token, after the real ones)" : "",
+                        ": set num_embeddings to at least ", static_cast<std::int64_t>(largest) + 1);
+        }
+    }
     // Initialized on the CPU (the same weights for a seed on every device), then moved; the optimizer
     // gets the moved parameters, and the trainer moves each batch.
     if (device_ != Device::cpu()) net_.to(device_);

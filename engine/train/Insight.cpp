@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "neura/autograd/GradMode.h"
+#include "neura/nn/Padding.h"
 #include "neura/core/Error.h"
 
 namespace neura::train {
@@ -87,15 +88,46 @@ const NodeCapture* Capture::find(graph::NodeId node) const {
     return nullptr;
 }
 
+namespace {
+
+// The attention a node's module computes, if it is an attention layer.
+nn::MultiheadAttention* attention_of(nn::Module* m) {
+    if (auto* mha = dynamic_cast<nn::MultiheadAttention*>(m)) return mha;
+    if (auto* layer = dynamic_cast<nn::TransformerEncoderLayer*>(m)) return layer->self_attn.get();
+    return nullptr;
+}
+
+}  // namespace
+
 CaptureRecorder::CaptureRecorder(graph::Network& net) : net_(net) {
     hook_ = net_.add_forward_hook([this](graph::NodeId node, const Tensor& out) {
         Tensor kept = out;
         if (kept.requires_grad() && !kept.is_leaf()) kept.retain_grad();
         outputs_.emplace_back(node, std::move(kept));
     });
+    for (const auto& step : net_.steps())
+        if (nn::MultiheadAttention* a = attention_of(step.module.get())) {
+            a->keep_weights = true;
+            a->kept_weights = Tensor{};
+            attention_.emplace_back(step.node, a);
+        } else if (auto* lstm = dynamic_cast<nn::LSTM*>(step.module.get())) {
+            lstm->keep_gates = true;
+            lstm->kept_gates.clear();
+            lstms_.emplace_back(step.node, lstm);
+        }
 }
 
-CaptureRecorder::~CaptureRecorder() { net_.remove_forward_hook(hook_); }
+CaptureRecorder::~CaptureRecorder() {
+    net_.remove_forward_hook(hook_);
+    for (auto& [node, a] : attention_) {
+        a->keep_weights = false;
+        a->kept_weights = Tensor{};
+    }
+    for (auto& [node, lstm] : lstms_) {
+        lstm->keep_gates = false;
+        lstm->kept_gates.clear();
+    }
+}
 
 namespace {
 
@@ -157,6 +189,10 @@ Capture CaptureRecorder::finish(double loss, std::int64_t batch_size) {
                 n.parameters.push_back(std::move(pc));
             }
         n.parameter_grad_norm = std::sqrt(sq);
+        for (const auto& [node, a] : attention_)
+            if (node == step.node && a->kept_weights.defined()) n.attention = host_copy(a->kept_weights);
+        for (const auto& [node, lstm] : lstms_)
+            if (node == step.node) n.gates = lstm->kept_gates;
         c.nodes.push_back(std::move(n));
     }
     outputs_.clear();
@@ -172,6 +208,7 @@ Capture capture_batch(graph::Network& net, const data::Batch& batch) {
         device = p.device();
         break;
     }
+    const nn::SequenceLengthsScope padding(batch.lengths);
     Tensor out = net.forward(batch.features.to(device));
     Tensor loss = net.loss(out, batch.targets.defined() ? batch.targets.to(device) : batch.targets);
     const double value = loss.item<double>();

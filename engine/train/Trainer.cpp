@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "neura/autograd/GradMode.h"
+#include "neura/nn/Padding.h"
 #include "neura/ops/Ops.h"
 
 namespace neura::train {
@@ -117,18 +118,26 @@ constexpr std::int64_t kEvalBatch = 256;
 }  // namespace
 
 double accuracy(const Tensor& logits, const Tensor& targets) {
-    if (!targets.defined() || targets.dtype() != DType::I64 || logits.dim() != 2 || logits.size(0) == 0) return -1.0;
+    if (!targets.defined() || targets.dtype() != DType::I64 || logits.dim() != targets.dim() + 1 ||
+        logits.dim() < 2 || logits.size(0) == 0)
+        return -1.0;
     NoGradGuard ng;
     const auto t = targets.to_vector<std::int64_t>();
+    const std::int64_t classes = logits.size(-1);
     std::vector<std::int64_t> predicted;
-    if (logits.size(1) == 1) {  // one logit: binary, positive when > 0
+    if (classes == 1) {  // one logit: binary, positive when > 0
         for (double v : logits.to_vector<double>()) predicted.push_back(v > 0.0 ? 1 : 0);
     } else {
-        predicted = argmax(logits, 1).to_vector<std::int64_t>();
+        predicted = argmax(logits, -1).to_vector<std::int64_t>();
     }
-    std::int64_t hits = 0;
-    for (std::size_t i = 0; i < t.size(); ++i) hits += predicted[i] == t[i];
-    return static_cast<double>(hits) / static_cast<double>(t.size());
+    if (predicted.size() != t.size()) return -1.0;
+    std::int64_t hits = 0, labelled = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (t[i] == data::kIgnoreLabel) continue;  // a padding step
+        ++labelled;
+        hits += predicted[i] == t[i];
+    }
+    return labelled > 0 ? static_cast<double>(hits) / static_cast<double>(labelled) : -1.0;
 }
 
 std::pair<graph::NodeId, std::string> Trainer::locate_non_finite(const Tensor& input) {
@@ -201,6 +210,7 @@ FitResult Trainer::fit(data::DataLoader& train, const data::Dataset* val, std::i
             std::unique_ptr<CaptureRecorder> recorder;
             if (cb.on_capture && ((stop && stop->stepped()) || (cb.want_capture && cb.want_capture())))
                 recorder = std::make_unique<CaptureRecorder>(net_);
+            const nn::SequenceLengthsScope padding(batch->lengths);  // variable-length rows: their padding
             Tensor out = net_.forward(features);
             Tensor loss = net_.loss(out, targets);
             const double loss_value = loss.item<double>();
@@ -291,6 +301,7 @@ FitResult Trainer::fit(data::DataLoader& train, const data::Dataset* val, std::i
                     idx.push_back(i);
                 const data::Batch b = val->get_batch(idx);
                 net_.eval();
+                const nn::SequenceLengthsScope padding(b.lengths);
                 std::pair<graph::NodeId, std::string> found;
                 try {
                     found = locate_non_finite(on(b.features, device));
@@ -343,6 +354,7 @@ EvalResult Trainer::evaluate(const data::Dataset& data, std::int64_t batch_size,
         for (std::int64_t i = start; i < std::min(data.size(), start + batch_size); ++i) idx.push_back(i);
         const data::Batch b = data.get_batch(idx);
         const Tensor features = on(b.features, device), targets = on(b.targets, device);
+        const nn::SequenceLengthsScope padding(b.lengths);
         Tensor out = net_.forward(features);
         const double l = net_.loss(out, targets).item<double>();
         if (!std::isfinite(l) && r.non_finite_row < 0) r.non_finite_row = start;

@@ -38,6 +38,7 @@
 #include "panels/DatasetPanel.h"
 #include "panels/DecisionBoundaryView.h"
 #include "panels/GradcheckPanel.h"
+#include "panels/TextPanel.h"
 #include "panels/InspectorPanel.h"
 #include "panels/IssuesPanel.h"
 #include "panels/PalettePanel.h"
@@ -169,6 +170,13 @@ void MainWindow::createTrainingDocks() {
     connect(gradcheck_, &GradcheckPanel::nodeResults, scene_, &GraphScene::setGradcheckVerdicts);
     inspector_ = new InspectorPanel(this);
     inspectorDock_ = makeDock(tr("Inspector"), "InspectorDock", inspector_, this);
+    // Text generation with the project as the window holds it when Generate is pressed.
+    text_ = new TextPanel(this);
+    textDock_ = makeDock(tr("Text"), "TextDock", text_, this);
+    text_->setProjectSource([this] { return currentProject(); });
+    connect(text_, &TextPanel::started, this, &MainWindow::workersChanged);
+    connect(text_, &TextPanel::finished, this, &MainWindow::workersChanged);
+    connect(text_, &TextPanel::failed, this, &MainWindow::workersChanged);
 
     // Left and right docks run the full height; the bottom row sits under the canvas only, so the
     // canvas keeps its width and the plots get the row. Left: layers | dataset over properties.
@@ -191,6 +199,8 @@ void MainWindow::createTrainingDocks() {
     tabifyDockWidget(plotsDock_, gradcheckDock_);
     addPanel(inspectorDock_, Qt::BottomDockWidgetArea);
     tabifyDockWidget(plotsDock_, inspectorDock_);
+    addPanel(textDock_, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(plotsDock_, textDock_);
     plotsDock_->raise();
     resizeDocks({palette_, trainingDock_}, {270, 330}, Qt::Horizontal);
     resizeDocks({palette_, properties_}, {430, 400}, Qt::Vertical);
@@ -301,6 +311,7 @@ void MainWindow::connectTraining() {
 
 QAction* MainWindow::trainAction() const { return trainingPanel_->trainAction(); }
 GradcheckPanel* MainWindow::gradcheckPanel() const { return gradcheck_.data(); }
+TextPanel* MainWindow::textPanel() const { return text_.data(); }
 
 void MainWindow::createActions() {
     // ---- File
@@ -430,6 +441,7 @@ QString MainWindow::pluginReloadBlocker() const {
     if (session_->isRunning()) busy << tr("training (and the decision boundary it draws)");
     if (gradcheck_ && gradcheck_->isRunning()) busy << tr("the gradient check");
     if (inspector_ && inspector_->isCapturing()) busy << tr("the inspector's capture");
+    if (text_ && text_->isRunning()) busy << tr("text generation");
     // A worker abandoned because it did not stop in time may still hold layers.
     if (busy.isEmpty() && BackgroundTask::running() > 0) busy << tr("a background job that was left to end");
     if (!busy.isEmpty())
@@ -703,8 +715,10 @@ void MainWindow::stopWorkers(const QDeadlineTimer& deadline) {
     // Both asked first, so they stop side by side; then each gets what is left of the time.
     if (gradcheck_) gradcheck_->cancel();
     if (inspector_) inspector_->cancelCapture();
+    if (text_) text_->stop();
     if (gradcheck_) gradcheck_->stopAndWait(static_cast<int>(deadline.remainingTime()));
     if (inspector_) inspector_->stopAndWait(static_cast<int>(deadline.remainingTime()));
+    if (text_) text_->stopAndWait(static_cast<int>(deadline.remainingTime()));
     emit workersChanged();
 }
 
@@ -733,6 +747,7 @@ void MainWindow::loadPanels() {
     plots_->setRuns(project_.runs);
     boundary_->clearGrid();
     gradcheck_->setProject(project_);
+    text_->refresh();
     loadingPanels_ = false;
     dataModified_ = false;
     updateTitle();
@@ -741,6 +756,7 @@ void MainWindow::loadPanels() {
 void MainWindow::onDatasetChanged() {
     datasetPanel_->saveToProject(project_);
     setDataModified(true);
+    text_->refresh();
     // The Input layer takes the dataset's feature shape (one undoable edit) when the model has one.
     const Shape shape = datasetPanel_->featureShape();
     if (shape.empty()) return;

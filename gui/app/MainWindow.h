@@ -30,6 +30,7 @@ class DatasetPanel;
 class DecisionBoundaryView;
 class GradcheckPanel;
 class InspectorPanel;
+class TextPanel;
 class ProjectFileController;
 struct TrainingResult;
 
@@ -57,6 +58,7 @@ public:
     QAction* gradientFlowAction() const { return flowAct_; }
     GradcheckPanel* gradcheckPanel() const;
     InspectorPanel* inspector() const { return inspector_; }
+    TextPanel* textPanel() const;
     ProjectFileController* files() const { return files_; }
 
     // The model's undo stack is not clean, or training, the dataset or the setup changed the project.
@@ -189,6 +191,8 @@ private:
     QDockWidget* gradcheckDock_ = nullptr;
     InspectorPanel* inspector_ = nullptr;
     QDockWidget* inspectorDock_ = nullptr;
+    QPointer<TextPanel> text_;
+    QDockWidget* textDock_ = nullptr;
     QAction* stepAct_ = nullptr;
     QAction* flowAct_ = nullptr;
     QDockWidget* trainingDock_ = nullptr;

@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QDockWidget>
+#include <QTabWidget>
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
@@ -21,6 +22,7 @@
 #include "panels/DatasetPanel.h"
 #include "panels/GradcheckPanel.h"
 #include "panels/InspectorPanel.h"
+#include "panels/TextPanel.h"
 #include "panels/TrainingPanel.h"
 #include "session/TrainingSession.h"
 
@@ -158,6 +160,7 @@ public:
                 else if (k == "batch_size") config.batch_size = static_cast<std::int64_t>(number(v));
                 else if (k == "lr") config.lr = number(v);
                 else if (k == "seed") config.seed = static_cast<std::uint64_t>(number(v));
+                else if (k == "normalize") config.normalize = v == QLatin1String("true") || v == QLatin1String("1");
                 else if (k == "optimizer") config.optimizer = v.toStdString();
                 else fail(QStringLiteral("config: unknown key '%1'").arg(k));
             }
@@ -172,6 +175,24 @@ public:
             auto* g = w_.gradcheckPanel();
             if (!await(g, &GradcheckPanel::finished, &GradcheckPanel::failed, [g] { g->checkAll(); }))
                 fail(QStringLiteral("the gradient check failed"));
+        } else if (c == "generate") {
+            // Leading key=value words are options; the rest, joined by spaces, is the prompt.
+            auto* t = w_.textPanel();
+            train::GenerateOptions o = t->options();
+            qsizetype i = 0;
+            for (; i < args.size() && args[i].contains(QLatin1Char('=')); ++i) {
+                const auto [k, v] = keyValue(args[i]);
+                if (k == "temperature") o.temperature = number(v);
+                else if (k == "top_k") o.top_k = static_cast<std::int64_t>(number(v));
+                else if (k == "top_p") o.top_p = number(v);
+                else if (k == "length") o.length = static_cast<std::int64_t>(number(v));
+                else if (k == "seed") o.seed = static_cast<std::uint64_t>(number(v));
+                else fail(QStringLiteral("generate: unknown key '%1'").arg(k));
+            }
+            o.prompt = args.mid(i).join(QLatin1Char(' ')).toStdString();
+            t->setOptions(o);
+            if (!await(t, &TextPanel::finished, &TextPanel::failed, [t] { t->generate(); }))
+                fail(QStringLiteral("text generation failed: %1").arg(t->statusText()));
         } else if (c == "capture") {
             auto* i = w_.inspector();
             if (!await(i, &InspectorPanel::captureReady, &InspectorPanel::captureFailed, [this] { w_.captureBatch(); }))
@@ -195,6 +216,17 @@ public:
             if (!dock) fail(QStringLiteral("no dock titled '%1'").arg(title));
             dock->show();
             dock->raise();
+        } else if (c == "tab") {
+            need(1);
+            const QString title = args.join(QLatin1Char(' '));
+            bool found = false;
+            for (auto* tabs : w_.findChildren<QTabWidget*>())
+                for (int i = 0; i < tabs->count() && !found; ++i)
+                    if (tabs->tabText(i).remove(QLatin1Char('&')) == title) {
+                        tabs->setCurrentIndex(i);
+                        found = true;
+                    }
+            if (!found) fail(QStringLiteral("no tab titled '%1'").arg(title));
         } else if (c == "layout") {
             doc().autoLayout();
         } else if (c == "fit") {

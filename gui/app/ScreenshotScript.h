@@ -11,14 +11,18 @@
 //   add TYPE NAME X Y [attr=value ...]     a layer from the palette at (X, Y); lists as 3,3
 //   connect FROM TO [PORT]                 FROM's first output into TO's input PORT (0 by default)
 //   set NODE attr=value ...                edits in the Properties dock
-//   config key=value ...                   training setup: epochs, batch_size, lr, optimizer, seed
+//   config key=value ...                   training setup: epochs, batch_size, lr, optimizer, seed,
+//                                          normalize
 //   train                                  trains and waits for the end of the run
 //   gradcheck                              checks every layer and waits
 //   capture                                one batch for the Inspector
+//   generate [temperature=T] [top_k=K] [top_p=P] [length=N] [seed=S] PROMPT...
+//                                          the Text dock continues PROMPT and waits
 //   export PATH                            File ▸ Export ONNX
 //   save PATH                              File ▸ Save As
 //   select NODE ...                        selects nodes (the Properties and Inspector docks follow)
 //   dock TITLE                             brings a dock to the front
+//   tab TITLE                              shows the tab titled TITLE (e.g. the Inspector's "Attention")
 //   layout | fit                           View ▸ Auto Layout | View ▸ Fit
 //   expect NODE shape|params|error TEXT    fails the script unless the node shows TEXT
 //   expect accuracy|val_accuracy|loss OP NUMBER    on the last run (OP is > or <)

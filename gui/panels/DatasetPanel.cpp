@@ -19,6 +19,7 @@
 #include <cmath>
 #include <qcustomplot.h>
 
+#include "neura/data/Sequence.h"
 #include "neura/train/Experiment.h"
 #include "panels/DecisionBoundaryView.h"
 #include "panels/PlotPalette.h"
@@ -353,6 +354,34 @@ void DatasetPanel::showPreview() {
 }
 
 void DatasetPanel::drawPreview(const data::Dataset& d, const Shape& shape) {
+    if (d.token_features() && d.is_classification() && shape.size() == 1) {
+        // Token sequences (text, token tasks): a few samples as their tokens, then what they should give.
+        const auto names = d.class_names();
+        const bool chars = dynamic_cast<const data::TextDataset*>(&d) != nullptr;  // show text as text
+        auto spell = [&](const std::vector<std::int64_t>& tokens) {
+            QStringList parts;
+            for (std::int64_t t : tokens)
+                parts << (t >= 0 && static_cast<std::size_t>(t) < names.size()
+                              ? QString::fromStdString(names[static_cast<std::size_t>(t)])
+                              : QStringLiteral("·"));  // padding
+            return parts.join(chars ? QString() : QStringLiteral(" ")).toHtmlEscaped();
+        };
+        std::vector<float> f(static_cast<std::size_t>(shape[0]));
+        std::vector<std::int64_t> labels(static_cast<std::size_t>(std::max<std::int64_t>(d.label_steps(), 1)));
+        QString rows;
+        const std::int64_t count = std::min<std::int64_t>(d.size(), 8);
+        for (std::int64_t n = 0; n < count; ++n) {
+            const std::int64_t index = n * d.size() / count;
+            d.read_features(index, f.data());
+            d.read_labels(index, labels.data());
+            std::vector<std::int64_t> tokens(f.begin(), f.end());
+            const QString in = spell(tokens), out = spell(labels);
+            rows += QStringLiteral("%1 → <b>%2</b>\n").arg(in, out);
+        }
+        note_->setText(QStringLiteral("<pre style='text-align:left'>%1</pre>").arg(rows));
+        preview_->setCurrentWidget(note_);
+        return;
+    }
     int channels = 0, h = 0, w = 0;
     if (imageShape(shape, channels, h, w)) {
         // Up to 4×6 samples (narrow enough for the dock) spread over the set, each scaled up with nearest-neighbour pixels.
@@ -427,6 +456,57 @@ void DatasetPanel::drawPreview(const data::Dataset& d, const Shape& shape) {
             scatter_->xAxis->setLabel(tr("feature 0 (first two of %1 features)").arg(shape[0]));
         scatter_->rescaleAxes();
         scatter_->xAxis->scaleRange(1.1);  // a margin: points on the edge are not cut in half
+        scatter_->yAxis->scaleRange(1.1);
+        scatter_->replot();
+        preview_->setCurrentWidget(scatter_);
+        return;
+    }
+    if (!d.is_classification() && shape.size() == 2 && shape[0] >= 1 && shape[1] >= 1) {
+        // Windows of a time series (sine-forecast, csv-series): the first sample's input column that
+        // is the first target (else the first input column) over its steps, then the first target
+        // column over the steps it forecasts.
+        scatter_->clearGraphs();
+        const auto* series = dynamic_cast<const data::CsvSeriesDataset*>(&d);
+        const std::int64_t steps = shape[0], columns = shape[1];
+        const std::int64_t targets = series ? static_cast<std::int64_t>(series->target_names().size()) : 1;
+        std::int64_t column = 0;
+        if (series) {
+            const auto& names = series->feature_names();
+            const auto it = std::find(names.begin(), names.end(), series->target_names().front());
+            if (it != names.end()) column = it - names.begin();
+        }
+        const std::int64_t horizon = d.target_dim() / std::max<std::int64_t>(targets, 1);
+        std::vector<float> f(static_cast<std::size_t>(d.feature_numel()));
+        std::vector<float> y(static_cast<std::size_t>(d.target_dim()));
+        d.read_features(0, f.data());
+        d.read_target(0, y.data());
+        QVector<double> ts, xs, th, yh;
+        for (std::int64_t t = 0; t < steps; ++t) {
+            ts << static_cast<double>(t);
+            xs << f[static_cast<std::size_t>(t * columns + column)];
+        }
+        for (std::int64_t h = 0; h < horizon; ++h) {
+            th << static_cast<double>(steps + h);
+            yh << y[static_cast<std::size_t>(h * targets)];
+        }
+        const QColor in(0x08, 0x77, 0xbd), out(0xe6, 0x7e, 0x22);
+        QCPGraph* input = scatter_->addGraph();
+        input->setPen(QPen(in, 1.5));
+        input->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, in, in, steps > 100 ? 0 : 4));
+        input->setData(ts, xs);
+        const std::string& inputName = series ? series->feature_names()[static_cast<std::size_t>(column)] : "";
+        input->setName(series ? tr("input: %1").arg(QString::fromStdString(inputName)) : tr("input"));
+        QCPGraph* target = scatter_->addGraph();
+        target->setLineStyle(QCPGraph::lsNone);
+        target->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, out, out, 6));
+        target->setData(th, yh);
+        target->setName(series ? tr("target: %1").arg(QString::fromStdString(series->target_names().front()))
+                               : tr("target"));
+        scatter_->legend->setVisible(true);
+        scatter_->xAxis->setLabel(tr("time step (sample 0 of %1)").arg(d.size()));
+        scatter_->yAxis->setLabel(tr("value"));
+        scatter_->rescaleAxes();
+        scatter_->xAxis->scaleRange(1.1);
         scatter_->yAxis->scaleRange(1.1);
         scatter_->replot();
         preview_->setCurrentWidget(scatter_);

@@ -60,7 +60,7 @@ private:
     void buildForm(const data::DatasetInfo& info, const data::DatasetParams& values);
     void edited();
     void showPreview();
-    void drawPreview(const data::Dataset& d, const Shape& shape);  // images or a scatter plot; may throw
+    void drawPreview(const data::Dataset& d, const Shape& shape);  // images, a scatter or a series; may throw
     void setParamValue(QWidget* editor, const data::DatasetParam& p, const std::string& value);
 
     QComboBox* combo_;

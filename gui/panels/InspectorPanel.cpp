@@ -5,6 +5,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QImage>
+#include <QSignalBlocker>
 #include <QLabel>
 #include <QPainter>
 #include <QPointer>
@@ -41,6 +42,31 @@ QString shapeText(const Tensor& t) {
 }
 
 QString num(double v) { return QString::number(v, 'g', 4); }
+
+// A tab of images or plots in a scrolling grid under a note (feature maps, attention heads, LSTM gates).
+QWidget* makeGridTab(QLabel** note, QGridLayout** grid, int spacing) {
+    auto* tab = new QWidget;
+    auto* layout = new QVBoxLayout(tab);
+    layout->setContentsMargins(0, 0, 0, 0);
+    *note = new QLabel;
+    (*note)->setWordWrap(true);
+    layout->addWidget(*note);
+    auto* scroll = new QScrollArea;
+    scroll->setWidgetResizable(true);
+    auto* host = new QWidget;
+    *grid = new QGridLayout(host);
+    (*grid)->setSpacing(spacing);
+    scroll->setWidget(host);
+    layout->addWidget(scroll, 1);
+    return tab;
+}
+
+void clearGrid(QGridLayout* grid) {
+    while (QLayoutItem* item = grid->takeAt(0)) {
+        delete item->widget();
+        delete item;
+    }
+}
 
 // The colour scale the canvas uses, drawn as a labelled bar: vanishing (blue) to exploding (red).
 QPixmap legendPixmap(const QString& title, scale_colours::Range range, const QPalette& pal) {
@@ -140,28 +166,21 @@ InspectorPanel::InspectorPanel(QWidget* parent) : QWidget(parent) {
     followPalette(heatPlot_);
     tabs_->addTab(heatPlot_, tr("Heatmap"));
 
-    auto* maps = new QWidget;
-    auto* mapsLayout = new QVBoxLayout(maps);
-    mapsLayout->setContentsMargins(0, 0, 0, 0);
+    tabs_->addTab(makeGridTab(&mapsNote_, &mapsGrid_, 4), tr("Feature maps"));
+    tabs_->addTab(makeGridTab(&attentionNote_, &attentionGrid_, 6), tr("Attention"));
+    tabs_->addTab(makeGridTab(&gatesNote_, &gatesGrid_, 6), tr("Gates"));
+
+    // One sample of the batch for the views that show a sample: feature maps, attention, sequences.
     auto* sampleRow = new QHBoxLayout;
     sampleRow->addWidget(new QLabel(tr("Sample")));
     sample_ = new QSpinBox;
     sample_->setRange(0, 0);
+    sample_->setToolTip(tr("The sample of the batch that the feature maps, the attention heatmaps and the "
+                           "heatmap of a sequence output show"));
     connect(sample_, &QSpinBox::valueChanged, this, [this] { showSelected(); });
     sampleRow->addWidget(sample_);
     sampleRow->addStretch(1);
-    mapsLayout->addLayout(sampleRow);
-    mapsNote_ = new QLabel;
-    mapsNote_->setWordWrap(true);
-    mapsLayout->addWidget(mapsNote_);
-    auto* scroll = new QScrollArea;
-    scroll->setWidgetResizable(true);
-    mapsHost_ = new QWidget;
-    mapsGrid_ = new QGridLayout(mapsHost_);
-    mapsGrid_->setSpacing(4);
-    scroll->setWidget(mapsHost_);
-    mapsLayout->addWidget(scroll, 1);
-    tabs_->addTab(maps, tr("Feature maps"));
+    layout->addLayout(sampleRow);
     layout->addWidget(tabs_, 1);
 
     auto* legend = new QHBoxLayout;
@@ -223,6 +242,7 @@ void InspectorPanel::rebuild() {
     const QString previous = selectedTensor();
     tree_->clear();
     const train::NodeCapture* n = current();
+    showGates(n);  // of the node, not of the selected tensor or sample
     if (!capture_) {
         title_->setText(tr("No batch captured yet"));
         dead_->setVisible(false);
@@ -315,9 +335,20 @@ void InspectorPanel::showSelected() {
     const QString name = selectedTensor();
     showHistogram(valuePlot_, valueBars_, value, &valueTotal_, name);
     showHistogram(gradPlot_, gradBars_, grad, &gradTotal_, tr("gradient of %1").arg(name));
-    showHeatmap(value);
     const train::NodeCapture* n = current();
+    const std::int64_t batch = n && n->output.defined() && n->output.dim() >= 1 ? n->output.size(0) : 0;
+    {
+        const QSignalBlocker block(sample_);
+        sample_->setMaximum(static_cast<int>(std::max<std::int64_t>(batch - 1, 0)));
+        sample_->setEnabled(batch > 1);
+    }
+    // A sequence output [B, T, F] shows one sample's time steps × features (an RNN's hidden states
+    // over time); anything else as a matrix of the whole tensor.
+    const bool sequence = name == QLatin1String("output") && value.defined() && value.dim() == 3 && batch > 0;
+    showHeatmap(sequence ? value.select(0, std::min<std::int64_t>(sample_->value(), batch - 1)) : value,
+                sequence ? tr("feature") : tr("column"), sequence ? tr("time step") : tr("row"));
     showFeatureMaps(n ? n->output : Tensor());
+    showAttention(n ? n->attention : Tensor());
 }
 
 void InspectorPanel::showHistogram(QCustomPlot* plot, QCPBars* bars, const Tensor& t, std::int64_t* total,
@@ -342,7 +373,7 @@ void InspectorPanel::showHistogram(QCustomPlot* plot, QCPBars* bars, const Tenso
     plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
-void InspectorPanel::showHeatmap(const Tensor& t) {
+void InspectorPanel::showHeatmap(const Tensor& t, const QString& columns, const QString& rowsName) {
     if (!t.defined() || t.numel() == 0) {
         heatMap_->data()->setSize(0, 0);
         heatPlot_->replot(QCustomPlot::rpQueuedReplot);
@@ -365,26 +396,20 @@ void InspectorPanel::showHeatmap(const Tensor& t) {
     heatMap_->setDataRange(QCPRange(-std::max(extent, 1e-12), std::max(extent, 1e-12)));  // zero in the middle
     heatPlot_->xAxis->setRange(-0.5, static_cast<double>(shownCols) - 0.5);
     heatPlot_->yAxis->setRange(-0.5, static_cast<double>(shownRows) - 0.5);
-    heatPlot_->xAxis->setLabel(shownCols < cols ? tr("column (first %1 of %2)").arg(shownCols).arg(cols) : tr("column"));
-    heatPlot_->yAxis->setLabel(shownRows < rows ? tr("row (first %1 of %2)").arg(shownRows).arg(rows) : tr("row"));
+    heatPlot_->xAxis->setLabel(shownCols < cols ? tr("%1 (first %2 of %3)").arg(columns).arg(shownCols).arg(cols) : columns);
+    heatPlot_->yAxis->setLabel(shownRows < rows ? tr("%1 (first %2 of %3)").arg(rowsName).arg(shownRows).arg(rows) : rowsName);
     heatPlot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void InspectorPanel::showFeatureMaps(const Tensor& output) {
-    while (QLayoutItem* item = mapsGrid_->takeAt(0)) {
-        delete item->widget();
-        delete item;
-    }
+    clearGrid(mapsGrid_);
     featureMaps_ = 0;
     if (!output.defined() || output.dim() != 4 || output.size(0) == 0) {
         mapsNote_->setText(tr("Feature maps are shown for image-shaped outputs [batch, channels, height, width], "
                               "such as those of Conv2d and pooling layers."));
-        sample_->setEnabled(false);
         return;
     }
     const std::int64_t batch = output.size(0), channels = output.size(1), h = output.size(2), w = output.size(3);
-    sample_->setEnabled(true);
-    sample_->setMaximum(static_cast<int>(batch - 1));
     const std::int64_t s = std::min<std::int64_t>(sample_->value(), batch - 1);
     const std::int64_t shown = std::min<std::int64_t>(channels, kMaxFeatureMaps);
     mapsNote_->setText(tr("Sample %1 of the batch: %2 channel(s) of %3×%4%5; each map scaled to its own range "
@@ -416,6 +441,124 @@ void InspectorPanel::showFeatureMaps(const Tensor& output) {
         label->setToolTip(tr("channel %1: %2 … %3").arg(c).arg(num(lo), num(hi)));
         mapsGrid_->addWidget(label, static_cast<int>(c / perRow), static_cast<int>(c % perRow));
         ++featureMaps_;
+    }
+}
+
+void InspectorPanel::showAttention(const Tensor& weights) {
+    clearGrid(attentionGrid_);
+    attentionHeads_ = 0;
+    if (!weights.defined() || weights.dim() != 4 || weights.size(0) == 0) {
+        attentionNote_->setText(tr("Attention weights are shown for MultiheadAttention and TransformerEncoderLayer "
+                                   "nodes: for each head, how much each query step (row) attends to each key step "
+                                   "(column)."));
+        return;
+    }
+    const std::int64_t batch = weights.size(0), heads = weights.size(1), l = weights.size(2), k = weights.size(3);
+    const std::int64_t s = std::min<std::int64_t>(sample_->value(), batch - 1);
+    attentionNote_->setText(tr("Sample %1 of the batch: %2 head(s), %3 query steps (rows) × %4 key steps "
+                               "(columns). Each row sums to 1; white 0, dark blue 1.")
+                                .arg(s)
+                                .arg(heads)
+                                .arg(l)
+                                .arg(k));
+    const std::vector<double> v = weights.select(0, s).to_vector<double>();
+    const int cell = static_cast<int>(std::clamp<std::int64_t>(160 / std::max(l, k), 2, 24));
+    const int perRow = 4;
+    for (std::int64_t h = 0; h < heads; ++h) {
+        const double* m = v.data() + h * l * k;
+        QImage img(static_cast<int>(k), static_cast<int>(l), QImage::Format_RGB32);
+        for (std::int64_t y = 0; y < l; ++y)
+            for (std::int64_t x = 0; x < k; ++x) {
+                const double t = std::isfinite(m[y * k + x]) ? std::clamp(m[y * k + x], 0.0, 1.0) : 0.0;
+                // White (0) to a dark blue (1): a probability, not a signed value.
+                img.setPixel(static_cast<int>(x), static_cast<int>(y),
+                             qRgb(static_cast<int>(255 - 247 * t), static_cast<int>(255 - 207 * t),
+                                  static_cast<int>(255 - 148 * t)));
+            }
+        auto* box = new QWidget;
+        auto* boxLayout = new QVBoxLayout(box);
+        boxLayout->setContentsMargins(0, 0, 0, 0);
+        boxLayout->setSpacing(2);
+        auto* title = new QLabel(tr("head %1").arg(h));
+        title->setAlignment(Qt::AlignCenter);
+        auto* label = new QLabel;
+        label->setPixmap(QPixmap::fromImage(img.scaled(static_cast<int>(k) * cell, static_cast<int>(l) * cell)));
+        label->setToolTip(tr("head %1: rows are query steps 0…%2, columns key steps 0…%3").arg(h).arg(l - 1).arg(k - 1));
+        boxLayout->addWidget(title);
+        boxLayout->addWidget(label);
+        attentionGrid_->addWidget(box, static_cast<int>(h / perRow), static_cast<int>(h % perRow));
+        ++attentionHeads_;
+    }
+}
+
+// The saturation plot of Karpathy, Johnson and Fei-Fei, "Visualizing and Understanding Recurrent
+// Networks" (2015): per gate a dot per unit at (fraction right-saturated, fraction left-saturated).
+void InspectorPanel::showGates(const train::NodeCapture* n) {
+    clearGrid(gatesGrid_);
+    gatePoints_.clear();
+    if (!n || n->gates.empty()) {
+        gatesNote_->setText(tr("For LSTM layers: how often each unit's input, forget and output gates were almost "
+                               "closed (below 0.1) or almost open (above 0.9) on the captured batch. Select an "
+                               "LSTM node and capture a batch, step or train to see them."));
+        gatesNote_->setToolTip(QString());
+        return;
+    }
+    const nn::GateSaturation& first = n->gates.front();
+    const std::int64_t units = static_cast<std::int64_t>(first.left[0].size());
+    gatesNote_->setText(tr("Each dot is one unit: dots near the right end are gates that are almost always open "
+                           "(above 0.9), near the top gates almost always closed (below 0.1), and near the corner "
+                           "(0, 0) gates that open and close with the input.<br><small>%1 unit(s), each over %2 "
+                           "values (samples × steps) of the captured batch.</small>")
+                            .arg(units)
+                            .arg(first.values));
+    gatesNote_->setToolTip(tr("After Karpathy et al., \"Visualizing and Understanding Recurrent Networks\" (2015). "
+                              "A unit's two fractions add up to at most 1, so no dot lies above the dashed "
+                              "diagonal."));
+    const char* names[] = {QT_TR_NOOP("input gate"), QT_TR_NOOP("forget gate"), QT_TR_NOOP("output gate")};
+    const QColor colours[] = {QColor(56, 116, 203), QColor(220, 120, 30), QColor(46, 150, 80)};
+    const bool several = n->gates.size() > 1;
+    int row = 0;
+    for (const nn::GateSaturation& s : n->gates) {
+        for (std::size_t g = 0; g < 3; ++g) {
+            auto* box = new QWidget;
+            auto* boxLayout = new QVBoxLayout(box);
+            boxLayout->setContentsMargins(0, 0, 0, 0);
+            boxLayout->setSpacing(2);
+            QString title = tr(names[g]);
+            if (several)
+                title = tr("%1, layer %2%3").arg(title).arg(s.layer).arg(s.direction == 1 ? tr(" reverse") : QString());
+            auto* label = new QLabel(title);
+            label->setAlignment(Qt::AlignCenter);
+            auto* plot = new QCustomPlot;
+            plot->setMinimumSize(170, 150);  // a row of three fits the docked inspector without scrolling
+            plot->xAxis->setLabel(tr("fraction open (> 0.9)"));
+            plot->yAxis->setLabel(tr("fraction closed (< 0.1)"));
+            QFont small = plot->xAxis->labelFont();
+            small.setPointSizeF(small.pointSizeF() * 0.85);
+            for (QCPAxis* axis : {plot->xAxis, plot->yAxis}) {
+                axis->setLabelFont(small);
+                axis->setTickLabelFont(small);
+                axis->setLabelPadding(2);
+            }
+            plot->xAxis->setRange(-0.04, 1.04);
+            plot->yAxis->setRange(-0.04, 1.04);
+            // left + right <= 1: the diagonal bounds every dot.
+            auto* diagonal = new QCPItemLine(plot);
+            diagonal->start->setCoords(0.0, 1.0);
+            diagonal->end->setCoords(1.0, 0.0);
+            diagonal->setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DashLine));
+            QCPGraph* dots = plot->addGraph();
+            dots->setLineStyle(QCPGraph::lsNone);
+            dots->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colours[g], colours[g], 6));
+            QVector<double> xs(s.right[g].begin(), s.right[g].end()), ys(s.left[g].begin(), s.left[g].end());
+            dots->setData(xs, ys);
+            followPalette(plot);
+            boxLayout->addWidget(label);
+            boxLayout->addWidget(plot, 1);
+            gatesGrid_->addWidget(box, row, static_cast<int>(g));
+            gatePoints_.push_back(dots->dataCount());
+        }
+        ++row;
     }
 }
 

@@ -1,12 +1,14 @@
 #pragma once
 // InspectorPanel: one node seen from inside on one batch (a train::Capture) — every tensor of the
 // node (its output and each parameter) with its gradient: statistics, histograms of values and
-// gradients, a heatmap, and feature maps for image-shaped outputs. Captures come from training
+// gradients, a heatmap (one sample's time steps for a sequence), feature maps for image-shaped outputs,
+// attention weights per head for attention layers and gate saturation for LSTM layers. Captures come from training
 // (throttled, or a single step) or from "Capture batch", which runs one forward + backward of the
 // project's current weights on a worker thread without changing them.
 #include <QString>
 #include <QWidget>
 #include <memory>
+#include <vector>
 
 #include "neura/graph/Ids.h"
 #include "neura/project/Project.h"
@@ -58,6 +60,11 @@ public:
     std::int64_t valueHistogramTotal() const;     // sum of the value bars' counts (plus non-finite)
     std::int64_t gradientHistogramTotal() const;  // the same for the gradient's bars
     int featureMapCount() const { return featureMaps_; }
+    int attentionHeadCount() const { return attentionHeads_; }  // heatmaps in the Attention tab
+    // The Gates tab's scatter plots (three per LSTM layer and direction: input, forget, output gate),
+    // and the dots in each, in that order.
+    int gatePlotCount() const { return static_cast<int>(gatePoints_.size()); }
+    const std::vector<int>& gatePointCounts() const { return gatePoints_; }
     QSize heatmapSize() const;  // cells (columns, rows)
 
 signals:
@@ -71,8 +78,10 @@ private:
     void rebuild();         // rows for the current node
     void showSelected();    // histograms, heatmap, feature maps of the selected row
     void showHistogram(QCustomPlot* plot, QCPBars* bars, const Tensor& t, std::int64_t* total, const QString& what);
-    void showHeatmap(const Tensor& t);
+    void showHeatmap(const Tensor& t, const QString& columns, const QString& rows);
     void showFeatureMaps(const Tensor& output);
+    void showAttention(const Tensor& weights);  // [B, heads, L, S]
+    void showGates(const train::NodeCapture* n);
     Tensor selectedValue() const;
     Tensor selectedGrad() const;
 
@@ -82,6 +91,8 @@ private:
     bool capturing_ = false;
     std::int64_t valueTotal_ = 0, gradTotal_ = 0;
     int featureMaps_ = 0;
+    int attentionHeads_ = 0;
+    std::vector<int> gatePoints_;
 
     QLabel* title_;
     QLabel* where_;
@@ -98,9 +109,12 @@ private:
     QCPColorMap* heatMap_;
     QCPColorScale* heatScale_;
     QSpinBox* sample_;
-    QWidget* mapsHost_;
     QGridLayout* mapsGrid_;
     QLabel* mapsNote_;
+    QGridLayout* attentionGrid_;
+    QLabel* attentionNote_;
+    QGridLayout* gatesGrid_;
+    QLabel* gatesNote_;
 };
 
 }  // namespace neura::gui

@@ -15,20 +15,10 @@
 
 namespace {
 
-struct Result {
-    int code = -1;
-    QString out, err;
-};
+using Result = neura::test::ProcessResult;
 
 Result run_neura(const QStringList& args, int timeout_ms = 120000) {
-    QProcess p;
-    p.start(NEURA_CLI_PATH, args);
-    if (!p.waitForFinished(timeout_ms)) {
-        p.kill();
-        return {-2, {}, "timed out"};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+    return neura::test::run_process(NEURA_CLI_PATH, args, timeout_ms);
 }
 
 const QString kSrc = QStringLiteral(NEURA_SOURCE_DIR "/projects/src/");
@@ -44,8 +34,8 @@ QString create(const QTemporaryDir& dir, const QString& name) {
     return r.code == 0 ? path : QString();
 }
 
-QJsonObject train_json(const QString& path, const QStringList& extra = {}) {
-    const Result r = run_neura(QStringList{"train", path, "--json"} + extra);
+QJsonObject train_json(const QString& path, const QStringList& extra = {}, int timeout_ms = 120000) {
+    const Result r = run_neura(QStringList{"train", path, "--json"} + extra, timeout_ms);
     if (r.code != 0) qWarning() << "train failed:" << r.code << r.err;
     return QJsonDocument::fromJson(r.out.toUtf8()).object();
 }
@@ -65,6 +55,8 @@ private slots:
         QTest::newRow("moons") << "moons" << "val_accuracy" << 0.95;
         QTest::newRow("iris") << "iris" << "val_accuracy" << 0.93;
         QTest::newRow("digits-cnn") << "digits-cnn" << "val_accuracy" << 0.95;
+        // Issue 15: a 2-layer Transformer encoder reverses token sequences (length 8, vocab 10); token accuracy.
+        QTest::newRow("reverse-transformer") << "reverse-transformer" << "val_accuracy" << 0.95;
     }
     void examples_reach_their_targets() {
         QFETCH(QString, name);
@@ -93,6 +85,53 @@ private slots:
         const QJsonObject f = j["final"].toObject();
         QVERIFY(!f.contains("train_accuracy"));  // regression: no accuracy
         QVERIFY2(f["val_loss"].toDouble() < 0.01, qPrintable(QString::number(f["val_loss"].toDouble())));
+    }
+
+    // Issue 15: GRU(32) → LastStep → Linear forecasts the next value of a sum of 3 sines (noise 0.05, so
+    // an MSE floor of 0.0025) from the last 32. PyTorch, same architecture, hyper-parameters, samples and
+    // split (bench/torch_examples.py): val MSE 0.0098; the engine reaches 0.0101 (30 epochs, ~3.5 s on one
+    // core). The bound, 2× PyTorch's figure, is under 4% of the series' variance (0.56 on the val targets):
+    // a model that had not learned the dynamics sits near the variance.
+    void sine_forecast_gru_is_near_pytorch() {
+        QTemporaryDir dir;
+        const QString path = create(dir, "sine-forecast-gru");
+        QVERIFY(!path.isEmpty());
+        const QJsonObject j = train_json(path);
+        QCOMPARE(j["status"].toString(), QString("completed"));
+        const QJsonObject f = j["final"].toObject();
+        QVERIFY(!f.contains("val_accuracy"));  // regression
+        const double val = f["val_loss"].toDouble(-1);
+        QVERIFY2(val > 0 && val < 0.02, qPrintable(QString::number(val)));
+        const QJsonArray h = j["history"].toArray();
+        QVERIFY(h.first().toObject()["val_loss"].toDouble() > 5 * val);
+    }
+
+    // Issue 15: Embedding(65, 32) → LSTM(64) → LastStep → Linear(65) predicts Tiny Shakespeare's next
+    // character from the previous 32 (20000 windows, stride 3; stratified 80/20 split). PyTorch, same
+    // architecture, hyper-parameters, windows and split (bench/torch_examples.py): val loss 1.833 (a
+    // uniform guess is ln 65 = 4.17); the issue asks for within 5% of it, so the bound is 1.833 × 1.05 =
+    // 1.925. The engine reaches 1.857 (10 epochs, ~67 s on one core). Then `neura generate` on the
+    // trained project continues a prompt with characters of the text's vocabulary (tst_generate tests
+    // generation itself on a tiny corpus; here only that the shipped example works end to end).
+    void char_lstm_is_within_5_percent_of_pytorch_and_generates() {
+        QTemporaryDir dir;
+        const QString path = create(dir, "char-lstm");
+        QVERIFY(!path.isEmpty());
+        const QJsonObject j = train_json(path, {}, 400000);
+        QCOMPARE(j["status"].toString(), QString("completed"));
+        const double val = j["final"].toObject()["val_loss"].toDouble(-1);
+        QVERIFY2(val > 0 && val < 1.833 * 1.05, qPrintable(QString::number(val)));
+
+        // Tiny Shakespeare's 65 distinct characters.
+        const QString vocabulary = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        const QString prompt = "ROMEO:\nWhat ";
+        const Result r = run_neura({"generate", path, "--prompt", prompt, "--length", "80", "--seed", "2"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(r.out.endsWith('\n'));
+        const QString text = r.out.chopped(1);
+        QVERIFY2(text.startsWith(prompt), qPrintable(text));
+        QCOMPARE(text.size(), prompt.size() + 80);
+        for (QChar c : text) QVERIFY2(vocabulary.contains(c), qPrintable(QString("'%1' in %2").arg(c).arg(text)));
     }
 
     void same_seed_same_history() {
@@ -184,6 +223,16 @@ private slots:
         r = run_neura({"create", dir.filePath("x.neura"), "--model", kSrc + "xor.model.json", "--dataset", "spiral,n=-3"});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("n"), qPrintable(r.err));
+        // Variable-length tokens are padded with the token vocab: an Embedding of vocab rows is told so.
+        const QString padded = dir.filePath("padded.neura");
+        r = run_neura({"create", padded, "--model", kSrc + "reverse-transformer.model.json", "--dataset",
+                       "reverse,n=100,length=8,vocab=10,min_length=3"});
+        QCOMPARE(r.code, 0);
+        r = run_neura({"train", padded, "--epochs", "1"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("Embedding 'embed' has 10 rows") && r.err.contains("padding token") &&
+                     r.err.contains("at least 11"),
+                 qPrintable(r.err));
     }
 
     void hostile_files_get_exit_1_and_a_sentence() {

@@ -1,6 +1,9 @@
 #pragma once
-// Shared by the test suites: the PyTorch fixtures and the example projects' text form.
+// Shared by the test suites: the PyTorch fixtures, the example projects' text form, and running a
+// program (the `neura` CLI, python3, node) to its end.
 #include <QFile>
+#include <QProcess>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QtTest>
 #include <fstream>
@@ -14,6 +17,28 @@
 #include "neura/train/Experiment.h"
 
 namespace neura::test {
+
+struct ProcessResult {
+    int code = -1;  // the exit code; -1 crashed, -2 ran past the time limit (killed), -3 did not start
+    QString out, err;
+};
+
+inline ProcessResult run_process(const QString& program, const QStringList& args, int timeout_ms,
+                                 const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment(),
+                                 const QString& working_dir = {}) {
+    QProcess p;
+    p.setProcessEnvironment(env);
+    if (!working_dir.isEmpty()) p.setWorkingDirectory(working_dir);
+    p.start(program, args);
+    if (!p.waitForStarted(10000)) return {-3, {}, QString("cannot start %1: %2").arg(program, p.errorString())};
+    if (!p.waitForFinished(timeout_ms)) {
+        p.kill();
+        p.waitForFinished();
+        return {-2, {}, "timed out"};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
 
 // tests/reference/<file>, parsed once per process.
 inline const nlohmann::json& fixture(const char* file) {

@@ -3,6 +3,7 @@
 
 #include "common/TestSupport.h"
 
+#include <algorithm>
 #include <set>
 
 #include "neura/data/DatasetRegistry.h"
@@ -31,8 +32,8 @@ private slots:
                 QVERIFY(std::string(param_kind_name(p.kind)) != "?");
             }
         }
-        for (const char* n : {"spiral", "moons", "circles", "xor", "blobs", "sine", "digits", "iris", "wine",
-                              "breast_cancer", "csv", "idx"})
+        for (const char* n : {"spiral", "moons", "circles", "xor", "blobs", "sine", "sine-forecast", "digits", "iris",
+                              "wine", "breast_cancer", "csv", "csv-series", "idx", "text"})
             QVERIFY2(names.contains(n), n);
         const DatasetInfo& spiral_info = dataset_info("spiral");
         QCOMPARE(spiral_info.task, Task::Classification);
@@ -43,7 +44,8 @@ private slots:
     }
 
     void defaultsBuildEverySyntheticSetAndDigits() {
-        for (const char* n : {"spiral", "moons", "circles", "xor", "blobs", "sine", "digits", "iris", "wine", "breast_cancer"}) {
+        for (const char* n : {"spiral", "moons", "circles", "xor", "blobs", "sine", "sine-forecast", "digits", "iris", "wine",
+                              "breast_cancer", "text"}) {
             DatasetPtr d = make_dataset(n);
             QVERIFY2(d && d->size() > 0, n);
         }
@@ -77,6 +79,10 @@ private slots:
         QVERIFY2(e.contains("'path'"), qPrintable(e));
         e = error_of([] { make_dataset("csv", {{"path", "x.csv"}, {"header", "sometimes"}}); });
         QVERIFY2(e.contains("'header'") && e.contains("auto"), qPrintable(e));
+        e = error_of([] { make_dataset("csv-series"); });
+        QVERIFY2(e.contains("csv-series") && e.contains("'path'"), qPrintable(e));
+        e = error_of([] { make_dataset("csv-series", {{"path", "x.csv"}, {"window", "0"}}); });
+        QVERIFY2(e.contains("'window'") && e.contains("minimum"), qPrintable(e));
         QVERIFY(!error_of([] { dataset_info("nope"); }).isEmpty());
     }
 
@@ -91,6 +97,33 @@ private slots:
         QCOMPARE(d->size(), 2);
         QCOMPARE(d->class_names(), (std::vector<std::string>{"blue", "red"}));
         QCOMPARE(d->labels(), (std::vector<std::int64_t>{1, 0}));
+    }
+
+    void csvSeriesThroughTheRegistry() {
+        const DatasetInfo& info = dataset_info("csv-series");
+        QCOMPARE(info.task, Task::Regression);
+        std::vector<std::string> pnames;
+        for (const auto& p : info.params) pnames.push_back(p.name);
+        QCOMPARE(pnames, (std::vector<std::string>{"path", "columns", "target", "window", "horizon", "stride"}));
+        QCOMPARE(info.params[0].kind, DatasetParam::Kind::Path);  // the form's file chooser
+        // Listed beside csv, among the file readers.
+        std::vector<std::string> order;
+        for (const auto& i : dataset_names()) order.push_back(i.name);
+        const auto csv = std::find(order.begin(), order.end(), "csv");
+        QVERIFY(csv != order.end() && csv + 1 != order.end() && *(csv + 1) == "csv-series");
+
+        QTemporaryDir dir;
+        const QString path = dir.filePath("s.csv");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("when;level\nmon;1.5\ntue;2.5\nwed;4\nthu;8\n");
+        f.close();
+        // The ';' separator is found as csv finds it; the text column is left out.
+        DatasetPtr d = make_dataset("csv-series", {{"path", path.toStdString()}, {"window", "2"}});
+        QCOMPARE(d->size(), 2);
+        QCOMPARE(d->feature_shape(), (Shape{2, 1}));
+        QCOMPARE(d->get(1).features.to_vector<float>(), (std::vector<float>{2.5f, 4}));
+        QCOMPARE(d->get(1).target.to_vector<float>(), (std::vector<float>{8}));
     }
 };
 

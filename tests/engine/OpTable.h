@@ -183,6 +183,11 @@ inline const std::vector<OpCase>& op_table() {
         {"narrow", "Tensor::narrow", kFI, [](const Inputs& x) { return x[0].narrow(1, 1, 3); }},
         {"select", "Tensor::select", kFI, [](const Inputs& x) { return x[0].select(1, 2); }},
         {"select_negative", "Tensor::select", kFI, [](const Inputs& x) { return x[0].select(-1, -1); }},
+        {"unbind", "unbind", kFI, [](const Inputs& x) {
+             const std::vector<Tensor> p = unbind(x[0], 1);
+             return stack({p[2], p[0]}, 0);
+         }},
+        {"unbind_last", "unbind", kFI, [](const Inputs& x) { return unbind(x[0], -1)[0]; }},
         {"expand", "Tensor::expand", kFI, [](const Inputs& x) { return x[0].expand({2, 3, 4}); }},
         {"expand_keep", "Tensor::expand", kFI, [](const Inputs& x) { return x[0].expand({-1, 4}); }},
         {"expand_as", "Tensor::expand_as", kFI, [](const Inputs& x) { return x[0].expand_as(x[1]); }},

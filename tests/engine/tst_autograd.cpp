@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "neura/autograd/GradNode.h"
 #include "neura/neura.h"
 
 using namespace neura;
@@ -273,6 +274,33 @@ private slots:
         }, {x});
         QVERIFY2(good.passed, good.message.c_str());
         QVERIFY(good.inputs[0].max_abs_error < 1e-6);
+    }
+
+    void unbind_is_one_node_with_stacked_gradients() {
+        // torch.unbind: the slices as views; some slices unused (their gradient is zero).
+        const Tensor x = Tensor::randn({4, 3, 2}, DType::F64).requires_grad_();
+        const std::vector<Tensor> parts = unbind(x, 1);
+        QCOMPARE(parts.size(), std::size_t{3});
+        for (std::int64_t i = 0; i < 3; ++i) {
+            QCOMPARE(parts[static_cast<std::size_t>(i)].shape(), (Shape{4, 2}));
+            QCOMPARE(parts[static_cast<std::size_t>(i)].to_vector<double>(), x.select(1, i).to_vector<double>());
+            QCOMPARE(parts[static_cast<std::size_t>(i)].grad_fn()->name(), std::string("UnbindBackward"));
+        }
+        QVERIFY(parts[0].grad_fn() == parts[2].grad_fn());  // one node for all slices
+        sum(parts[0] * 2.0 + parts[2] * parts[2]).backward();
+        const Tensor want = stack({Tensor::full({4, 2}, 2.0, DType::F64), Tensor::zeros({4, 2}, DType::F64),
+                                   x.select(1, 2).detach() * 2.0},
+                                  1);
+        QCOMPARE(x.grad().to_vector<double>(), want.to_vector<double>());
+        autograd::GradcheckOptions o;
+        o.check_double_backward = true;
+        const auto r = autograd::gradcheck([](const std::vector<Tensor>& in) {
+            const std::vector<Tensor> p = unbind(in[0], -1);
+            return std::vector<Tensor>{p[0] * p[1], tanh(p[1])};
+        }, {Tensor::randn({3, 2}, DType::F64).requires_grad_()}, o);
+        QVERIFY2(r.passed, r.message.c_str());
+        QVERIFY(!error_of([] { unbind(Tensor::full({}, 1.0)); }).isEmpty());
+        QVERIFY(unbind(Tensor::zeros({0, 3}), 0).empty());
     }
 
     void gradcheck_samples_large_inputs() {

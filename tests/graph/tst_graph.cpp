@@ -170,7 +170,7 @@ private slots:
         const LayerRegistry& r = LayerRegistry::instance();
         const std::map<std::string, std::vector<std::string>> expected = {
             {"Input", {"shape"}},
-            {"Loss", {"type", "reduction", "delta", "label_smoothing"}},
+            {"Loss", {"type", "reduction", "delta", "label_smoothing", "ignore_index"}},
             {"Linear", {"in_features", "out_features", "bias"}},
             {"Conv2d", {"in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias"}},
             {"MaxPool2d", {"kernel_size", "stride", "padding"}},
@@ -190,9 +190,18 @@ private slots:
             {"Softmax", {"dim"}},
             {"Add", {}},
             {"Concat", {"dim"}},
+            {"RNN", {"hidden_size", "num_layers", "bidirectional", "dropout", "bias", "nonlinearity"}},
+            {"LSTM", {"hidden_size", "num_layers", "bidirectional", "dropout", "bias"}},
+            {"GRU", {"hidden_size", "num_layers", "bidirectional", "dropout", "bias"}},
+            {"MultiheadAttention", {"num_heads", "dropout", "bias"}},
+            {"TransformerEncoderLayer", {"nhead", "dim_feedforward", "dropout", "activation", "norm_first", "causal"}},
+            {"PositionalEncoding", {"max_len", "dropout"}},
+            {"LastStep", {}},
+            {"MeanOverTime", {}},
         };
         QCOMPARE(r.types().size(), expected.size());
-        const std::set<std::string> palette = {"Core", "Convolution", "Pooling", "Normalization", "Activation", "Merge", "IO", "Loss"};
+        const std::set<std::string> palette = {"Core",       "Convolution", "Pooling", "Normalization", "Activation",
+                                               "Merge",      "Sequence",    "IO",      "Loss"};
         for (const auto& [type, attrs] : expected) {
             const LayerDescriptor* d = r.find(type);
             QVERIFY2(d, type.c_str());
@@ -211,7 +220,10 @@ private slots:
             QCOMPARE(static_cast<bool>(d->onnx), type != "Input" && type != "Loss");
         }
         QCOMPARE(r.categories(), (std::vector<std::string>{"IO", "Core", "Convolution", "Pooling", "Normalization",
-                                                           "Activation", "Merge", "Loss"}));
+                                                           "Activation", "Merge", "Sequence", "Loss"}));
+        QCOMPARE(r.types_in("Sequence"), (std::vector<std::string>{"GRU", "LSTM", "LastStep", "MeanOverTime",
+                                                                   "MultiheadAttention", "PositionalEncoding", "RNN",
+                                                                   "TransformerEncoderLayer"}));
         QCOMPARE(r.types_in("Merge"), (std::vector<std::string>{"Add", "Concat"}));
         QVERIFY(r.at("Add").variadic_inputs);
         QCOMPARE(r.at("Add").input_count(5), std::size_t{5});
@@ -334,6 +346,18 @@ private slots:
             {"Embedding", {}, {5}, {5, 16}, 16000},
             {"Softmax", {{"dim", std::int64_t{1}}}, {7}, {7}, 0},
             {"Dropout", {}, {7}, {7}, 0},
+            // LSTM(12, 20, num_layers=2, bidirectional=True) on (5, 12): (5, 40), 15360
+            {"LSTM", {{"hidden_size", std::int64_t{20}}, {"num_layers", std::int64_t{2}}, {"bidirectional", true}},
+             {5, 12}, {5, 40}, 15360},
+            // GRU(12, 16): 1440; RNN(12, 8, nonlinearity='relu', bias=False): 160
+            {"GRU", {{"hidden_size", std::int64_t{16}}}, {5, 12}, {5, 16}, 1440},
+            {"RNN", {{"hidden_size", std::int64_t{8}}, {"nonlinearity", std::string("relu")}, {"bias", false}},
+             {5, 12}, {5, 8}, 160},
+            // MultiheadAttention(12, 3): 624; TransformerEncoderLayer(12, 2, 32): 1484
+            {"MultiheadAttention", {{"num_heads", std::int64_t{3}}}, {5, 12}, {5, 12}, 624},
+            {"TransformerEncoderLayer", {{"dim_feedforward", std::int64_t{32}}}, {5, 12}, {5, 12}, 1484},
+            {"LastStep", {}, {5, 12}, {12}, 0},
+            {"MeanOverTime", {}, {5, 12}, {12}, 0},
         };
         for (const auto& c : cases) {
             ModelGraph g;
@@ -442,6 +466,23 @@ private slots:
         s.add_edge(s.find_node("fc3"), f);
         s.add_edge(f, s.find_node("loss"));
         QCOMPARE(messages(s, validate(s), "flat"), QStringList{"Flatten start_dim 0 would merge the samples of a batch; use 1"});
+
+        // Sequence layers say what they expect in the shape the user sees on the edge.
+        ModelGraph q;
+        const NodeId qin = q.add_node("Input", "input", {{"shape", L{8}}});
+        const NodeId lstm = chain(q, qin, "LSTM", "lstm");
+        const NodeId att = chain(q, chain(q, lstm, "LastStep", "last"), "MultiheadAttention", "att");
+        chain(q, att, "Loss", "loss", {{"type", std::string("MSELoss")}});
+        QCOMPARE(messages(q, validate(q), "lstm"), QStringList{"LSTM expects [B, T, F] (T time steps of F features), gets [B, 8]"});
+        q.set_attribute(qin, "shape", L{6, 8});
+        QCOMPARE(messages(q, validate(q), "att"),
+                 QStringList{"MultiheadAttention expects [B, T, F] (T time steps of F features), gets [B, 64]"});
+        q.set_attribute(q.find_node("lstm"), "hidden_size", std::int64_t{10});
+        q.remove_edge(*q.edge_into({att, PortIndex{0}}));
+        q.add_edge(lstm, att);
+        q.set_attribute(att, "num_heads", std::int64_t{4});
+        QCOMPARE(messages(q, validate(q), "att"),
+                 QStringList{"MultiheadAttention: embed_dim 10 (the input's features) must be divisible by num_heads 4"});
     }
 
     void badAttributes() {
@@ -721,7 +762,9 @@ private slots:
             {"Linear", {3, 12}}, {"Conv2d", {3, 6, 6}}, {"MaxPool2d", {3, 6, 6}}, {"AvgPool2d", {3, 6, 6}},
             {"AdaptiveAvgPool2d", {3, 6, 6}}, {"BatchNorm1d", {12}}, {"BatchNorm2d", {3, 6, 6}}, {"LayerNorm", {3, 12}},
             {"Dropout", {12}}, {"Flatten", {3, 6, 6}}, {"Embedding", {5}}, {"ReLU", {12}}, {"LeakyReLU", {12}},
-            {"Sigmoid", {12}}, {"Tanh", {12}}, {"GELU", {12}}, {"Softmax", {12}},
+            {"Sigmoid", {12}}, {"Tanh", {12}}, {"GELU", {12}}, {"Softmax", {12}}, {"RNN", {5, 12}}, {"LSTM", {5, 12}},
+            {"GRU", {5, 12}}, {"MultiheadAttention", {5, 12}}, {"TransformerEncoderLayer", {5, 12}},
+            {"PositionalEncoding", {5, 12}}, {"LastStep", {5, 12}}, {"MeanOverTime", {5, 12}},
         };
         for (const auto& [type, shape] : layers) {
             ModelGraph g;
@@ -780,6 +823,7 @@ private slots:
             const bool image = type.find("2d") != std::string::npos;
             std::vector<Shape> in(d.input_count(0), image ? Shape{3, 6, 6} : Shape{4, 12});
             if (type == "BatchNorm1d") in = {{12}};
+            if (d.category == "Sequence") in = {{5, 12}};  // 5 steps of 12 features
             cases.push_back({type, {}, in});
         }
         QVERIFY(covered.size() >= 17);  // Linear ... Concat: every layer but Input and Loss

@@ -1,8 +1,10 @@
 // Seeing inside the network in the studio: the gradient check colours the canvas (and flags a layer
-// whose backward is deliberately wrong), the inspector's histograms count every element, step mode
-// runs one batch at a time, and training colours nodes and edges by activation and gradient scale.
+// whose backward is deliberately wrong), the inspector's histograms count every element, attention per
+// head and LSTM gate saturation are drawn, step mode runs one batch at a time, and training colours
+// nodes and edges by activation and gradient scale.
 #include <QDockWidget>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTreeWidget>
 #include <QtTest>
@@ -149,6 +151,104 @@ private slots:
         // A dense layer has no feature maps; its ReLU neighbour reports dead units.
         win_->scene()->selectNodes({nodeNamed(*win_->document(), "fc1")});
         QCOMPARE(inspector->featureMapCount(), 0);
+    }
+
+    void inspectorShowsAttentionPerHeadAndSequencesOverTime() {
+        const QString path = dir_.filePath("reverse.neura");
+        project::save_project(path.toStdString(), test::example_project("reverse-transformer"));
+        QVERIFY(win_->openFile(path));
+        InspectorPanel* inspector = win_->inspector();
+        QSignalSpy ready(inspector, &InspectorPanel::captureReady);
+        win_->captureBatch();
+        QVERIFY(ready.wait(60000));
+        const train::CapturePtr capture = inspector->capture();
+        QVERIFY(capture);
+
+        // A TransformerEncoderLayer: one heatmap per head (4), of the captured [B, heads, 8, 8] weights.
+        const graph::NodeId enc = nodeNamed(*win_->document(), "encoder1");
+        win_->scene()->selectNodes({enc});
+        const train::NodeCapture* n = capture->find(enc);
+        QVERIFY(n && n->attention.defined());
+        QCOMPARE(n->attention.shape(), (Shape{capture->batch_size, 4, 8, 8}));
+        QCOMPARE(inspector->attentionHeadCount(), 4);
+        // Its output [B, 8, 64] as one sample's time steps (rows) × features (columns).
+        QVERIFY(inspector->selectTensor("output"));
+        QCOMPARE(inspector->heatmapSize(), QSize(64, 8));
+        // Nodes without attention show none; the Embedding's output is a sequence too.
+        win_->scene()->selectNodes({nodeNamed(*win_->document(), "embed")});
+        QCOMPARE(inspector->attentionHeadCount(), 0);
+        QVERIFY(inspector->selectTensor("output"));
+        QCOMPARE(inspector->heatmapSize(), QSize(64, 8));
+
+        // Step mode: the step's capture replaces Capture batch's, and the heads are drawn from it.
+        win_->scene()->selectNodes({enc});
+        TrainingSession* session = win_->session();
+        QSignalSpy captured(session, &TrainingSession::captured);
+        win_->stepTraining();
+        QTRY_COMPARE_WITH_TIMEOUT(captured.count(), 1, 60000);
+        const auto step = captured.last().at(0).value<train::CapturePtr>();
+        QTRY_COMPARE_WITH_TIMEOUT(inspector->capture(), step, 10000);
+        QVERIFY(step != capture);
+        const train::NodeCapture* s = step->find(enc);
+        QVERIFY(s && s->attention.defined());
+        QCOMPARE(s->attention.shape(), (Shape{step->batch_size, 4, 8, 8}));
+        QCOMPARE(inspector->attentionHeadCount(), 4);
+        QSignalSpy finished(session, &TrainingSession::finished);
+        session->stop();
+        QVERIFY(finished.wait(60000));
+    }
+
+    void inspectorShowsLstmGateSaturation() {
+        // char-lstm with a small LSTM (8 units): Capture batch, then a training step, each draw the Gates
+        // tab: one scatter plot per gate (input, forget, output), one dot per unit.
+        project::Project p = test::example_project("char-lstm");
+        graph::ModelGraph g = graph::from_json(p.model_json);
+        const std::int64_t units = 8;
+        g.set_attribute(g.find_node("lstm"), "hidden_size", graph::AttributeValue{units});
+        p.model_json = graph::to_json(g);
+        const QString path = dir_.filePath("char-lstm.neura");
+        project::save_project(path.toStdString(), p);
+        QVERIFY(win_->openFile(path));
+        InspectorPanel* inspector = win_->inspector();
+        const graph::NodeId lstm = nodeNamed(*win_->document(), "lstm");
+        win_->scene()->selectNodes({lstm});
+        QCOMPARE(inspector->gatePlotCount(), 0);  // nothing captured yet
+
+        QSignalSpy ready(inspector, &InspectorPanel::captureReady);
+        win_->captureBatch();
+        QVERIFY(ready.wait(60000));
+        QCOMPARE(inspector->node(), lstm);
+        const train::NodeCapture* n = inspector->capture()->find(lstm);
+        QVERIFY(n);
+        QCOMPARE(n->gates.size(), std::size_t{1});  // one layer, one direction
+        QCOMPARE(n->gates[0].values, inspector->capture()->batch_size * 32);  // samples × steps
+        QCOMPARE(inspector->gatePlotCount(), 3);
+        QCOMPARE(inspector->gatePointCounts(), (std::vector<int>{int(units), int(units), int(units)}));
+        // The tab is there, under its name.
+        QTabWidget* tabs = nullptr;
+        for (auto* t : inspector->findChildren<QTabWidget*>())
+            for (int i = 0; i < t->count(); ++i)
+                if (t->tabText(i) == "Gates") tabs = t;
+        QVERIFY(tabs);
+
+        // Other nodes: a note, no plots.
+        win_->scene()->selectNodes({nodeNamed(*win_->document(), "embed")});
+        QCOMPARE(inspector->gatePlotCount(), 0);
+
+        // A training step's capture redraws it.
+        win_->scene()->selectNodes({lstm});
+        TrainingSession* session = win_->session();
+        QSignalSpy captured(session, &TrainingSession::captured);
+        win_->stepTraining();
+        QTRY_COMPARE_WITH_TIMEOUT(captured.count(), 1, 60000);
+        const auto step = captured.last().at(0).value<train::CapturePtr>();
+        QCOMPARE(step->global_step, std::int64_t{0});
+        QTRY_COMPARE_WITH_TIMEOUT(inspector->capture(), step, 10000);
+        QCOMPARE(inspector->gatePlotCount(), 3);
+        QCOMPARE(inspector->gatePointCounts(), (std::vector<int>{int(units), int(units), int(units)}));
+        QSignalSpy finished(session, &TrainingSession::finished);
+        session->stop();
+        QVERIFY(finished.wait(60000));
     }
 
     void stepModeRunsOneBatchAtATime() {

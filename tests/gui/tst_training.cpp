@@ -7,14 +7,17 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStackedWidget>
 #include <QStandardItemModel>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <fstream>
 #include <memory>
+#include <qcustomplot.h>
 #include <sstream>
 
 #include "neura/backend/Cuda.h"
@@ -80,6 +83,7 @@ private slots:
     void deviceSelectorListsCpuAndGpus();
     void datasetPanelEmitsTheChosenParams();
     void datasetPanelPreviewsImages();
+    void datasetPanelPreviewsASeries();
 };
 
 void TestTraining::trainsSpiralToFinished() {
@@ -441,6 +445,41 @@ void TestTraining::datasetPanelPreviewsImages() {
     QVERIFY(changed.wait(60000));
     QCOMPARE(changed.last().at(1).toMap().value("image").toString(), QString("false"));
     QCOMPARE(panel.featureShape(), (Shape{64}));
+}
+
+void TestTraining::datasetPanelPreviewsASeries() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("levels.csv");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("day,level,flow\n");
+    for (int r = 1; r <= 30; ++r) f.write(QString("d%1,%2,%3\n").arg(r).arg(r * 0.5).arg(100 + r).toUtf8());
+    f.close();
+    gui::DatasetPanel panel;
+    QVERIFY(panel.setDataset("csv-series", {{"path", path.toStdString()}, {"window", "6"}, {"horizon", "2"},
+                                            {"target", "flow"}}));
+    QVERIFY2(panel.dataset(), qPrintable(panel.errorText()));
+    QCOMPARE(panel.featureShape(), (Shape{6, 2}));  // what the Input node's shape becomes
+    QCOMPARE(panel.dataset()->size(), std::int64_t{23});  // 30 - 6 - 2 + 1
+    QVERIFY(qobject_cast<QLineEdit*>(panel.editor("path")));
+    QVERIFY(qobject_cast<QSpinBox*>(panel.editor("window")));
+    QCOMPARE(qobject_cast<QSpinBox*>(panel.editor("stride"))->minimum(), 1);
+    // The preview: sample 0's target column among its inputs over 6 steps, then its 2 target values.
+    auto* plot = qobject_cast<QCustomPlot*>(panel.findChild<QStackedWidget*>()->currentWidget());
+    QVERIFY(plot);
+    QCOMPARE(plot->graphCount(), 2);
+    QCOMPARE(plot->graph(0)->data()->size(), 6);
+    QCOMPARE(plot->graph(0)->data()->at(5)->value, 106.0);  // flow on row 6
+    QCOMPARE(plot->graph(0)->name(), QString("input: flow"));
+    QCOMPARE(plot->graph(1)->data()->size(), 2);
+    QCOMPARE(plot->graph(1)->data()->at(0)->key, 6.0);
+    QCOMPARE(plot->graph(1)->data()->at(1)->value, 108.0);  // flow on row 8
+    QCOMPARE(plot->graph(1)->name(), QString("target: flow"));
+    // A bad column is said in the panel, naming the file.
+    QVERIFY(panel.setDataset("csv-series", {{"path", path.toStdString()}, {"columns", "height"}}));
+    QVERIFY(!panel.dataset());
+    QVERIFY2(panel.errorText().contains(path) && panel.errorText().contains("no column named 'height'"),
+             qPrintable(panel.errorText()));
 }
 
 QTEST_MAIN(TestTraining)

@@ -12,7 +12,9 @@
 #include "app/MainWindow.h"
 #include "gui/QuietWindow.h"
 #include "app/ScreenshotScript.h"
+#include "neura/ops/Ops.h"
 #include "neura/project/Project.h"
+#include "panels/InspectorPanel.h"
 
 using namespace neura;
 using namespace neura::gui;
@@ -35,6 +37,27 @@ bool runScript(MainWindow& w, const QTemporaryDir& dir, const QString& text, QSt
     return ok;
 }
 
+// docs/tutorial/<file>'s text; empty when it cannot be read.
+QString tutorialScript(const char* file) {
+    QFile f(QStringLiteral(NEURA_SOURCE_DIR "/docs/tutorial/") + file);
+    return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+}
+
+// The window as the tutorial's pictures show it.
+void showAtTutorialSize(TestWindow& w) {
+    w.setAutosaveInterval(0);
+    w.resize(1440, 900);
+    w.show();
+}
+
+// The files of a script's `shot FILE` lines, in the folder it ran in.
+QStringList shotsOf(const QString& text, const QTemporaryDir& dir) {
+    QStringList files;
+    for (const QString& line : text.split('\n').filter(QRegularExpression("^shot ")))
+        files << dir.filePath(line.mid(5).trimmed());
+    return files;
+}
+
 }  // namespace
 
 class TestTutorial : public QObject {
@@ -43,25 +66,21 @@ private slots:
     void tutorialRunsAsWritten() {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        const QString script = QStringLiteral(NEURA_SOURCE_DIR "/docs/tutorial/first-network.script");
-        QFile f(script);
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        const QString text = QString::fromUtf8(f.readAll());
+        const QString text = tutorialScript("first-network.script");
+        QVERIFY(!text.isEmpty());
 
         TestWindow w;
-        w.setAutosaveInterval(0);
-        w.resize(1440, 900);
-        w.show();
+        showAtTutorialSize(w);
         QString error;
         QVERIFY2(runScript(w, dir, text, &error), qPrintable(error));
         QVERIFY2(w.errors.isEmpty(), qPrintable(w.errors.join("\n")));
 
         // Every picture the tutorial shows was taken, at the window's size.
-        const QStringList shots = text.split('\n').filter(QRegularExpression("^shot "));
+        const QStringList shots = shotsOf(text, dir);
         QCOMPARE(shots.size(), 9);
-        for (const QString& line : shots) {
-            const QImage img(dir.filePath(line.mid(5).trimmed()));
-            QVERIFY2(!img.isNull(), qPrintable(line));
+        for (const QString& file : shots) {
+            const QImage img(file);
+            QVERIFY2(!img.isNull(), qPrintable(file));
             QVERIFY(img.width() >= 1000 && img.height() >= 600);
         }
         // The saved project holds the trained model and its run; the ONNX file is there.
@@ -69,6 +88,40 @@ private slots:
         QVERIFY(!saved.weights.empty());
         QCOMPARE(saved.runs.size(), std::size_t{1});
         QVERIFY(QFileInfo(dir.filePath("build/tutorial/my-spiral.onnx")).size() > 1000);
+    }
+
+    void attentionChapterRunsAsWritten() {
+        // Chapter 2: the reverse task, a Transformer encoder, the attention heads before and after.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString text = tutorialScript("attention.script");
+        QVERIFY(!text.isEmpty());
+        TestWindow w;
+        showAtTutorialSize(w);
+        QString error;
+        QVERIFY2(runScript(w, dir, text, &error), qPrintable(error));  // includes val_accuracy > 0.95
+        QVERIFY2(w.errors.isEmpty(), qPrintable(w.errors.join("\n")));
+        const QStringList shots = shotsOf(text, dir);
+        QCOMPARE(shots.size(), 5);
+        for (const QString& file : shots) QVERIFY2(!QImage(file).isNull(), qPrintable(file));
+        // The last picture is of encoder2's four heads, trained.
+        QCOMPARE(w.inspector()->attentionHeadCount(), 4);
+        const train::CapturePtr c = w.inspector()->capture();
+        QVERIFY(c && c->global_step < 0);
+        // Reversal learned: averaged over the batch and the heads, the last layer's query step i puts
+        // most of its weight on key step 7 - i (the token it must output).
+        const train::NodeCapture* n = nullptr;
+        for (const auto& node : c->nodes)
+            if (node.name == "encoder2") n = &node;
+        QVERIFY(n && n->attention.defined());
+        const Tensor avg = mean(n->attention, {0, 1});  // [8, 8]
+        const auto v = avg.to_vector<double>();
+        for (int i = 0; i < 8; ++i) {
+            int best = 0;
+            for (int k = 1; k < 8; ++k)
+                if (v[static_cast<std::size_t>(i * 8 + k)] > v[static_cast<std::size_t>(i * 8 + best)]) best = k;
+            QCOMPARE(best, 7 - i);
+        }
     }
 
     void helpMenuFindsTheDocuments() {

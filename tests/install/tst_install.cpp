@@ -16,16 +16,15 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 
+#include "common/TestSupport.h"
+
 #ifndef NEURA_BUILD_DIR  // installer/CMakeLists.txt defines it; otherwise <build>/engine/neura → <build>
 #define NEURA_BUILD_DIR ""
 #endif
 
 namespace {
 
-struct Result {
-    int code = -1;
-    QString out, err;
-};
+using Result = neura::test::ProcessResult;
 
 QString buildDir() {
     const QString defined = QStringLiteral(NEURA_BUILD_DIR);
@@ -43,7 +42,6 @@ QString cmakeCommand() {
 
 Result run(const QString& program, const QStringList& args, const QString& config_home, int timeout_ms = 180000,
            const QString& working_dir = {}) {
-    QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove("NEURA_DATA_DIR");  // the installed datasets must be found on their own
     env.remove("NEURA_PLUGIN_PATH");  // and the installed plugins
@@ -54,16 +52,7 @@ Result run(const QString& program, const QStringList& args, const QString& confi
     // default one here, clang in the sanitizer build.
     env.insert("CC", NEURA_C_COMPILER);
     env.insert("CXX", NEURA_CXX_COMPILER);
-    p.setProcessEnvironment(env);
-    if (!working_dir.isEmpty()) p.setWorkingDirectory(working_dir);
-    p.start(program, args);
-    if (!p.waitForFinished(timeout_ms)) {
-        p.kill();
-        p.waitForFinished();
-        return {-2, {}, "timed out"};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+    return neura::test::run_process(program, args, timeout_ms, env, working_dir);
 }
 
 QString describe(const Result& r) { return QString("exit %1\nstdout: %2\nstderr: %3").arg(r.code).arg(r.out, r.err); }
@@ -153,11 +142,15 @@ private slots:
     }
 
     void examplesInstalled() {
-        for (const char* name : {"xor", "spiral", "moons", "iris", "digits-mlp", "digits-cnn", "sine-regression"}) {
+        // Every example of projects/src (make_examples.sh builds them all).
+        const QStringList models = QDir(QStringLiteral(NEURA_SOURCE_DIR "/projects/src")).entryList({"*.model.json"});
+        QVERIFY(models.size() >= 10);
+        for (const QString& model : models) {
+            const QString name = model.chopped(QString(".model.json").size());
             const QString path = examples() + "/" + name + ".neura";
             QVERIFY2(QFileInfo(path).isFile(), qPrintable(path));
             const Result r = run(neura(), {"info", path}, config_);
-            QVERIFY2(r.code == 0, qPrintable(QString(name) + ": " + describe(r)));
+            QVERIFY2(r.code == 0, qPrintable(name + ": " + describe(r)));
         }
     }
 
@@ -177,7 +170,7 @@ private slots:
         const QString text = QString::fromUtf8(copyright.readAll());
         QVERIFY(text.contains("License: GPL-3.0-or-later"));
         const QDir datasets(installed("share/neurastudio/datasets"));
-        const QStringList files = datasets.entryList({"*.csv", "*.csv.gz", "*.idx*"}, QDir::Files);
+        const QStringList files = datasets.entryList({"*.csv", "*.csv.gz", "*.idx*", "*.txt.gz"}, QDir::Files);
         QVERIFY(files.size() >= 4);
         for (const QString& f : files) {
             const QString stanza = "Files: share/neurastudio/datasets/" + f + "\n";

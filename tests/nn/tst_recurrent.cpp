@@ -1,7 +1,7 @@
 // RNN, LSTM and GRU against PyTorch fixtures (tests/reference/recurrent_reference.json, from
 // make_recurrent_fixtures.py): outputs, final states and gradients in F64 and F32, parameter names and
 // shapes (and parameter_specs), F64 gradcheck with double backward, initialization bounds, dropout between
-// layers, and the error messages.
+// layers, the error messages, and the LSTM's gate saturation (insight), which changes no output or gradient.
 #include <QtTest>
 
 #include "common/TestSupport.h"
@@ -143,6 +143,114 @@ private slots:
 
         // forward(x) is the output of forward_with_state(x) without a state.
         if (!h0.defined()) compare(m->forward(x.detach()), c["output"], tol, dt, "forward");
+
+        // Keeping the LSTM's gate saturation (what a capture asks for) changes no bit of the outputs, the
+        // final states or any gradient.
+        if (type != "LSTM") return;
+        auto all_values = [&](const RecurrentOutput& out, const Tensor& xi, const Tensor& hi, const Tensor& ci) {
+            std::vector<std::vector<double>> v = {values(out.output), values(out.h_n), values(out.c_n),
+                                                  values(xi.grad())};
+            if (hi.defined()) v.push_back(values(hi.grad()));
+            if (ci.defined()) v.push_back(values(ci.grad()));
+            for (const auto& [pname, p] : params) v.push_back(values(p.grad()));
+            return v;
+        };
+        const auto plain = all_values(r, x, h0, c0);
+        QVERIFY(m->kept_gates.empty());  // nothing kept unless asked
+        m->zero_grad();
+        m->keep_gates = true;
+        Tensor x2 = x.detach().clone().requires_grad_();
+        Tensor h2 = h0.defined() ? h0.detach().clone().requires_grad_() : Tensor();
+        Tensor c2 = c0.defined() ? c0.detach().clone().requires_grad_() : Tensor();
+        const RecurrentOutput r2 = m->forward_with_state(x2, h2, c2);
+        Tensor loss2 = sum(r2.output * tensor_from(c["w"], dt)) + sum(r2.h_n * tensor_from(c["w2"], dt)) +
+                       sum(r2.c_n * tensor_from(c["w3"], dt));
+        loss2.backward();
+        m->keep_gates = false;
+        const RecurrentOptions o = m->options;
+        QCOMPARE(m->kept_gates.size(), static_cast<std::size_t>(o.num_layers * (o.bidirectional ? 2 : 1)));
+        const auto kept = all_values(r2, x2, h2, c2);
+        QCOMPARE(kept.size(), plain.size());
+        for (std::size_t i = 0; i < kept.size(); ++i)
+            QVERIFY2(kept[i] == plain[i], qPrintable(QString("tensor %1 differs with keep_gates").arg(i)));
+    }
+
+    void gate_saturation_data() {
+        QTest::addColumn<bool>("batched");
+        QTest::newRow("batched") << true;
+        QTest::newRow("unbatched") << false;
+    }
+    void gate_saturation() {
+        // A 2-layer bidirectional LSTM whose gates are set by hand. Every weight is 0 and every bias too,
+        // except: the input gate's bias -30 (sigmoid(-30) ≈ 1e-13: always closed), the forget gate's +30
+        // (always open); the output gate stays at sigmoid(0) = 0.5, neither. In layer 0, unit 0's output
+        // gate reads feature 0 with weight 30: open where that feature is +1, closed where it is -1.
+        QFETCH(bool, batched);
+        RecurrentOptions o;
+        o.input_size = 2;
+        o.hidden_size = 3;
+        o.num_layers = 2;
+        o.bidirectional = true;
+        LSTM m(o);
+        const std::int64_t hs = o.hidden_size;
+        for (const auto& [name, p] : m.named_parameters()) {
+            std::vector<double> v(static_cast<std::size_t>(p.numel()), 0.0);
+            const bool layer0 = name.find("_l0") != std::string::npos;
+            if (name.rfind("bias_ih", 0) == 0)
+                for (std::int64_t u = 0; u < hs; ++u) {
+                    v[static_cast<std::size_t>(0 * hs + u)] = -30.0;  // i
+                    v[static_cast<std::size_t>(1 * hs + u)] = 30.0;   // f
+                }
+            if (name.rfind("weight_ih", 0) == 0 && layer0)
+                v[static_cast<std::size_t>((3 * hs + 0) * o.input_size)] = 30.0;  // o, unit 0, feature 0
+            set_values(p, v);
+        }
+        const std::int64_t steps = 7, batch = batched ? 5 : 1;
+        std::vector<double> xs;
+        std::int64_t positive = 0;
+        for (std::int64_t t = 0; t < steps; ++t)
+            for (std::int64_t b = 0; b < batch; ++b) {
+                const bool up = (t * batch + b) % 3 == 0;  // every third (step, sample) pair
+                positive += up;
+                xs.push_back(up ? 1.0 : -1.0);
+                xs.push_back(0.25);
+            }
+        const Tensor x = Tensor::from_vector(xs, batched ? Shape{steps, batch, 2} : Shape{steps, 2}, DType::F32);
+        m.forward(x);
+        QVERIFY(m.kept_gates.empty());
+        m.keep_gates = true;
+        m.forward(x);
+        QCOMPARE(m.kept_gates.size(), std::size_t{4});
+        const double open_share = static_cast<double>(positive) / static_cast<double>(steps * batch);
+        QVERIFY(open_share > 0.3 && open_share < 0.5);  // 12 of 35 (batched), 3 of 7 (unbatched)
+        for (std::size_t k = 0; k < 4; ++k) {
+            const GateSaturation& s = m.kept_gates[k];
+            QCOMPARE(s.layer, static_cast<std::int64_t>(k / 2));
+            QCOMPARE(s.direction, static_cast<std::int64_t>(k % 2));
+            QCOMPARE(s.values, steps * batch);
+            for (std::size_t g = 0; g < 3; ++g) {
+                QCOMPARE(s.left[g].size(), static_cast<std::size_t>(hs));
+                QCOMPARE(s.right[g].size(), static_cast<std::size_t>(hs));
+            }
+            for (std::size_t u = 0; u < static_cast<std::size_t>(hs); ++u) {
+                QCOMPARE(s.left[0][u], 1.0);  // input gate: always closed
+                QCOMPARE(s.right[0][u], 0.0);
+                QCOMPARE(s.left[1][u], 0.0);  // forget gate: always open
+                QCOMPARE(s.right[1][u], 1.0);
+                const bool driven = s.layer == 0 && u == 0;
+                QCOMPARE(s.right[2][u], driven ? open_share : 0.0);
+                QVERIFY(std::abs(s.left[2][u] - (driven ? 1.0 - open_share : 0.0)) < 1e-12);
+            }
+        }
+        // Off again: the next forward keeps nothing new; a GRU keeps nothing at all.
+        m.keep_gates = false;
+        m.kept_gates.clear();
+        m.forward(x);
+        QVERIFY(m.kept_gates.empty());
+        GRU gru(o);
+        gru.keep_gates = true;
+        gru.forward(x);
+        QVERIFY(gru.kept_gates.empty());
     }
 
     void parameter_names_and_specs_data() {

@@ -25,6 +25,7 @@
 #include "neura/core/Error.h"
 #include "neura/graph/LayerRegistry.h"
 #include "neura/graph/ModelGraph.h"
+#include "neura/graph/ModelJson.h"
 #include "neura/graph/Network.h"
 #include "neura/onnx/Export.h"
 #include "neura/onnx/Import.h"
@@ -49,22 +50,10 @@ const QString kOrtScript = QStringLiteral(NEURA_SOURCE_DIR "/tests/onnx/ort_chec
 const QString kTorchScript = QStringLiteral(NEURA_SOURCE_DIR "/tests/onnx/torch_models.py");
 constexpr double kAtol = 1e-4;
 
-struct Result {
-    int code = -1;
-    QString out, err;
-};
+using Result = neura::test::ProcessResult;
 
 Result run(const QString& program, const QStringList& args, int timeout_ms = 300000) {
-    QProcess p;
-    p.start(program, args);
-    if (!p.waitForStarted(10000)) return {-3, {}, QString("cannot start %1: %2").arg(program, p.errorString())};
-    if (!p.waitForFinished(timeout_ms)) {
-        p.kill();
-        p.waitForFinished();
-        return {-2, {}, "timed out"};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+    return neura::test::run_process(program, args, timeout_ms);
 }
 
 Result cli(const QStringList& args) { return run(NEURA_CLI_PATH, args); }
@@ -349,6 +338,72 @@ std::vector<LayerCase> layer_cases() {
                      g.add("Concat", "cat", {{"dim", i(-1)}}, {a, g.input()});
                      return g.done();
                  }});
+    // Sequence layers: [T, F] per sample; non-default options each somewhere.
+    struct Recurrent {
+        const char* name;
+        const char* type;
+        std::int64_t layers;
+        bool bidirectional, bias;
+        const char* nonlinearity;
+    };
+    for (const Recurrent& r : std::initializer_list<Recurrent>{
+             {"LSTM", "LSTM", 1, false, true, nullptr},
+             {"LSTM_2_layers_bidirectional", "LSTM", 2, true, true, nullptr},
+             {"LSTM_no_bias", "LSTM", 1, false, false, nullptr},
+             {"GRU", "GRU", 1, false, true, nullptr},
+             {"GRU_2_layers_bidirectional_no_bias", "GRU", 2, true, false, nullptr},
+             {"RNN", "RNN", 1, false, true, "tanh"},
+             {"RNN_relu_2_layers", "RNN", 2, false, true, "relu"},
+             {"RNN_relu_bidirectional_no_bias", "RNN", 1, true, false, "relu"}}) {
+        c.push_back({r.name, [r] {
+                         GraphBuilder g({5, 3});
+                         AttributeMap a = {{"hidden_size", i(4)}, {"num_layers", i(r.layers)},
+                                           {"bidirectional", b(r.bidirectional)}, {"bias", b(r.bias)}};
+                         if (r.layers > 1) a["dropout"] = f(0.3);  // training only: the export has none
+                         if (r.nonlinearity) a["nonlinearity"] = AttributeValue(std::string(r.nonlinearity));
+                         g.add(r.type, "rec", a);
+                         return g.done();
+                     }});
+    }
+    c.push_back({"LSTM_LastStep_Linear", [] {  // a whole small sequence model
+                     GraphBuilder g({6, 3});
+                     g.add("LSTM", "lstm", {{"hidden_size", i(8)}});
+                     g.add("LastStep", "last");
+                     g.add("Linear", "head", {{"out_features", i(2)}});
+                     return g.done();
+                 }});
+    c.push_back({"MultiheadAttention", [] {
+                     GraphBuilder g({5, 8});
+                     g.add("MultiheadAttention", "attn", {{"num_heads", i(2)}});
+                     return g.done();
+                 }});
+    c.push_back({"MultiheadAttention_4_heads_no_bias", [] {
+                     GraphBuilder g({5, 8});
+                     g.add("MultiheadAttention", "attn", {{"num_heads", i(4)}, {"bias", b(false)}});
+                     return g.done();
+                 }});
+    struct Encoder {
+        const char* name;
+        std::int64_t heads;
+        const char* activation;
+        bool norm_first, causal;
+    };
+    for (const Encoder& en : std::initializer_list<Encoder>{{"TransformerEncoderLayer", 2, "relu", false, false},
+                                                            {"TransformerEncoderLayer_gelu_norm_first", 2, "gelu", true, false},
+                                                            {"TransformerEncoderLayer_causal", 1, "relu", false, true},
+                                                            {"TransformerEncoderLayer_causal_gelu_norm_first_4_heads", 4,
+                                                             "gelu", true, true}}) {
+        c.push_back({en.name,
+                     [en] {
+                         GraphBuilder g({5, 8});
+                         g.add("PositionalEncoding", "pe");
+                         g.add("TransformerEncoderLayer", "enc",
+                               {{"nhead", i(en.heads)}, {"dim_feedforward", i(16)},
+                                {"activation", AttributeValue(std::string(en.activation))},
+                                {"norm_first", b(en.norm_first)}, {"causal", b(en.causal)}});
+                         return g.done();
+                     }});
+    }
     return c;
 }
 
@@ -404,6 +459,21 @@ QString create_project(const QTemporaryDir& dir, const QString& name) {
                           neura::test::example_text(name, "dataset")});
     if (r.code != 0) qWarning() << r.err;
     return r.code == 0 ? path : QString();
+}
+
+// The folder of one of torch_models.py's models; the script runs once for all of them. Empty after a failure.
+QString torch_model(const QString& name) {
+    static QTemporaryDir dir;
+    static bool made = false;
+    if (!made) {
+        const Result r = run(kPython, {kTorchScript, dir.path()});
+        if (r.code != 0) {
+            QTest::qFail(qPrintable("python3-torch export failed: " + r.err.right(1500)), __FILE__, __LINE__);
+            return {};
+        }
+        made = true;
+    }
+    return QFile::exists(dir.filePath(name + "/model.onnx")) ? dir.filePath(name) : QString();
 }
 
 }  // namespace
@@ -468,19 +538,29 @@ private slots:
         QDir().mkpath(model_dir + "/test_data_set_0");
         const Result e = cli({"export", path, "-o", model_dir + "/model.onnx"});
         QVERIFY2(e.code == 0, qPrintable(e.err));
-        QVERIFY2(e.out.contains("normalization included"), qPrintable(e.out));  // the examples train normalized
-        // Raw-feature inputs (the model and `neura run` normalize them), engine output through the CLI.
+        // The examples train normalized, but for token indices (an Embedding reads them): those stay as they are.
         const project::Project p = project::load_project(path.toStdString());
+        const ModelGraph graph = graph::from_json(p.model_json);
+        std::int64_t tokens = 0;  // the smallest vocabulary an Embedding reads; 0: no Embedding
+        for (const NodeId id : graph.nodes_of_type("Embedding")) {
+            const std::int64_t v = std::get<std::int64_t>(graph.node(id).attributes.at("num_embeddings"));
+            tokens = tokens == 0 ? v : std::min(tokens, v);
+        }
+        QVERIFY2(e.out.contains(tokens > 0 ? "no normalization" : "normalization included"), qPrintable(e.out));
         const train::TrainedModel m = train::load_trained_model(p);
-        QVERIFY(m.trained && m.normalization);
+        QVERIFY(m.trained && m.normalization.has_value() == (tokens == 0));
+        // Raw-feature inputs (the model and `neura run` normalize them) or token indices, engine output
+        // through the CLI.
         Generator gen(5);
-        const Tensor x = Tensor::randn({4, shape_numel(m.network.input_shape())}, DType::F32, &gen)
-                             .mul_(3.0)
-                             .reshape([&] {
-                                 Shape s = {4};
-                                 s.insert(s.end(), m.network.input_shape().begin(), m.network.input_shape().end());
-                                 return s;
-                             }());
+        const Shape batch_shape = [&] {
+            Shape s = {4};
+            s.insert(s.end(), m.network.input_shape().begin(), m.network.input_shape().end());
+            return s;
+        }();
+        const Tensor x = tokens > 0 ? Tensor::randint(0, tokens, batch_shape, &gen).to(DType::F32)
+                                    : Tensor::randn({4, shape_numel(m.network.input_shape())}, DType::F32, &gen)
+                                          .mul_(3.0)
+                                          .reshape(batch_shape);
         const QString in = model_dir + "/test_data_set_0/input_0.pb";
         onnx::write_tensor_file(in.toStdString(), x, "input");
         const Result r = cli({"run", path, "--input", in, "-o", model_dir + "/test_data_set_0/output_0.pb"});
@@ -490,21 +570,74 @@ private slots:
         QVERIFY(import_and_run(model_dir, name) >= 0);
     }
 
-    // Models PyTorch exported (opset 17): ONNX Runtime agrees with PyTorch, and the imported project run by
+    // Models PyTorch exported (opset 17; the sequence models 13 to 17): ONNX Runtime agrees with PyTorch, and the imported project run by
     // the engine agrees too.
     void pytorch_models_import_data() {
         QTest::addColumn<QString>("name");
-        for (const char* n : {"cnn", "mlp", "global_pool"}) QTest::newRow(n) << QString(n);
+        for (const char* n : {"cnn", "mlp", "global_pool", "lstm", "lstm_2_layers_bidirectional", "gru",
+                              "gru_bidirectional_no_bias", "rnn_relu_2_layers", "rnn_tanh_bidirectional",
+                              "multihead_attention", "multihead_attention_no_bias", "encoder", "encoder_pre_norm_gelu",
+                              "encoder_2_layers_causal", "layer_norm"})
+            QTest::newRow(n) << QString(n);
+    }
+    // What torch.onnx's many ops come back as: one layer per torch.nn module, with its options.
+    static void check_torch_layers(const QString& name, const ModelGraph& g) {
+        auto attr = [&](NodeId id, const char* key) { return g.node(id).attributes.at(key); };
+        const auto encoders = g.nodes_of_type("TransformerEncoderLayer");
+        const auto attention = g.nodes_of_type("MultiheadAttention");
+        if (name.startsWith("multihead_attention")) {
+            QCOMPARE(attention.size(), std::size_t{1});
+            QVERIFY(attr(attention[0], "num_heads") == AttributeValue(std::int64_t{name.contains("no_bias") ? 3 : 2}));
+            QVERIFY(attr(attention[0], "bias") == AttributeValue(!name.contains("no_bias")));
+        } else if (name.startsWith("encoder")) {
+            // torch_models.py: encoder (8, 2 heads, 16, post-norm relu), encoder_pre_norm_gelu (8, 4, 12),
+            // encoder_2_layers_causal (6, 2, 10, two layers, the square subsequent mask).
+            const bool pre = name.contains("pre_norm"), causal = name.contains("causal");
+            QCOMPARE(encoders.size(), std::size_t{causal ? 2u : 1u});
+            QVERIFY(attention.empty());
+            for (const NodeId e : encoders) {
+                QVERIFY(attr(e, "nhead") == AttributeValue(std::int64_t{pre ? 4 : 2}));
+                QVERIFY(attr(e, "dim_feedforward") == AttributeValue(std::int64_t{pre ? 12 : causal ? 10 : 16}));
+                QVERIFY(attr(e, "norm_first") == AttributeValue(pre));
+                QVERIFY(attr(e, "activation") == AttributeValue(std::string(pre ? "gelu" : "relu")));
+                QVERIFY(attr(e, "causal") == AttributeValue(causal));
+            }
+        } else if (name == "layer_norm") {  // opset 13: ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add
+            const auto norms = g.nodes_of_type("LayerNorm");
+            QCOMPARE(norms.size(), std::size_t{1});
+            QVERIFY(attr(norms[0], "normalized_shape") == AttributeValue(std::vector<std::int64_t>{7}));
+        }
     }
     void pytorch_models_import() {
         QFETCH(QString, name);
-        static QTemporaryDir dir;  // made once for all rows
-        if (!QFile::exists(dir.filePath(name + "/model.onnx"))) {
-            const Result r = run(kPython, {kTorchScript, dir.path()});
-            QVERIFY2(r.code == 0, qPrintable("python3-torch export failed: " + r.err.right(1500)));
-        }
-        const QString d = dir.filePath(name);
+        const QString d = torch_model(name);
+        QVERIFY(!d.isEmpty());
         QVERIFY(judge(d, "pytorch " + name, /*ours=*/false) >= 0);
+        QVERIFY(import_and_run(d, "pytorch " + name) >= 0);
+        check_torch_layers(name, onnx::import_onnx((d + "/model.onnx").toStdString()).graph);
+        if (name.contains("2_layers") && !name.startsWith("encoder")) {  // torch.onnx's one op per layer comes back as one layer
+            const ModelGraph g = onnx::import_onnx((d + "/model.onnx").toStdString()).graph;
+            std::vector<NodeId> recurrent;
+            for (const char* type : {"LSTM", "GRU", "RNN"})
+                for (const NodeId id : g.nodes_of_type(type)) recurrent.push_back(id);
+            QCOMPARE(recurrent.size(), std::size_t{1});
+            QVERIFY(g.node(recurrent[0]).attributes.at("num_layers") == AttributeValue(std::int64_t{2}));
+        }
+    }
+
+    // Layout-1 (batch-first) recurrent ops, which torch.onnx does not write and ONNX Runtime does not run:
+    // packed by torch_models.py from torch.nn modules in numpy, PyTorch's output expected.
+    void layout1_models_import_data() {
+        QTest::addColumn<QString>("name");
+        for (const char* n : {"layout1_lstm_bidirectional", "layout1_gru", "layout1_rnn_relu_no_bias"})
+            QTest::newRow(n) << QString(n);
+    }
+    void layout1_models_import() {
+        QFETCH(QString, name);
+        const QString d = torch_model(name);
+        QVERIFY(!d.isEmpty());
+        const Result py = run(kPython, {kCheckScript, "--checker-only", d + "/model.onnx"});
+        QVERIFY2(py.code == 0, qPrintable(name + ": onnx.checker failed: " + py.err + py.out));
         QVERIFY(import_and_run(d, "pytorch " + name) >= 0);
     }
 
@@ -601,6 +734,82 @@ save("rank_99", [helper.make_node("Relu", ["input"], ["output"], name="r")], in_
             QVERIFY2(r.err.contains(path) && r.err.contains(want), qPrintable(r.err));
             QVERIFY(!QFile::exists(dir.filePath("p.neura")));
         }
+    }
+
+    void sequence_import_errors_name_the_node() {
+        // Recurrent ops the layers cannot express, or whose weights contradict their attributes: each is
+        // refused naming the node and the problem, before anything is sized from the file.
+        QTemporaryDir dir;
+        const Result py = run(kPython, {"-c", QString(R"(
+import numpy as np, onnx
+from onnx import helper, TensorProto, numpy_helper
+def save(name, op, ins, inits, outs=("y",), out="y", extra=(), steps=4, feats=2, **attrs):
+    nodes = [helper.make_node("Transpose", ["input"], ["xt"], perm=[1, 0, 2])] if attrs.get("layout", 0) == 0 else []
+    nodes.append(helper.make_node(op, ins, list(outs), name="rec", **attrs))
+    nodes += list(extra)
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", steps, feats])],
+        [helper.make_tensor_value_info(out, TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.asarray(v, dtype=np.float32), k) for k, v in inits.items()])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), "%1/" + name + ".onnx")
+z = np.zeros
+save("huge_hidden", "LSTM", ["xt", "W", "R"], {"W": z((1, 8, 2)), "R": z((1, 8, 2))}, hidden_size=1 << 40)
+save("short_R", "LSTM", ["xt", "W", "R"], {"W": z((1, 8, 2)), "R": z((1, 8, 1))}, hidden_size=2)
+save("gru_lbr0", "GRU", ["xt", "W", "R"], {"W": z((1, 6, 2)), "R": z((1, 6, 2))}, hidden_size=2)
+save("reverse", "LSTM", ["xt", "W", "R"], {"W": z((1, 8, 2)), "R": z((1, 8, 2))}, hidden_size=2, direction="reverse")
+save("state", "LSTM", ["xt", "W", "R", "", "", "h0"], {"W": z((1, 8, 2)), "R": z((1, 8, 2)), "h0": np.ones((1, 1, 2))},
+     hidden_size=2)
+save("y_h_used", "LSTM", ["xt", "W", "R"], {"W": z((1, 8, 2)), "R": z((1, 8, 2))}, outs=("y", "yh"), out="yh",
+     hidden_size=2)
+save("no_transpose", "LSTM", ["input", "W", "R"], {"W": z((1, 8, 2)), "R": z((1, 8, 2))}, hidden_size=2)
+save("sigmoid_rnn", "RNN", ["input", "W", "R"], {"W": z((1, 2, 2)), "R": z((1, 2, 2))}, hidden_size=2, layout=1,
+     activations=["Sigmoid"])
+save("seq_lens", "GRU", ["input", "W", "R", "", "lens"], {"W": z((1, 6, 2)), "R": z((1, 6, 2)), "lens": z((1,))},
+     hidden_size=2, layout=1, linear_before_reset=1)
+)").arg(dir.path())});
+        QVERIFY2(py.code == 0, qPrintable(py.err));
+        const std::vector<std::pair<const char*, QString>> cases = {
+            {"huge_hidden", "'rec' (LSTM): W is [1, 8, 2]; with hidden_size 1099511627776 and 1 direction(s) it must be "
+                            "[1, 4398046511104, input features]"},
+            {"short_R", "'rec' (LSTM): R is [1, 8, 1], it must be [1, 8, 2]"},
+            {"gru_lbr0", "'rec' (GRU): linear_before_reset=0"},
+            {"reverse", "'rec' (LSTM): direction 'reverse' has no layer"},
+            {"state", "'rec' (LSTM): its initial hidden state 'h0' is not known to be zeros"},
+            {"y_h_used", "'rec' (LSTM): its final-state output 'yh' is used"},
+            {"no_transpose", "'rec' (LSTM): its input 'input' is not a batch-first sequence transposed to [time, batch"},
+            {"sigmoid_rnn", "'rec' (RNN): activation 'Sigmoid' has no layer"},
+            {"seq_lens", "'rec' (GRU): sequence_lens"},
+        };
+        for (const auto& [name, want] : cases) {
+            const QString path = dir.filePath(QString(name) + ".onnx");
+            const QString got = neura::test::error_of([&] { onnx::import_onnx(path.toStdString()); });
+            QVERIFY2(got.contains(path) && got.contains(want),
+                     qPrintable(QString("%1\n   got: %2\n  want: %3").arg(name, got, want)));
+        }
+        // A causal mask added to an exported MultiheadAttention's scores: no layer has it outside a
+        // TransformerEncoderLayer.
+        const auto cases_all = layer_cases();
+        const auto mha = std::find_if(cases_all.begin(), cases_all.end(),
+                                      [](const LayerCase& c) { return c.name == std::string("MultiheadAttention"); });
+        QVERIFY(mha != cases_all.end());
+        const ModelGraph g = mha->graph();
+        graph::Network net = graph::compile(g, 2);
+        net.eval();
+        write_case(dir.filePath("mha"), onnx::export_onnx_bytes(g, net), Tensor::zeros({1, 5, 8}), Tensor::zeros({1, 5, 8}));
+        const Result masked = run(kPython, {"-c", QString(R"(
+import numpy as np, onnx
+from onnx import helper, numpy_helper
+m = onnx.load("%1/mha/model.onnx")
+g = m.graph
+i = next(k for k, n in enumerate(g.node) if n.op_type == "Softmax")
+g.initializer.append(numpy_helper.from_array(np.triu(np.full((5, 5), -np.inf, np.float32), 1), "mask"))
+g.node.insert(i, helper.make_node("Add", [g.node[i].input[0], "mask"], ["masked"], name="my_mask"))
+g.node[i + 1].input[0] = "masked"
+onnx.save(m, "%1/masked.onnx")
+)").arg(dir.path())});
+        QVERIFY2(masked.code == 0, qPrintable(masked.err));
+        const QString got = neura::test::error_of([&] { onnx::import_onnx(dir.filePath("masked.onnx").toStdString()); });
+        QVERIFY2(got.contains("'my_mask' (Add)") && got.contains("causal mask has no layer outside a TransformerEncoderLayer"),
+                 qPrintable(got));
     }
 
     void unmapped_and_unexportable_layers_name_the_node() {
@@ -710,7 +919,9 @@ save("rank_99", [helper.make_node("Relu", ["input"], ["output"], name="r")], in_
     void importer_survives_mutated_models() {
         // Random byte changes to an exported model: each import either works or is a neura::Error.
         const auto cases = layer_cases();
-        for (const char* which : {"Conv2d", "GELU", "BatchNorm2d", "Flatten_partial"}) {
+        for (const char* which : {"Conv2d", "GELU", "BatchNorm2d", "Flatten_partial", "LSTM_2_layers_bidirectional",
+                                  "GRU_2_layers_bidirectional_no_bias", "LSTM_LastStep_Linear", "MultiheadAttention",
+                                  "TransformerEncoderLayer", "TransformerEncoderLayer_causal_gelu_norm_first_4_heads"}) {
             const auto c = std::find_if(cases.begin(), cases.end(), [&](const LayerCase& x) { return x.name == std::string(which); });
             QVERIFY(c != cases.end());
             const ModelGraph g = c->graph();

@@ -128,6 +128,84 @@ private slots:
         QVERIFY(back.node(back.find_node("loss")).attributes.at("type") == AttributeValue(std::string("MSELoss")));
     }
 
+    void sequence_model_comes_back_as_a_project() {
+        // Input [T, F] → LSTM (2 layers, bidirectional) → LastStep → Linear: the two ONNX LSTM ops become one
+        // layer again (num_layers 2), with every weight, and the project predicts what the original did.
+        ModelGraph g;
+        const NodeId in = g.add_node("Input", "input", {{"shape", AttributeValue(IntList{6, 4})}});
+        const NodeId rec = g.add_node("LSTM", "lstm",
+                                      {{"hidden_size", AttributeValue(std::int64_t{5})},
+                                       {"num_layers", AttributeValue(std::int64_t{2})},
+                                       {"bidirectional", AttributeValue(true)}});
+        const NodeId last = g.add_node("LastStep", "last");
+        const NodeId fc = g.add_node("Linear", "head", {{"out_features", AttributeValue(std::int64_t{3})}});
+        const NodeId loss = g.add_node("Loss", "loss", {{"type", AttributeValue(std::string("CrossEntropyLoss"))}});
+        g.add_edge(in, rec);
+        g.add_edge(rec, last);
+        g.add_edge(last, fc);
+        g.add_edge(fc, loss);
+        train::TrainedModel original;
+        original.graph = g;
+        original.network = graph::compile(g, 4);
+        original.network.eval();
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("seq.onnx").toStdString();
+        onnx::export_onnx(g, original.network, path);
+
+        const onnx::ImportedProject imported = onnx::project_from_onnx(path);
+        QCOMPARE(imported.node_count, g.node_count());
+        QCOMPARE(imported.weight_count, original.network.named_parameters().size());
+        const ModelGraph back = graph::from_json(imported.project.model_json);
+        const graph::Node& lstm = back.node(back.find_node("lstm"));
+        QCOMPARE(lstm.type, std::string("LSTM"));
+        QVERIFY(lstm.attributes.at("num_layers") == AttributeValue(std::int64_t{2}));
+        QVERIFY(lstm.attributes.at("bidirectional") == AttributeValue(true));
+        QCOMPARE(back.node(back.find_node("last")).type, std::string("LastStep"));
+        train::TrainedModel m = train::load_trained_model(imported.project);
+        const Tensor x = Tensor::randn({5, 6, 4}, DType::F32, nullptr);
+        const double diff = max_abs_diff(m.predict(x), original.predict(x));
+        QVERIFY2(diff <= 1e-5, qPrintable(QString("max |diff| %1").arg(diff)));
+    }
+
+    void transformer_comes_back_as_one_layer() {
+        // The exporter's decomposed TransformerEncoderLayer (pre-norm, GELU, causal mask) is matched as one
+        // layer with its options and its twelve tensors.
+        ModelGraph g;
+        const NodeId in = g.add_node("Input", "input", {{"shape", AttributeValue(IntList{5, 8})}});
+        const NodeId enc = g.add_node("TransformerEncoderLayer", "enc",
+                                      {{"nhead", AttributeValue(std::int64_t{4})},
+                                       {"dim_feedforward", AttributeValue(std::int64_t{12})},
+                                       {"activation", AttributeValue(std::string("gelu"))},
+                                       {"norm_first", AttributeValue(true)},
+                                       {"causal", AttributeValue(true)}});
+        const NodeId loss = g.add_node("Loss", "loss", {{"type", AttributeValue(std::string("MSELoss"))}});
+        g.add_edge(in, enc);
+        g.add_edge(enc, loss);
+        train::TrainedModel original;
+        original.graph = g;
+        original.network = graph::compile(g, 6);
+        original.network.eval();
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("enc.onnx").toStdString();
+        onnx::export_onnx(g, original.network, path);
+
+        const onnx::ImportedProject imported = onnx::project_from_onnx(path);
+        QCOMPARE(imported.node_count, g.node_count());
+        QCOMPARE(imported.weight_count, std::size_t{12});
+        const ModelGraph back = graph::from_json(imported.project.model_json);
+        const graph::Node& n = back.node(back.find_node("enc"));
+        QCOMPARE(n.type, std::string("TransformerEncoderLayer"));
+        QVERIFY(n.attributes.at("nhead") == AttributeValue(std::int64_t{4}));
+        QVERIFY(n.attributes.at("dim_feedforward") == AttributeValue(std::int64_t{12}));
+        QVERIFY(n.attributes.at("activation") == AttributeValue(std::string("gelu")));
+        QVERIFY(n.attributes.at("norm_first") == AttributeValue(true));
+        QVERIFY(n.attributes.at("causal") == AttributeValue(true));
+        train::TrainedModel m = train::load_trained_model(imported.project);
+        const Tensor x = Tensor::randn({3, 5, 8});
+        const double diff = max_abs_diff(m.predict(x), original.predict(x));
+        QVERIFY2(diff <= 1e-5, qPrintable(QString("max |diff| %1").arg(diff)));
+    }
+
     void unreadable_files_are_errors_naming_the_file() {
         QTemporaryDir dir;
         const QString junk = dir.filePath("junk.onnx");

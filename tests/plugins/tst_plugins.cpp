@@ -87,23 +87,10 @@ QString reason(const PluginManager& m, const std::string& path) {
     return {};
 }
 
-struct Result {
-    int code = -1;
-    QString out, err;
-};
+using Result = neura::test::ProcessResult;
 
 Result run(const QString& program, const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(program, args);
-    if (!p.waitForStarted(10000)) return {-3, {}, QString("cannot start %1: %2").arg(program, p.errorString())};
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        return {-2, {}, "timed out"};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
+    return neura::test::run_process(program, args, 120000, env);
 }
 
 QString node_program() {

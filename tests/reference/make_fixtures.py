@@ -329,6 +329,10 @@ CASES = {
     "narrow": C("fi", lambda x: x.narrow(1, 1, 3), S(("float", [3, 5])), S(("float", [1, 4, 2]))),
     "select": C("fi", lambda x: x.select(1, 2), S(("float", M)), S(("float", [2, 3, 4]))),
     "select_negative": C("fi", lambda x: x.select(-1, -1), S(("float", M)), S(("float", [1]))),
+    # unbind: the slices 2 and 0 restacked, slice 1 unused (its gradient is zero)
+    "unbind": C("fi", lambda x: (lambda p: torch.stack([p[2], p[0]], 0))(torch.unbind(x, 1)), S(("float", M)),
+                S(("float", [2, 3, 4]))),
+    "unbind_last": C("fi", lambda x: torch.unbind(x, -1)[0], S(("float", [3, 2])), S(("float", [2, 3, 1]))),
     "expand": C("fi", lambda x: x.expand(2, 3, 4), S(("float", [3, 1])), S(("float", [])), S(("float", [1, 4]))),
     "expand_keep": C("fi", lambda x: x.expand(-1, 4), S(("float", [3, 1])), S(("float", [2, 4]))),
     "expand_as": C("fi", lambda x, y: x.expand_as(y), S(("float", [3, 1]), ("float", [2, 3, 4])),

@@ -1,6 +1,6 @@
 // Insight at the engine level: statistics and histograms of tensors, captures of one forward +
-// backward (equal to a plain backward's gradients), the dead-ReLU fraction, and step mode in the
-// trainer (one batch per step, each recorded before the optimizer step).
+// backward (equal to a plain backward's gradients), the dead-ReLU fraction, attention weights, LSTM gate
+// saturation, and step mode in the trainer (one batch per step, each recorded before the optimizer step).
 #include <QtTest>
 
 #include <atomic>
@@ -179,6 +179,110 @@ private slots:
         QCOMPARE(relu->dead_fraction, 0.5);
         QCOMPARE(c.nodes[1].dead_fraction, -1.0);  // a Linear node has none
         QCOMPARE(relu->activation.min, 0.0);
+    }
+
+    void attention_weights_per_head() {
+        // [5, 8] → MultiheadAttention(2 heads) → causal TransformerEncoderLayer(4 heads) → Linear(3), a class
+        // per step. The capture holds each attention node's weights per head: what the module itself
+        // gives with need_weights and per-head weights, rows summing to 1, and nothing above the
+        // diagonal under the causal mask.
+        using L = std::vector<std::int64_t>;
+        graph::ModelGraph g;
+        auto in = g.add_node("Input", "input", {{"shape", L{5, 8}}});
+        auto mha = g.add_node("MultiheadAttention", "mha", {{"num_heads", std::int64_t{2}}});
+        auto enc = g.add_node("TransformerEncoderLayer", "enc",
+                              {{"nhead", std::int64_t{4}}, {"dim_feedforward", std::int64_t{16}}, {"causal", true}});
+        auto fc = g.add_node("Linear", "fc", {{"out_features", std::int64_t{3}}});
+        auto loss = g.add_node("Loss", "loss");
+        g.add_edge(in, mha);
+        g.add_edge(mha, enc);
+        g.add_edge(enc, fc);
+        g.add_edge(fc, loss);
+        graph::Network net = graph::compile(g, 4);
+        net.train(false);
+        Generator gen(9);
+        data::Batch b;
+        b.features = Tensor::randn({3, 5, 8}, DType::F32, &gen);
+        b.targets = Tensor::randint(0, 3, {3, 5}, &gen);
+        b.indices = {0, 1, 2};
+        const train::Capture c = train::capture_batch(net, b);
+        const train::NodeCapture* a = c.find(mha);
+        const train::NodeCapture* e = c.find(enc);
+        QVERIFY(a && e);
+        QCOMPARE(a->attention.shape(), (Shape{3, 2, 5, 5}));
+        QCOMPARE(e->attention.shape(), (Shape{3, 4, 5, 5}));
+        QVERIFY(!c.find(fc)->attention.defined());
+        // The module's own per-head weights on the same input.
+        auto m = std::dynamic_pointer_cast<nn::MultiheadAttention>(net.module(mha));
+        QVERIFY(m && !m->keep_weights && !m->kept_weights.defined());  // the recorder let go
+        const Tensor want = m->forward(b.features, b.features, b.features, {}, true, {}, false).weights;
+        const auto got = a->attention.to_vector<double>(), expect = want.to_vector<double>();
+        for (std::size_t i = 0; i < got.size(); ++i) QVERIFY(std::abs(got[i] - expect[i]) < 1e-6);
+        for (const train::NodeCapture* n : {a, e}) {
+            const auto w = n->attention.to_vector<double>();
+            for (std::size_t row = 0; row < w.size() / 5; ++row) {
+                double sum = 0;
+                for (std::size_t k = 0; k < 5; ++k) sum += w[row * 5 + k];
+                QVERIFY(std::abs(sum - 1.0) < 1e-5);
+            }
+        }
+        const auto causal = e->attention.to_vector<double>();
+        for (std::size_t row = 0; row < causal.size() / 5; ++row)
+            for (std::size_t k = row % 5 + 1; k < 5; ++k) QCOMPARE(causal[row * 5 + k], 0.0);
+        // A plain forward afterwards keeps nothing.
+        net.forward(b.features);
+        QVERIFY(!m->kept_weights.defined());
+    }
+
+    void lstm_gate_saturation() {
+        // [6, 3] → LSTM(4, two layers, bidirectional) → GRU(5) → Linear(3), a class per step. The LSTM's
+        // node carries its gates' saturation per layer and direction, the same the module keeps when asked
+        // on that input; the GRU's and the Linear's carry none.
+        using L = std::vector<std::int64_t>;
+        graph::ModelGraph g;
+        auto in = g.add_node("Input", "input", {{"shape", L{6, 3}}});
+        auto lstm = g.add_node("LSTM", "lstm", {{"hidden_size", std::int64_t{4}}, {"num_layers", std::int64_t{2}},
+                                                {"bidirectional", true}});
+        auto gru = g.add_node("GRU", "gru", {{"hidden_size", std::int64_t{5}}});
+        auto fc = g.add_node("Linear", "fc", {{"out_features", std::int64_t{3}}});
+        auto loss = g.add_node("Loss", "loss");
+        g.add_edge(in, lstm);
+        g.add_edge(lstm, gru);
+        g.add_edge(gru, fc);
+        g.add_edge(fc, loss);
+        graph::Network net = graph::compile(g, 4);
+        net.train(false);
+        Generator gen(11);
+        data::Batch b;
+        b.features = Tensor::randn({3, 6, 3}, DType::F32, &gen) * 3.0;
+        b.targets = Tensor::randint(0, 3, {3, 6}, &gen);
+        b.indices = {0, 1, 2};
+        const train::Capture c = train::capture_batch(net, b);
+        const train::NodeCapture* n = c.find(lstm);
+        QVERIFY(n);
+        QCOMPARE(n->gates.size(), std::size_t{4});
+        QVERIFY(c.find(gru)->gates.empty() && c.find(fc)->gates.empty());
+        auto m = std::dynamic_pointer_cast<nn::LSTM>(net.module(lstm));
+        QVERIFY(m && !m->keep_gates && m->kept_gates.empty());  // the recorder let go
+        m->keep_gates = true;
+        m->forward(b.features);
+        m->keep_gates = false;
+        QCOMPARE(m->kept_gates.size(), n->gates.size());
+        for (std::size_t k = 0; k < n->gates.size(); ++k) {
+            const nn::GateSaturation& s = n->gates[k];
+            QCOMPARE(s.layer, static_cast<std::int64_t>(k / 2));
+            QCOMPARE(s.direction, static_cast<std::int64_t>(k % 2));
+            QCOMPARE(s.values, std::int64_t{3 * 6});
+            for (std::size_t gate = 0; gate < 3; ++gate) {
+                QCOMPARE(s.left[gate].size(), std::size_t{4});
+                QCOMPARE(s.left[gate], m->kept_gates[k].left[gate]);
+                QCOMPARE(s.right[gate], m->kept_gates[k].right[gate]);
+                for (std::size_t u = 0; u < 4; ++u) {
+                    const double left = s.left[gate][u], right = s.right[gate][u];
+                    QVERIFY(left >= 0.0 && right >= 0.0 && left + right <= 1.0);
+                }
+            }
+        }
     }
 
     void step_mode_runs_one_batch_per_step() {

@@ -1,6 +1,7 @@
 // Trainer and Experiment at the engine level: stop (between batches, in validation, while the dataset
 // loads, inside a gradient check), pause/resume, the NaN guard (a batch, the parameters after the last
 // optimizer step, the validation loss), determinism, storing runs.
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include "common/TestSupport.h"
@@ -283,6 +284,49 @@ private slots:
         QCOMPARE(again.load_weights(p), p.weights.size());
         train::Trainer t1(ex.network(), ex.optimizer()), t2(again.network(), again.optimizer());
         QCOMPARE(t1.evaluate(*ex.val_set()).loss, t2.evaluate(*again.val_set()).loss);
+    }
+
+    void indices_are_not_standardized() {
+        // The text dataset's features are character indices for an Embedding: with "Standardize
+        // features" on (the default) they stay indices, and training runs.
+        QTemporaryDir dir;
+        const QString corpus = dir.filePath("corpus.txt");
+        {
+            QFile f(corpus);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray("the cat sat on the mat\n").repeated(20));
+        }
+        graph::ModelGraph g;
+        const auto in = g.add_node("Input", "input", {{"shape", std::vector<std::int64_t>{6}}});
+        const auto e = g.add_node("Embedding", "emb", {{"num_embeddings", std::int64_t{11}}, {"embedding_dim", std::int64_t{4}}});
+        const auto f = g.add_node("Flatten", "flat");
+        const auto fc = g.add_node("Linear", "fc", {{"out_features", std::int64_t{11}}});
+        const auto loss = g.add_node("Loss", "loss", {{"type", std::string("CrossEntropyLoss")}});
+        g.add_edge(in, e);
+        g.add_edge(e, f);
+        g.add_edge(f, fc);
+        g.add_edge(fc, loss);
+        project::Project p;
+        p.model_json = graph::to_json(g);
+        train::DatasetSpec spec;
+        spec.name = "text";
+        spec.params = {{"path", corpus.toStdString()}, {"length", "6"}, {"stride", "1"}};
+        p.dataset_json = spec.to_json();
+        train::TrainConfig c;
+        c.epochs = 2;
+        QVERIFY(c.normalize);
+        train::Experiment ex(p, c);
+        QVERIFY(!ex.standardizer().fitted());
+        std::vector<float> x(6);
+        ex.train_set()->read_features(0, x.data());
+        for (float v : x) QVERIFY(v == std::round(v) && v >= 0 && v < 11);  // 11 characters
+        const auto r = ex.run({});
+        QCOMPARE(r.status, train::FitStatus::Completed);
+        ex.store(p, r, project::utc_now_iso8601());
+        QVERIFY(!p.metadata.count("normalization"));
+        // A model whose Input feeds a Linear is standardized as before.
+        train::Experiment spiral(spiral_project(), c);
+        QVERIFY(spiral.standardizer().fitted());
     }
 
     void bad_inputs_give_clear_errors() {

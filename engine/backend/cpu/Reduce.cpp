@@ -1,4 +1,5 @@
 // The CPU's reduction kernels: sum, amax / amin and argmax / argmin over the trailing dims of a view.
+#include <algorithm>
 #include <type_traits>
 
 #include "backend/cpu/Loops.h"
@@ -27,6 +28,46 @@ void reduce_cpu(const Tensor& in, const Tensor& out, int nred) {
         using T = decltype(tag);
         using Acc = std::conditional_t<std::is_same_v<T, std::int64_t>, std::int64_t, double>;
         const T* src = static_cast<const T*>(in.raw_data());
+        if constexpr (R == Reduce::Sum) {
+            // Kept elements adjacent in memory (a sum over leading dims, e.g. a bias gradient): each reduced
+            // position adds a whole run of outputs at once, a loop that vectorizes, instead of each output
+            // walking its strided column. Every output still adds its values in the same order into its
+            // own Acc, so the result is bit for bit the column-wise one.
+            const cpu::Geometry<1> keep = cpu::coalesce<1>(kept_sizes, {&kept_strides});
+            if (n_out >= 16 && n_red > 0 && keep.sizes.size() == 1 && keep.strides[0][0] == 1) {
+                const std::size_t nd = red.sizes.size();
+                const std::int64_t inner = red.sizes.back(), ist = red.strides[0].back();
+                std::int64_t rows = 1;
+                for (std::size_t d = 0; d + 1 < nd; ++d) rows *= red.sizes[d];
+                constexpr std::int64_t kChunk = 1024;  // outputs per task: its sums stay in L1
+                const std::int64_t chunks = (n_out + kChunk - 1) / kChunk;
+                auto chunk = [&](std::int64_t c) {
+                    const std::int64_t begin = c * kChunk, len = std::min(kChunk, n_out - begin);
+                    Acc acc[kChunk] = {};
+                    for (std::int64_t r = 0; r < rows; ++r) {
+                        std::int64_t off = begin, rr = r;
+                        for (std::size_t d = nd - 1; d-- > 0;) {
+                            off += (rr % red.sizes[d]) * red.strides[0][d];
+                            rr /= red.sizes[d];
+                        }
+                        for (std::int64_t i = 0; i < inner; ++i) {
+                            const T* p = src + off + i * ist;
+#pragma omp simd
+                            for (std::int64_t o = 0; o < len; ++o) acc[o] += static_cast<Acc>(p[o]);
+                        }
+                    }
+                    T* dst = static_cast<T*>(out.raw_data()) + begin;
+                    for (std::int64_t o = 0; o < len; ++o) dst[o] = static_cast<T>(acc[o]);
+                };
+                if (n_out * n_red >= cpu::kParallelGrain && chunks > 1) {
+#pragma omp parallel for schedule(static)
+                    for (std::int64_t c = 0; c < chunks; ++c) chunk(c);
+                } else {
+                    for (std::int64_t c = 0; c < chunks; ++c) chunk(c);
+                }
+                return;
+            }
+        }
         auto one = [&](std::int64_t o) {
             std::int64_t base = 0, rem = o;
             for (int d = nkeep - 1; d >= 0; --d) {

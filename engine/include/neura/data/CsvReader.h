@@ -41,6 +41,36 @@ struct CsvData {
     std::vector<std::string> class_names;
 };
 
+// A CSV file as a table of text cells: what read_csv reads before it looks at any cell (the
+// delimiter, the header, rows of equal length), for readers that pick their own columns.
+struct CsvTable {
+    struct Row {
+        std::int64_t line = 0;  // 1-based line in the file
+        std::vector<std::string> cells;
+    };
+    std::string source;                // the file name errors give
+    std::vector<std::string> header;   // the column names; empty without a header row
+    std::vector<Row> rows;             // the data rows (at least one), each of `columns` cells
+    std::int64_t columns = 0;
+    char delimiter = ',';
+
+    bool has_header() const { return !header.empty(); }
+    // Column j's header name, or "col<j+1>" without a header.
+    std::string column_name(std::int64_t j) const;
+    // "column 3 ('temp')", for messages.
+    std::string column_label(std::int64_t j) const;
+    // The 0-based column a user named: a header name, or an index (negative counts from the end).
+    // Throws neura::Error naming the file and `role` ("label column", "column") when there is none.
+    std::int64_t find_column(const std::string& name, const std::string& role) const;
+};
+
+// Throws neura::Error naming the file when it is missing, unreadable, empty, has no data rows, a row
+// with an unterminated quote, or rows of different lengths ("file:line: 3 cells, expected 4 ...").
+CsvTable read_csv_table(const std::filesystem::path& path, CsvOptions::Header header = CsvOptions::Header::Auto,
+                        char delimiter = 0);
+CsvTable parse_csv_table(std::string_view text, const std::string& source_name,
+                         CsvOptions::Header header = CsvOptions::Header::Auto, char delimiter = 0);
+
 // Throws neura::Error with "file:line: " for a ragged row, a non-numeric or empty feature cell, a bad
 // label, and names the option for a label column that does not exist.
 CsvData read_csv(const std::filesystem::path& path, const CsvOptions& options = {});

@@ -6,6 +6,7 @@
 #include "neura/data/Dataset.h"
 #include "neura/data/DatasetRegistry.h"
 #include "neura/data/IdxReader.h"
+#include "neura/data/Sequence.h"
 #include "neura/data/Split.h"
 #include "neura/data/Standardizer.h"
 #include "neura/data/Synthetic.h"

@@ -57,9 +57,15 @@ public:
     std::int64_t num_classes() const override { return parent_->num_classes(); }
     std::int64_t target_dim() const override { return parent_->target_dim(); }
     std::vector<std::string> class_names() const override { return parent_->class_names(); }
+    std::int64_t label_steps() const override { return parent_->label_steps(); }
+    bool token_features() const override { return parent_->token_features(); }
+    bool variable_length() const override { return parent_->variable_length(); }
+    std::int64_t sequence_length(std::int64_t index) const override { return parent_->sequence_length(index); }
+    std::optional<StepRange> time_steps(std::int64_t index) const override { return parent_->time_steps(index); }
     void read_features(std::int64_t index, float* out) const override;
     std::int64_t label(std::int64_t index) const override { return parent_->label(index); }
     void read_target(std::int64_t index, float* out) const override { parent_->read_target(index, out); }
+    void read_labels(std::int64_t index, std::int64_t* out) const override { parent_->read_labels(index, out); }
     Batch get_batch(const std::vector<std::int64_t>& indices) const override;
 
     const DatasetPtr& parent() const { return parent_; }

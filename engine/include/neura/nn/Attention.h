@@ -38,6 +38,10 @@ public:
     MultiheadAttentionOptions options;
     Tensor in_proj_weight, in_proj_bias;
     std::shared_ptr<Linear> out_proj;
+    // Insight: while keep_weights is set, every forward keeps its attention weights per head, detached,
+    // in kept_weights: [N, heads, L, S] ([heads, L, S] unbatched). What the studio draws as heatmaps.
+    bool keep_weights = false;
+    Tensor kept_weights;
 
 private:
     Generator* gen_;

@@ -122,6 +122,7 @@ struct LossSettings {
     Reduction reduction = Reduction::Mean;
     double delta = 1.0;            // HuberLoss
     double label_smoothing = 0.0;  // CrossEntropyLoss
+    std::int64_t ignore_index = -100;  // CrossEntropyLoss, NLLLoss: targets equal to it count nothing
 };
 
 struct LossKind {

@@ -4,6 +4,7 @@
 // (LSTM: i, f, g, o; GRU: r, z, n with n = tanh(W_in x + b_in + r * (W_hn h + b_hn))) and initialization
 // (every parameter U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))). The cells are composed of differentiable
 // ops, so gradients and double backward work. No proj_size (PyTorch's LSTM projection).
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,6 +28,17 @@ struct RecurrentOutput {
     Tensor c_n;     // LSTM only, as h_n
 };
 
+// Insight into an LSTM's gates, as Karpathy, Johnson and Fei-Fei, "Visualizing and Understanding Recurrent
+// Networks" (2015) draw them: for one layer and direction, per gate (input, forget, output) and per unit,
+// the fraction of the (sample, step) sigmoid values that are left-saturated (< 0.1: the gate almost always
+// closed) and right-saturated (> 0.9: almost always open). A unit with both near 0 acts as a soft gate.
+struct GateSaturation {
+    static constexpr double kClosed = 0.1, kOpen = 0.9;
+    std::int64_t layer = 0, direction = 0;  // direction 1: the reverse direction of a bidirectional layer
+    std::int64_t values = 0;  // (sample, step) values per unit: batch × steps (the valid steps, for padded rows)
+    std::array<std::vector<double>, 3> left, right;  // [gate i, f, o][unit]: hidden_size fractions each
+};
+
 // The layer loop shared by RNN, LSTM and GRU; the subclasses name the cell.
 class RecurrentBase : public Module {
 public:
@@ -45,13 +57,21 @@ public:
     };
     const std::vector<Weights>& weights() const { return weights_; }  // index: layer * D + direction
 
+    // Insight, LSTM only: while keep_gates is set, every forward replaces kept_gates with its gates'
+    // saturation, one entry per layer and direction (index layer * D + direction). Detached values read
+    // after the fact: outputs and gradients are the same either way, and unset it costs one test per step.
+    bool keep_gates = false;
+    std::vector<GateSaturation> kept_gates;
+
 protected:
     RecurrentBase(const char* type, Cell cell, const RecurrentOptions& o, Generator* gen);
     // The parameters for `gates` gates per step (RNN 1, LSTM 4, GRU 3), in PyTorch's order.
     static ParameterSpecs specs_for(const char* type, std::int64_t gates, const RecurrentOptions& o);
 
 private:
-    Tensor step(const Tensor& x_proj, const Tensor& h, Tensor& c, const Weights& w) const;
+    // `gates`, when given (LSTM): receives this step's i, f and o gate activations [B, H], detached.
+    Tensor step(const Tensor& x_proj, const Tensor& h, Tensor& c, const Weights& w,
+                std::array<Tensor, 3>* gates = nullptr) const;
     const char* type_;
     Cell cell_;
     std::vector<Weights> weights_;

@@ -19,10 +19,12 @@ namespace detail {
 class GraphBuilder;  // engine/onnx/GraphBuilder.h
 }
 
-// One ONNX attribute: INT, FLOAT, STRING, INTS or FLOATS.
+// One ONNX attribute: INT, FLOAT, STRING, INTS, FLOATS or STRINGS.
 struct OnnxAttribute {
     std::string name;
-    std::variant<std::int64_t, double, std::string, std::vector<std::int64_t>, std::vector<double>> value;
+    std::variant<std::int64_t, double, std::string, std::vector<std::int64_t>, std::vector<double>,
+                 std::vector<std::string>>
+        value;
 };
 
 // ONNX's TensorProto data types the exporter writes (TensorProto::DataType numbers).

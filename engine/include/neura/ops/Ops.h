@@ -82,6 +82,9 @@ Tensor triu(const Tensor& x, std::int64_t diagonal = 0);
 // ---- joining and indexing ----
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+// The slices of x along dim, as views (torch.unbind): one backward for all of them, a stack of their
+// gradients (zeros for slices that got none), where a select per slice would add T full-size gradients.
+std::vector<Tensor> unbind(const Tensor& x, std::int64_t dim = 0);
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
 Tensor index_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& source);
 Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);

@@ -11,6 +11,8 @@
 #include "neura/core/Tensor.h"
 #include "neura/data/Dataset.h"
 #include "neura/graph/Network.h"
+#include "neura/nn/Attention.h"
+#include "neura/nn/Recurrent.h"
 
 namespace neura::train {
 
@@ -52,6 +54,12 @@ struct NodeCapture {
     // sample of the batch — "dead" on this batch. -1 for other node types.
     double dead_fraction = -1.0;
     double parameter_grad_norm = 0.0;  // L2 norm over all the node's parameter gradients
+    // Attention nodes (MultiheadAttention, TransformerEncoderLayer): the attention weights of each head
+    // on the batch, [B, heads, query steps, key steps]; each row sums to 1. Undefined for other nodes.
+    Tensor attention;
+    // LSTM nodes: how saturated each unit's input, forget and output gates were on the batch, one entry
+    // per layer and direction (nn::GateSaturation). Empty for other nodes.
+    std::vector<nn::GateSaturation> gates;
 };
 
 struct Capture {
@@ -77,6 +85,8 @@ public:
 private:
     graph::Network& net_;
     graph::Network::HookHandle hook_ = 0;
+    std::vector<std::pair<graph::NodeId, nn::MultiheadAttention*>> attention_;  // asked to keep their weights
+    std::vector<std::pair<graph::NodeId, nn::LSTM*>> lstms_;  // asked to keep their gates' saturation
     std::vector<std::pair<graph::NodeId, Tensor>> outputs_;
 };
 

@@ -27,6 +27,7 @@ struct TrainConfig {
     std::uint64_t seed = 1;          // initialization, split, shuffling and dropout all derive from it
     double val_fraction = 0.2;       // 0: no validation split
     bool normalize = true;           // standardize features with statistics of the training split
+                                     // (never token indices, nor features a layer reads as indices)
     int num_workers = 0;             // DataLoader prefetch threads
     int threads = 0;                 // compute threads for this run; 0: automatic (1 for small models)
     std::string device = "cpu";

@@ -128,7 +128,9 @@ private:
     optim::LRScheduler* sched_;
 };
 
-// Fraction of rows whose argmax over dim 1 equals the target class.
+// Fraction of rows whose argmax over the last dim equals the target class: logits [B, C] with
+// targets [B], or per step, logits [B, T, C] with targets [B, T] (steps labelled kIgnoreLabel left
+// out). -1 when the targets are not class indices of that shape, or every step is padding.
 double accuracy(const Tensor& logits, const Tensor& targets);
 bool all_finite(const Tensor& t);
 
