@@ -18,7 +18,7 @@ namespace {
 
 using Result = neura::test::ProcessResult;
 
-Result run_neura(const QStringList& args, int timeout_ms = 180000) {
+Result run_neura(const QStringList& args, int timeout_ms = neura::test::kHangGuardMs) {
     return neura::test::run_process(NEURA_CLI_PATH, args, timeout_ms);
 }
 

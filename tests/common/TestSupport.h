@@ -23,6 +23,10 @@ struct ProcessResult {
     QString out, err;
 };
 
+// Every wait for a child process is a guard against a hang, not a speed check (timings live in bench/):
+// long enough for a machine several times slower than a developer's, where CI may run.
+constexpr int kHangGuardMs = 15 * 60 * 1000;
+
 inline ProcessResult run_process(const QString& program, const QStringList& args, int timeout_ms,
                                  const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment(),
                                  const QString& working_dir = {}) {

@@ -172,7 +172,7 @@ g = helper.make_graph([helper.make_node("Relu", [], ["output"], name="r")], "g",
     [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 3])])
 onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), "%1")
 )").arg(model)});
-        QVERIFY(py.waitForFinished(120000));
+        QVERIFY(py.waitForFinished(neura::test::kHangGuardMs));
         QVERIFY2(py.exitCode() == 0, py.readAllStandardError().constData());
         Window w;
         w.setAutosaveInterval(0);

@@ -40,7 +40,8 @@ QString cmakeCommand() {
 #endif
 }
 
-Result run(const QString& program, const QStringList& args, const QString& config_home, int timeout_ms = 180000,
+Result run(const QString& program, const QStringList& args, const QString& config_home,
+           int timeout_ms = neura::test::kHangGuardMs,
            const QString& working_dir = {}) {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove("NEURA_DATA_DIR");  // the installed datasets must be found on their own
@@ -237,7 +238,7 @@ private slots:
                        config_, 300000, dir);
         QVERIFY2(r.code == 0, qPrintable(describe(r)));
         QVERIFY2(!r.err.contains("CMake Warning"), qPrintable(r.err));
-        r = run(cmake, {"--build", "build"}, config_, 600000, dir);
+        r = run(cmake, {"--build", "build"}, config_, neura::test::kHangGuardMs, dir);
         QVERIFY2(r.code == 0, qPrintable(describe(r)));
         QVERIFY(QFileInfo(dir + "/build/soft_clip.so").isFile());
 

@@ -52,7 +52,7 @@ constexpr double kAtol = 1e-4;
 
 using Result = neura::test::ProcessResult;
 
-Result run(const QString& program, const QStringList& args, int timeout_ms = 300000) {
+Result run(const QString& program, const QStringList& args, int timeout_ms = neura::test::kHangGuardMs) {
     return neura::test::run_process(program, args, timeout_ms);
 }
 

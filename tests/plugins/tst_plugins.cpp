@@ -90,7 +90,7 @@ QString reason(const PluginManager& m, const std::string& path) {
 using Result = neura::test::ProcessResult;
 
 Result run(const QString& program, const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
-    return neura::test::run_process(program, args, 120000, env);
+    return neura::test::run_process(program, args, neura::test::kHangGuardMs, env);
 }
 
 QString node_program() {
