@@ -10,8 +10,7 @@ void register_kernels();  // backend/cpu/Register.cpp
 
 void load_backends() {
     static const bool loaded = [] {  // a magic static: once per process, thread-safe
-        cpu::register_kernels();
-        load_device_backends();
+        cpu::register_kernels();  // the device columns fill when their module opens (load_device_backends)
         return true;
     }();
     (void)loaded;

@@ -15,11 +15,12 @@
 
 namespace neura {
 
-// Fills the columns of the device backends built in (the CUDA one when NEURA_WITH_CUDA) once per process;
-// the kernel slots and allocators of other device types stay empty without it. Safe to call often.
+// Opens the device backends' modules (libneura_cuda.so when built with CUDA: backend/CudaModule.h) once
+// per process; opening one fills its column of every slot and its allocator. Called when a device
+// tensor is first allocated or devices are first listed, never for CPU work. Safe to call often.
 void load_device_backends();
-// Fills every built-in column once per process: the CPU's (backend/cpu/Register.cpp) and the device
-// backends' (load_device_backends). Every kernel lookup calls it; after the first call it costs a load.
+// Fills the CPU column once per process (backend/cpu/Register.cpp). Every kernel lookup calls it; after
+// the first call it costs a load.
 void load_backends();
 
 // The untyped part of a dispatch slot: its name, its kernel type and its columns.

@@ -45,6 +45,32 @@ private slots:
         QVERIFY(QJsonDocument::fromJson(dump.out.toUtf8()).object()["format_version"].toInt() == 1);
     }
 
+    // Issue 17: CUDA is a module opened on first use (backend/CudaModule.h). The dynamic loader's own
+    // account (LD_DEBUG=files: every object it maps) shows `neura --version` and a CPU training map no
+    // CUDA library, while `neura info`, which lists the devices, opens the module in a CUDA build.
+    void cuda_loads_only_when_devices_are_asked_for() {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("LD_DEBUG", "files");
+        auto mapped = [&](const QStringList& args) {
+            const Result r = neura::test::run_process(NEURA_CLI_PATH, args, neura::test::kHangGuardMs, env);
+            if (r.code != 0) qWarning() << args << r.code << r.err.right(2000);
+            QStringList objects;  // "file=libfoo.so.1 [0];  needed by ..." / "calling init: /path/libfoo.so"
+            for (const QString& line : r.err.split('\n'))
+                if (line.contains("file=") || line.contains("calling init:")) objects << line.trimmed();
+            return objects.join('\n');
+        };
+        const QString version = mapped({"--version"});
+        QVERIFY2(version.contains("libc.so"), qPrintable(version));  // the account is there
+        QVERIFY2(!version.contains("cuda") && !version.contains("cublas"), qPrintable(version));
+        QTemporaryDir dir;
+        const QString path = create(dir, "xor");
+        const QString train = mapped({"train", path, "--epochs", "1"});
+        QVERIFY2(train.contains("libdnnl"), qPrintable(train));
+        QVERIFY2(!train.contains("cuda") && !train.contains("cublas"), qPrintable(train));
+        const QString info = mapped({"info"});
+        QCOMPARE(info.contains("libneura_cuda.so"), neura::cuda::built_with_cuda());
+    }
+
     void info_lists_the_devices_or_why_there_are_none() {
         const Result text = run_neura({"info"});
         QCOMPARE(text.code, 0);

@@ -17,6 +17,7 @@
 #include <QTemporaryDir>
 
 #include "common/TestSupport.h"
+#include "neura/backend/Cuda.h"
 
 #ifndef NEURA_BUILD_DIR  // installer/CMakeLists.txt defines it; otherwise <build>/engine/neura → <build>
 #define NEURA_BUILD_DIR ""
@@ -97,6 +98,8 @@ private slots:
                               "lib/cmake/NeuraStudioPluginSDK/NeuraPlugin.cmake", "lib/neurastudio/plugins/swish.so",
                               "lib/neurastudio/plugins/rmsnorm.so", "lib/neurastudio/plugins/mish.so"})
             QTest::newRow(p) << QString(p);
+        if (neura::cuda::built_with_cuda())  // the CUDA backend's module, which the installed programs open
+            QTest::newRow("lib/neurastudio/libneura_cuda.so") << QString("lib/neurastudio/libneura_cuda.so");
 #ifdef NEURA_WITH_GUI
         for (const char* p : {"bin/neurastudio", "share/applications/neurastudio.desktop",
                               "share/mime/packages/neurastudio.xml", "share/icons/hicolor/scalable/apps/neurastudio.svg",

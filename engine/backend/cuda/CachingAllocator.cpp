@@ -165,7 +165,7 @@ CachingAllocator& allocator() {
 
 Allocator& caching_allocator() { return allocator(); }
 void release_stream_blocks(int device, cudaStream_t stream) { allocator().release_stream(device, stream); }
-AllocatorStats allocator_stats(int device) { return allocator().stats(device); }
-void empty_cache() { allocator().empty_cache(); }
+AllocatorStats module_allocator_stats(int device) { return allocator().stats(device); }
+void module_empty_cache() { allocator().empty_cache(); }
 
 }  // namespace neura::cuda

@@ -1,6 +1,8 @@
-// Device discovery, error checks, the current device and stream, cuBLAS handles, and the hook that fills
-// the CUDA column of the op table (load_device_backends).
+// Device discovery, error checks, the current device and stream, cuBLAS handles, and the module's entry
+// point (backend/CudaModule.h): the table through which the engine reaches all of it.
 #include "backend/cuda/Runtime.h"
+
+#include "backend/CudaModule.h"
 
 #include <array>
 #include <cstdio>
@@ -13,16 +15,6 @@
 #include "ops/Kernel.h"
 
 namespace neura {
-
-void load_device_backends() {
-    // Once per process (a magic static): the allocator and every CUDA kernel, by op name. Needs no GPU.
-    static const bool loaded = [] {
-        set_allocator(DeviceType::CUDA, &cuda::caching_allocator());
-        cuda::register_kernels();
-        return true;
-    }();
-    (void)loaded;
-}
 
 namespace cuda {
 namespace {
@@ -132,22 +124,15 @@ cublasHandle_t cublas_handle(int device) {
     return h;
 }
 
-// ---------------------------------------------------------------- public API (neura/backend/Cuda.h)
-bool built_with_cuda() { return true; }
-int device_count() { return discovery().count; }
-std::string unavailable_reason() { return discovery().reason; }
+// ---------------------------------------------------------------- the module's table
+namespace {
 
-std::string DeviceInfo::str() const {
-    std::ostringstream os;
-    os << "cuda:" << index << " " << name << " (sm_" << compute_major << compute_minor << ", ";
-    os.precision(1);
-    os << std::fixed << static_cast<double>(total_memory) / (1024.0 * 1024.0 * 1024.0) << " GiB)";
-    return os.str();
-}
+int module_device_count() { return discovery().count; }
+std::string module_unavailable_reason() { return discovery().reason; }
 
-std::vector<DeviceInfo> devices(bool with_free_memory) {
+std::vector<DeviceInfo> module_devices(bool with_free_memory) {
     std::vector<DeviceInfo> out;
-    for (int i = 0; i < device_count(); ++i) {
+    for (int i = 0; i < module_device_count(); ++i) {
         cudaDeviceProp p{};
         if (cudaGetDeviceProperties(&p, i) != cudaSuccess) {
             (void)cudaGetLastError();
@@ -171,59 +156,61 @@ std::vector<DeviceInfo> devices(bool with_free_memory) {
     return out;
 }
 
-std::string describe_devices() {
-    if (device_count() == 0) return "CUDA: none (" + unavailable_reason() + ")";
-    std::string s = "CUDA:";
-    for (const auto& d : devices()) s += " " + d.str() + ";";
-    s.pop_back();
-    return s;
+void module_synchronize(int device) {
+    DeviceGuard g(device);
+    check(cudaDeviceSynchronize(), "synchronize", device);
 }
 
-void synchronize(Device d) {
-    check_device(d);
-    if (d.type == DeviceType::CPU) return;
-    DeviceGuard g(d.index);
-    check(cudaDeviceSynchronize(), "synchronize", d.index);
-}
-
-StreamScope::StreamScope(Device device) : device_(device) {
-    check_device(device);
-    if (device.type == DeviceType::CPU) return;
-    DeviceGuard g(device.index);
+void* module_stream_begin(int device, void** previous) {
+    DeviceGuard g(device);
     cudaStream_t s = nullptr;
     // A blocking stream (not cudaStreamNonBlocking): it orders itself with the legacy default stream,
     // which tensors made outside the run and the caching allocator's shared blocks rely on.
-    check(cudaStreamCreateWithFlags(&s, cudaStreamDefault), "cudaStreamCreate", device.index);
-    cudaStream_t& slot = t_streams.at(static_cast<std::size_t>(device.index));
-    previous_ = slot;
+    check(cudaStreamCreateWithFlags(&s, cudaStreamDefault), "cudaStreamCreate", device);
+    cudaStream_t& slot = t_streams.at(static_cast<std::size_t>(device));
+    *previous = slot;
     slot = s;
-    stream_ = s;
+    return s;
 }
 
-StreamScope::~StreamScope() {
-    if (!stream_) return;
-    auto s = static_cast<cudaStream_t>(stream_);
-    DeviceGuard g(device_.index);
+void module_stream_end(int device, void* stream, void* previous) {
+    auto s = static_cast<cudaStream_t>(stream);
+    DeviceGuard g(device);
     const cudaError_t e = cudaStreamSynchronize(s);
     if (e != cudaSuccess) {
         (void)cudaGetLastError();
-        std::fprintf(stderr, "neura: a kernel on cuda:%d failed: %s\n", device_.index, cudaGetErrorString(e));
+        std::fprintf(stderr, "neura: a kernel on cuda:%d failed: %s\n", device, cudaGetErrorString(e));
     }
-    t_streams.at(static_cast<std::size_t>(device_.index)) = static_cast<cudaStream_t>(previous_);
-    release_stream_blocks(device_.index, s);
+    t_streams.at(static_cast<std::size_t>(device)) = static_cast<cudaStream_t>(previous);
+    release_stream_blocks(device, s);
     (void)cudaStreamDestroy(s);
 }
 
-}  // namespace cuda
-
-void check_device(Device d) {
-    if (d.type == DeviceType::CPU) return;
-    const int n = cuda::device_count();
-    if (n == 0) throw Error("device " + d.str() + " is not available: " + cuda::unavailable_reason());
-    if (d.index < 0 || d.index >= n)
-        throw Error(detail::concat("device ", d.str(), " is not available: there ", n == 1 ? "is" : "are", " ", n,
-                                   " CUDA device", n == 1 ? "" : "s", " (cuda:0", n > 1 ? " to cuda:" : "",
-                                   n > 1 ? std::to_string(n - 1) : std::string(), ")"));
+void module_register_backend() {
+    set_allocator(DeviceType::CUDA, &caching_allocator());
+    register_kernels();
 }
 
+}  // namespace
+
+}  // namespace cuda
 }  // namespace neura
+
+extern "C" __attribute__((visibility("default"))) const neura::cuda::ModuleApi* neura_cuda_module() {
+    using namespace neura::cuda;
+    static const ModuleApi api = [] {
+        ModuleApi a;
+        a.abi = kModuleAbi;
+        a.register_backend = &module_register_backend;
+        a.device_count = &module_device_count;
+        a.unavailable_reason = &module_unavailable_reason;
+        a.devices = &module_devices;
+        a.allocator_stats = &module_allocator_stats;
+        a.empty_cache = &module_empty_cache;
+        a.synchronize = &module_synchronize;
+        a.stream_begin = &module_stream_begin;
+        a.stream_end = &module_stream_end;
+        return a;
+    }();
+    return &api;
+}

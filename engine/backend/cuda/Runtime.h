@@ -40,6 +40,9 @@ cublasHandle_t cublas_handle(int device);
 Allocator& caching_allocator();
 // Called when a StreamScope's stream is gone: its cached blocks become usable from any stream.
 void release_stream_blocks(int device, cudaStream_t stream);
+// The allocator's part of the module's table (neura/backend/Cuda.h's allocator_stats and empty_cache).
+AllocatorStats module_allocator_stats(int device);
+void module_empty_cache();
 
 // Fills the CUDA column of the op table (Kernels.cpp).
 void register_kernels();

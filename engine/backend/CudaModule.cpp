@@ -1,0 +1,163 @@
+// neura/backend/Cuda.h in every build: without the CUDA backend there are no devices ("built without
+// CUDA"); with it, the first question about devices (or the first CUDA tensor) opens libneura_cuda.so
+// (backend/CudaModule.h) and everything is forwarded to it. Nothing here links CUDA.
+#include "backend/CudaModule.h"
+
+#include <dlfcn.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "neura/core/Error.h"
+#include "ops/Kernel.h"
+
+namespace neura {
+namespace cuda {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Module {
+    const ModuleApi* api = nullptr;
+    std::string reason;  // why api is null
+};
+
+#ifdef NEURA_CUDA_MODULE
+// $NEURA_CUDA_MODULE (a file), else <folder of the running program>/../lib/neurastudio/libneura_cuda.so:
+// <prefix>/lib/neurastudio for an installed bin/neura, <build>/lib/neurastudio in a build tree.
+fs::path module_path() {
+    if (const char* env = std::getenv("NEURA_CUDA_MODULE"); env && *env) return env;
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (ec || exe.empty()) return {};
+    return (exe.parent_path() / ".." / "lib" / "neurastudio" / kModuleFile).lexically_normal();
+}
+
+Module open_module() {
+    Module m;
+    const fs::path path = module_path();
+    std::error_code ec;
+    if (path.empty() || !fs::is_regular_file(path, ec)) {
+        m.reason = "the CUDA module " + (path.empty() ? std::string(kModuleFile) : path.string()) +
+                   " is not installed";
+        return m;
+    }
+    // RTLD_NOW: a module that does not fit this program fails here, with the symbol it misses.
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+        const char* why = dlerror();
+        m.reason = "the CUDA module " + path.string() + " cannot be loaded: " + (why ? why : "unknown error");
+        return m;
+    }
+    using Entry = const ModuleApi* (*)();
+    auto entry = reinterpret_cast<Entry>(dlsym(handle, kModuleEntry));
+    const ModuleApi* api = entry ? entry() : nullptr;
+    if (!api || api->abi != kModuleAbi) {
+        std::ostringstream os;
+        os << "the CUDA module " << path.string() << " does not fit this program (";
+        if (api) os << "its ABI is " << api->abi << ", this program's " << kModuleAbi << ")";
+        else os << "no " << kModuleEntry << "())";
+        m.reason = os.str();
+        dlclose(handle);
+        return m;
+    }
+    api->register_backend();
+    m.api = api;  // the handle stays open for the life of the process
+    return m;
+}
+#endif
+
+const Module& module() {
+    static const Module m = [] {  // a magic static: opened once per process, thread-safe
+#ifdef NEURA_CUDA_MODULE
+        return open_module();
+#else
+        Module none;
+        none.reason = "built without CUDA";
+        return none;
+#endif
+    }();
+    return m;
+}
+
+}  // namespace
+
+bool built_with_cuda() {
+#ifdef NEURA_CUDA_MODULE
+    return true;
+#else
+    return false;
+#endif
+}
+
+int device_count() {
+    const Module& m = module();
+    return m.api ? m.api->device_count() : 0;
+}
+
+std::string unavailable_reason() {
+    const Module& m = module();
+    return m.api ? m.api->unavailable_reason() : m.reason;
+}
+
+std::string DeviceInfo::str() const {
+    std::ostringstream os;
+    os << "cuda:" << index << " " << name << " (sm_" << compute_major << compute_minor << ", ";
+    os.precision(1);
+    os << std::fixed << static_cast<double>(total_memory) / (1024.0 * 1024.0 * 1024.0) << " GiB)";
+    return os.str();
+}
+
+std::vector<DeviceInfo> devices(bool with_free_memory) {
+    const Module& m = module();
+    return m.api ? m.api->devices(with_free_memory) : std::vector<DeviceInfo>{};
+}
+
+std::string describe_devices() {
+    if (device_count() == 0) return "CUDA: none (" + unavailable_reason() + ")";
+    std::string s = "CUDA:";
+    for (const auto& d : devices()) s += " " + d.str() + ";";
+    s.pop_back();
+    return s;
+}
+
+AllocatorStats allocator_stats(int device) {
+    const Module& m = module();
+    return m.api ? m.api->allocator_stats(device) : AllocatorStats{};
+}
+
+void empty_cache() {
+    if (const Module& m = module(); m.api) m.api->empty_cache();
+}
+
+void synchronize(Device d) {
+    check_device(d);
+    if (d.type == DeviceType::CPU) return;
+    module().api->synchronize(d.index);
+}
+
+StreamScope::StreamScope(Device device) : device_(device) {
+    check_device(device);
+    if (device.type == DeviceType::CPU) return;
+    stream_ = module().api->stream_begin(device.index, &previous_);
+}
+
+StreamScope::~StreamScope() {
+    if (stream_) module().api->stream_end(device_.index, stream_, previous_);
+}
+
+}  // namespace cuda
+
+void load_device_backends() { (void)cuda::module(); }
+
+void check_device(Device d) {
+    if (d.type == DeviceType::CPU) return;
+    const int n = cuda::device_count();
+    if (n == 0) throw Error("device " + d.str() + " is not available: " + cuda::unavailable_reason());
+    if (d.index < 0 || d.index >= n)
+        throw Error(detail::concat("device ", d.str(), " is not available: there ", n == 1 ? "is" : "are", " ", n,
+                                   " CUDA device", n == 1 ? "" : "s", " (cuda:0", n > 1 ? " to cuda:" : "",
+                                   n > 1 ? std::to_string(n - 1) : std::string(), ")"));
+}
+
+}  // namespace neura
