@@ -1,7 +1,12 @@
 // Engine benchmarks (not tests): the workloads of bench/WORKLOADS.md, printed as `name value unit`.
-//   neura_bench [THREADS [W1 ... W6]]   (run bench/run.sh to see PyTorch's figures beside them)
+//   neura_bench [THREADS [W1 ... W7]]   (run bench/run.sh to see PyTorch's figures beside them)
 #include <dnnl.h>
+#include <fcntl.h>
 #include <omp.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -17,6 +22,31 @@ using namespace neura;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// W7: `neura --version` as a whole process, `runs` times: the median wall time and the largest peak
+// resident set (wait4's ru_maxrss), standard output to /dev/null. {-1, -1} when it cannot be started.
+std::pair<double, double> process_start_up(const char* program, int runs) {
+    std::vector<double> walls;
+    double peak_kib = 0;
+    for (int i = 0; i < runs; ++i) {
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+        char* const args[] = {const_cast<char*>(program), const_cast<char*>("--version"), nullptr};
+        pid_t pid = 0;
+        const auto t0 = Clock::now();
+        const int rc = posix_spawn(&pid, program, &actions, nullptr, args, environ);
+        posix_spawn_file_actions_destroy(&actions);
+        if (rc != 0) return {-1, -1};
+        int status = 0;
+        rusage usage{};
+        if (wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return {-1, -1};
+        walls.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+        peak_kib = std::max(peak_kib, static_cast<double>(usage.ru_maxrss));
+    }
+    std::sort(walls.begin(), walls.end());
+    return {walls[walls.size() / 2], peak_kib / 1024.0};
+}
 
 double median_seconds(const std::function<void()>& fn, int reps, int warm = 3) {
     for (int i = 0; i < warm; ++i) fn();
@@ -85,7 +115,7 @@ double adam_step_seconds(std::initializer_list<nn::Module*> modules, const std::
 }  // namespace
 
 int main(int argc, char** argv) {
-    // bench_engine [THREADS [W1 ... W6]]: the workloads named, or all of them.
+    // bench_engine [THREADS [W1 ... W7]]: the workloads named, or all of them.
     const int threads = argc > 1 ? std::atoi(argv[1]) : 2;
     const std::vector<std::string> only(argv + std::min(argc, 2), argv + argc);
     auto want = [&](const char* w) { return only.empty() || std::find(only.begin(), only.end(), w) != only.end(); };
@@ -173,6 +203,16 @@ int main(int argc, char** argv) {
         const double t = adam_step_seconds({&inp, &e1, &e2, &fc}, [&](const Tensor& x) { return fc(pool(e2(e1(inp(x))))); },
                                            Tensor::randn({32, 32, 32}), Tensor::randint(0, 10, {32}), 1e-3, 50);
         std::printf("W6_encoder_s32_b32_adam_step %.0f us\n", t * 1e6);
+    }
+    // W7: start-up of `neura --version` (this build's), median of 20 runs and the largest peak RSS.
+    if (want("W7")) {
+        const auto [wall, peak] = process_start_up(NEURA_CLI_PATH, 20);
+        if (wall < 0) {
+            std::fprintf(stderr, "W7: cannot run %s --version\n", NEURA_CLI_PATH);
+            return 1;
+        }
+        std::printf("W7_start_up_wall %.1f ms\n", wall * 1e3);
+        std::printf("W7_start_up_peak_rss %.1f MiB\n", peak);
     }
     return 0;
 }
