@@ -59,14 +59,19 @@ private slots:
                 if (line.contains("file=") || line.contains("calling init:")) objects << line.trimmed();
             return objects.join('\n');
         };
+        // The CUDA libraries by name (a folder's name in a path may say "cuda" without loading anything).
+        auto maps_cuda = [](const QString& objects) {
+            return objects.contains("libcudart") || objects.contains("libcublas") || objects.contains("libcuda.so") ||
+                   objects.contains("libneura_cuda");
+        };
         const QString version = mapped({"--version"});
         QVERIFY2(version.contains("libc.so"), qPrintable(version));  // the account is there
-        QVERIFY2(!version.contains("cuda") && !version.contains("cublas"), qPrintable(version));
+        QVERIFY2(!maps_cuda(version), qPrintable(version));
         QTemporaryDir dir;
         const QString path = create(dir, "xor");
         const QString train = mapped({"train", path, "--epochs", "1"});
         QVERIFY2(train.contains("libdnnl"), qPrintable(train));
-        QVERIFY2(!train.contains("cuda") && !train.contains("cublas"), qPrintable(train));
+        QVERIFY2(!maps_cuda(train), qPrintable(train));
         const QString info = mapped({"info"});
         QCOMPARE(info.contains("libneura_cuda.so"), neura::cuda::built_with_cuda());
     }
