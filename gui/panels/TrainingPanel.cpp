@@ -15,12 +15,29 @@
 #include <QVBoxLayout>
 #include <climits>
 #include <cmath>
+#include <functional>
+#include <utility>
 
 #include "neura/backend/Cuda.h"
 
 namespace neura::gui {
 
 namespace {
+
+// The device list asks the CUDA backend for its devices only when it is about to open: looking opens
+// the CUDA module (~0.5 s and ~200 MiB on a first look, backend/CudaModule.h), which a studio that
+// trains on the CPU never needs.
+class DeviceComboBox : public QComboBox {
+public:
+    explicit DeviceComboBox(std::function<void()> beforePopup) : beforePopup_(std::move(beforePopup)) {}
+    void showPopup() override {
+        beforePopup_();
+        QComboBox::showPopup();
+    }
+
+private:
+    std::function<void()> beforePopup_;
+};
 
 QDoubleSpinBox* doubleSpin(double min, double max, int decimals, double step) {
     auto* s = new QDoubleSpinBox;
@@ -101,29 +118,9 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
     valFraction_ = doubleSpin(0.0, 0.95, 2, 0.05);
     valFraction_->setToolTip(tr("Share of the samples held out for validation (0: none)"));
     normalize_ = new QCheckBox(tr("Standardize features"));
-    // The CPU, then every CUDA device; without one, a disabled CUDA entry whose tooltip says why.
-    device_ = new QComboBox;
+    // The CPU; the CUDA devices join when the list first opens or a configuration asks for one (listDevices).
+    device_ = new DeviceComboBox([this] { listDevices(); });
     device_->addItem(tr("CPU"), "cpu");
-    const auto gpus = cuda::devices();
-    for (const auto& d : gpus) {
-        device_->addItem(tr("GPU %1: %2").arg(d.index).arg(QString::fromStdString(d.name)),
-                         QString("cuda:%1").arg(d.index));
-        device_->setItemData(device_->count() - 1, QString::fromStdString(d.str()), Qt::ToolTipRole);
-    }
-    if (gpus.empty()) {
-        device_->addItem(cuda::built_with_cuda() ? tr("CUDA — no GPU found") : tr("CUDA — not available in this build"),
-                         "cuda:0");
-        if (auto* model = qobject_cast<QStandardItemModel*>(device_->model())) {
-            QStandardItem* item = model->item(1);
-            item->setEnabled(false);
-            item->setToolTip(cuda::built_with_cuda()
-                                 ? tr("No CUDA device can be used: %1. Training runs on the CPU.")
-                                       .arg(QString::fromStdString(cuda::unavailable_reason()))
-                                 : tr("This build of NeuraStudio was compiled without the CUDA backend "
-                                      "(NEURA_WITH_CUDA is off), so training runs on the CPU. Build with CUDA "
-                                      "and an NVIDIA driver to train on a GPU."));
-        }
-    }
     device_->setToolTip(tr("Where the network trains"));
     runForm->addRow(tr("Batch size"), batchSize_);
     runForm->addRow(tr("Epochs"), epochs_);
@@ -205,6 +202,33 @@ train::TrainConfig TrainingPanel::config() const {
     return c;
 }
 
+void TrainingPanel::listDevices() {
+    if (devicesListed_) return;
+    devicesListed_ = true;
+    // After the CPU, every CUDA device; without one, a disabled CUDA entry whose tooltip says why.
+    const QSignalBlocker blocker(device_);
+    const auto gpus = cuda::devices();
+    for (const auto& d : gpus) {
+        device_->addItem(tr("GPU %1: %2").arg(d.index).arg(QString::fromStdString(d.name)),
+                         QString("cuda:%1").arg(d.index));
+        device_->setItemData(device_->count() - 1, QString::fromStdString(d.str()), Qt::ToolTipRole);
+    }
+    if (gpus.empty()) {
+        device_->addItem(cuda::built_with_cuda() ? tr("CUDA — no GPU found") : tr("CUDA — not available in this build"),
+                         "cuda:0");
+        if (auto* model = qobject_cast<QStandardItemModel*>(device_->model())) {
+            QStandardItem* item = model->item(1);
+            item->setEnabled(false);
+            item->setToolTip(cuda::built_with_cuda()
+                                 ? tr("No CUDA device can be used: %1. Training runs on the CPU.")
+                                       .arg(QString::fromStdString(cuda::unavailable_reason()))
+                                 : tr("This build of NeuraStudio was compiled without the CUDA backend "
+                                      "(NEURA_WITH_CUDA is off), so training runs on the CPU. Build with CUDA "
+                                      "and an NVIDIA driver to train on a GPU."));
+        }
+    }
+}
+
 void TrainingPanel::setConfig(const train::TrainConfig& c) {
     const QSignalBlocker blockers[] = {QSignalBlocker(optimizer_), QSignalBlocker(scheduler_), QSignalBlocker(device_)};
     (void)blockers;
@@ -230,6 +254,7 @@ void TrainingPanel::setConfig(const train::TrainConfig& c) {
     normalize_->setChecked(c.normalize);
     base_ = c;
     // The configured device when this machine has it; otherwise the CPU.
+    if (c.device != "cpu") listDevices();
     const int dev = device_->findData(QString::fromStdString(c.device));
     const auto* model = qobject_cast<QStandardItemModel*>(device_->model());
     device_->setCurrentIndex(dev > 0 && model && model->item(dev)->isEnabled() ? dev : 0);

@@ -39,6 +39,9 @@ public:
     QAction* trainAction() const { return trainAction_; }
 
     QComboBox* deviceCombo() const { return device_; }
+    // Adds the CUDA devices (or a disabled entry saying why there are none) after the CPU, once: when the
+    // list first opens or a configuration names a GPU. Until then nothing of CUDA is loaded.
+    void listDevices();
 
 signals:
     void trainRequested();
@@ -75,6 +78,7 @@ private:
     QDoubleSpinBox* valFraction_;
     QCheckBox* normalize_;
     QComboBox* device_;
+    bool devicesListed_ = false;
     QPushButton* train_;
     QPushButton* pause_;
     QPushButton* resume_;

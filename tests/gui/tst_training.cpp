@@ -351,6 +351,22 @@ void TestTraining::trainingPanelEditsTheConfig() {
 }
 
 void TestTraining::deviceSelectorListsCpuAndGpus() {
+    // The CUDA module (backend/CudaModule.h) is opened only when the list opens or a configuration names
+    // a GPU: the tests before this one built panels and trained on the CPU without it.
+    auto cudaModuleMapped = [] {
+        QFile maps("/proc/self/maps");
+        return maps.open(QIODevice::ReadOnly) && maps.readAll().contains("libneura_cuda.so");
+    };
+    QVERIFY(!cudaModuleMapped());
+    {
+        gui::TrainingPanel panel;
+        QCOMPARE(panel.deviceCombo()->count(), 1);  // the CPU, nothing looked up yet
+        QVERIFY(!cudaModuleMapped());
+        panel.deviceCombo()->showPopup();  // a look at the list finds the devices
+        QVERIFY(panel.deviceCombo()->count() > 1);
+        panel.deviceCombo()->hidePopup();
+        QCOMPARE(cudaModuleMapped(), neura::cuda::built_with_cuda());
+    }
     gui::TrainingPanel panel;
     QComboBox* device = panel.deviceCombo();
     auto* model = qobject_cast<QStandardItemModel*>(device->model());
