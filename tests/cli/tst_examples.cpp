@@ -10,6 +10,22 @@
 
 using namespace neura::test::cli;
 
+namespace {
+
+#ifdef NEURA_TEST_SANITIZER_BUILD
+// Under the sanitizers (tools/sanitize.sh, several times slower: all these examples at full length took
+// 16 minutes there) each example trains 2 epochs and must only have learned (a lower loss after the
+// second): the memory and undefined-behaviour checks need the code paths, and the test command's own
+// build checks every target below.
+const QStringList kTraining{"--epochs", "2"};
+constexpr bool kTargets = false;
+#else
+const QStringList kTraining;
+constexpr bool kTargets = true;
+#endif
+
+}  // namespace
+
 class TestExamples : public QObject {
     Q_OBJECT
 private slots:
@@ -33,10 +49,12 @@ private slots:
         QTemporaryDir dir;
         const QString path = create(dir, name);
         QVERIFY(!path.isEmpty());
-        const QJsonObject j = train_json(path);
+        const QJsonObject j = train_json(path, kTraining);
         QCOMPARE(j["status"].toString(), QString("completed"));
         const double value = j["final"].toObject()[metric].toDouble(-1);
-        QVERIFY2(value >= target, qPrintable(QString("%1 %2 = %3, target %4").arg(name, metric).arg(value).arg(target)));
+        if (kTargets)
+            QVERIFY2(value >= target,
+                     qPrintable(QString("%1 %2 = %3, target %4").arg(name, metric).arg(value).arg(target)));
         // The first epoch was worse: it learned.
         const QJsonArray h = j["history"].toArray();
         QVERIFY(h.first().toObject()["train_loss"].toDouble() > h.last().toObject()["train_loss"].toDouble());
@@ -49,10 +67,13 @@ private slots:
     void regression_example_fits_the_sine() {
         QTemporaryDir dir;
         const QString path = create(dir, "sine-regression");
-        const QJsonObject j = train_json(path);
+        const QJsonObject j = train_json(path, kTraining);
+        QCOMPARE(j["status"].toString(), QString("completed"));
         const QJsonObject f = j["final"].toObject();
         QVERIFY(!f.contains("train_accuracy"));  // regression: no accuracy
-        QVERIFY2(f["val_loss"].toDouble() < 0.01, qPrintable(QString::number(f["val_loss"].toDouble())));
+        if (kTargets) QVERIFY2(f["val_loss"].toDouble() < 0.01, qPrintable(QString::number(f["val_loss"].toDouble())));
+        const QJsonArray h = j["history"].toArray();
+        QVERIFY(h.first().toObject()["train_loss"].toDouble() > h.last().toObject()["train_loss"].toDouble());
     }
 
     // Issue 15: GRU(32) → LastStep → Linear forecasts the next value of a sum of 3 sines (noise 0.05, so
@@ -64,14 +85,18 @@ private slots:
         QTemporaryDir dir;
         const QString path = create(dir, "sine-forecast-gru");
         QVERIFY(!path.isEmpty());
-        const QJsonObject j = train_json(path);
+        const QJsonObject j = train_json(path, kTraining);
         QCOMPARE(j["status"].toString(), QString("completed"));
         const QJsonObject f = j["final"].toObject();
         QVERIFY(!f.contains("val_accuracy"));  // regression
         const double val = f["val_loss"].toDouble(-1);
-        QVERIFY2(val > 0 && val < 0.02, qPrintable(QString::number(val)));
         const QJsonArray h = j["history"].toArray();
-        QVERIFY(h.first().toObject()["val_loss"].toDouble() > 5 * val);
+        if (kTargets) {
+            QVERIFY2(val > 0 && val < 0.02, qPrintable(QString::number(val)));
+            QVERIFY(h.first().toObject()["val_loss"].toDouble() > 5 * val);
+        } else {
+            QVERIFY(h.first().toObject()["train_loss"].toDouble() > h.last().toObject()["train_loss"].toDouble());
+        }
     }
 };
 
