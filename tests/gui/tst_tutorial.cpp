@@ -94,8 +94,19 @@ private slots:
         // Chapter 2: the reverse task, a Transformer encoder, the attention heads before and after.
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        const QString text = tutorialScript("attention.script");
+        QString text = tutorialScript("attention.script");
         QVERIFY(!text.isEmpty());
+#ifdef NEURA_TEST_SANITIZER_BUILD
+        // Under the sanitizers (several times slower: this chapter took ~7 minutes there) it runs on 1000
+        // sequences for 1 epoch, without its accuracy line and the check of what the heads learned: the
+        // sanitizers check the studio's code paths; the test command's build checks what the chapter says.
+        const QString full = text;
+        text.replace("n=5000", "n=1000").replace("epochs=5", "epochs=1").remove("expect val_accuracy > 0.95\n");
+        QVERIFY(text.size() < full.size());
+        constexpr bool kLearned = false;
+#else
+        constexpr bool kLearned = true;
+#endif
         TestWindow w;
         showAtTutorialSize(w);
         QString error;
@@ -108,6 +119,7 @@ private slots:
         QCOMPARE(w.inspector()->attentionHeadCount(), 4);
         const train::CapturePtr c = w.inspector()->capture();
         QVERIFY(c && c->global_step < 0);
+        if (!kLearned) return;
         // Reversal learned: averaged over the batch and the heads, the last layer's query step i puts
         // most of its weight on key step 7 - i (the token it must output).
         const train::NodeCapture* n = nullptr;
