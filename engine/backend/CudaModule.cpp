@@ -3,13 +3,14 @@
 // (backend/CudaModule.h) and everything is forwarded to it. Nothing here links CUDA.
 #include "backend/CudaModule.h"
 
-#include <dlfcn.h>
-
 #include <filesystem>
+#include <memory>
 #include <sstream>
 
 #include "neura/core/Error.h"
+#include "neura/plugin/PluginManager.h"
 #include "ops/Kernel.h"
+#include "plugin/Library.h"
 
 namespace neura {
 namespace cuda {
@@ -20,17 +21,16 @@ namespace fs = std::filesystem;
 struct Module {
     const ModuleApi* api = nullptr;
     std::string reason;  // why api is null
+    std::shared_ptr<plugin::detail::Library> library;
 };
 
 #ifdef NEURA_CUDA_MODULE
-// $NEURA_CUDA_MODULE (a file), else <folder of the running program>/../lib/neurastudio/libneura_cuda.so:
-// <prefix>/lib/neurastudio for an installed bin/neura, <build>/lib/neurastudio in a build tree.
+// $NEURA_CUDA_MODULE (a file), else beside the plugin folder the programs look in (plugin::install_plugin_dir:
+// <prefix>/lib/neurastudio for an installed bin/neura, <build>/lib/neurastudio in a build tree).
 fs::path module_path() {
     if (const char* env = std::getenv("NEURA_CUDA_MODULE"); env && *env) return env;
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (ec || exe.empty()) return {};
-    return (exe.parent_path() / ".." / "lib" / "neurastudio" / kModuleFile).lexically_normal();
+    const fs::path plugins = plugin::install_plugin_dir();
+    return plugins.empty() ? fs::path() : plugins.parent_path() / kModuleFile;
 }
 
 Module open_module() {
@@ -42,15 +42,16 @@ Module open_module() {
                    " is not installed";
         return m;
     }
-    // RTLD_NOW: a module that does not fit this program fails here, with the symbol it misses.
-    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-        const char* why = dlerror();
-        m.reason = "the CUDA module " + path.string() + " cannot be loaded: " + (why ? why : "unknown error");
+    // As a plugin is opened (RTLD_NOW: a module that does not fit this program fails here, naming the
+    // symbol it misses).
+    std::string error;
+    std::shared_ptr<plugin::detail::Library> library = plugin::detail::Library::open(path.string(), error);
+    if (!library) {
+        m.reason = "the CUDA module " + path.string() + " cannot be loaded: " + error;
         return m;
     }
     using Entry = const ModuleApi* (*)();
-    auto entry = reinterpret_cast<Entry>(dlsym(handle, kModuleEntry));
+    auto entry = reinterpret_cast<Entry>(library->symbol(kModuleEntry));
     const ModuleApi* api = entry ? entry() : nullptr;
     if (!api || api->abi != kModuleAbi) {
         std::ostringstream os;
@@ -58,26 +59,28 @@ Module open_module() {
         if (api) os << "its ABI is " << api->abi << ", this program's " << kModuleAbi << ")";
         else os << "no " << kModuleEntry << "())";
         m.reason = os.str();
-        dlclose(handle);
-        return m;
+        return m;  // closed with `library`
     }
     api->register_backend();
-    m.api = api;  // the handle stays open for the life of the process
+    m.api = api;
+    m.library = std::move(library);  // open for the life of the process (module() is never destroyed)
     return m;
 }
 #endif
 
+// Never destroyed, so the module stays mapped: its allocator may still free blocks of tensors in static
+// storage after the end of main().
 const Module& module() {
-    static const Module m = [] {  // a magic static: opened once per process, thread-safe
+    static const Module* m = [] {  // a magic static: opened once per process, thread-safe
 #ifdef NEURA_CUDA_MODULE
-        return open_module();
+        return new Module(open_module());
 #else
-        Module none;
-        none.reason = "built without CUDA";
+        auto* none = new Module;
+        none->reason = "built without CUDA";
         return none;
 #endif
     }();
-    return m;
+    return *m;
 }
 
 }  // namespace
