@@ -7,6 +7,7 @@
 #include "neura/nn/Padding.h"
 #include "neura/ops/NnOps.h"
 #include "neura/ops/Ops.h"
+#include "ops/FusedRnn.h"
 
 namespace neura::nn {
 
@@ -152,6 +153,29 @@ GateSaturation saturation_of(const std::vector<std::array<Tensor, 3>>& steps, st
     return s;
 }
 
+// An LSTM layer and direction's i, f and o gates at every step (the direction's order), recomputed from its
+// input x [T, B, I], initial state h0 [B, H] and output sequence y [T, B, H] in two products: what the fused
+// kernel (ops/FusedRnn.h) keeps to itself.
+std::vector<std::array<Tensor, 3>> lstm_gates_of(const Tensor& x, const Tensor& h0, const Tensor& y,
+                                                 const RecurrentBase::Weights& w, bool reverse) {
+    NoGradGuard ng;
+    const std::int64_t steps = x.size(0), hs = y.size(2);
+    // The state each step starts from: h0 at the direction's first step, else the previous step's output.
+    const Tensor first = h0.unsqueeze(0);
+    const Tensor before = steps == 1 ? first
+                          : reverse  ? cat({y.narrow(0, 1, steps - 1), first}, 0)
+                                     : cat({first, y.narrow(0, 0, steps - 1)}, 0);
+    Tensor g = matmul(x, w.weight_ih.t()) + matmul(before, w.weight_hh.t());
+    if (w.bias_ih.defined()) g = g + (w.bias_ih + w.bias_hh);
+    std::vector<std::array<Tensor, 3>> out(static_cast<std::size_t>(steps));
+    for (std::int64_t s = 0; s < steps; ++s) {
+        const Tensor gt = g.select(0, reverse ? steps - 1 - s : s);
+        out[static_cast<std::size_t>(s)] = {sigmoid(gt.narrow(1, 0, hs)), sigmoid(gt.narrow(1, hs, hs)),
+                                            sigmoid(gt.narrow(1, 3 * hs, hs))};
+    }
+    return out;
+}
+
 }  // namespace
 
 RecurrentOutput RecurrentBase::forward_with_state(const Tensor& input, const Tensor& h0_in, const Tensor& c0_in) {
@@ -199,6 +223,18 @@ RecurrentOutput RecurrentBase::forward_with_state(const Tensor& input, const Ten
         for (std::int64_t dir = 0; dir < d; ++dir) {
             const std::int64_t idx = layer * d + dir;
             const Weights& w = weights_[static_cast<std::size_t>(idx)];
+            if (lstm && valid.empty()) {
+                if (auto f = detail::fused_lstm_layer(layer_input, h0.select(0, idx), c0.select(0, idx), w.weight_ih,
+                                                      w.weight_hh, w.bias_ih, w.bias_hh, dir == 1)) {
+                    if (keep)
+                        kept_gates.push_back(saturation_of(
+                            lstm_gates_of(layer_input, h0.select(0, idx), f->output, w, dir == 1), layer, dir, valid));
+                    dir_outputs.push_back(f->output);
+                    h_n.push_back(f->h_n);
+                    c_n.push_back(f->c_n);
+                    continue;
+                }
+            }
             // The input projection of every step at once: [T, B, G*H].
             Tensor x_proj = matmul(layer_input, w.weight_ih.t());
             // RNN and LSTM add both biases to the same sum: once here for every step, not per step (and

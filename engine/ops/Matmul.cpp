@@ -50,6 +50,17 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
     }
     if (a.dim() == 1) return matmul_nd(a.unsqueeze(0), b).squeeze(-2);
     if (b.dim() == 1) return matmul_nd(a, b.unsqueeze(1)).squeeze(-1);
+    if (a.dim() > 2 && b.dim() == 2) {
+        // As PyTorch: [batch..., m, k] x [k, n] folds the batch into the rows, one product of
+        // [batch * m, k] x [k, n] (and one for each gradient, the weight's summed inside the product)
+        // instead of a product per batch element and a sum over the batch.
+        NEURA_CHECK(a.size(-1) == b.size(0), "matmul: shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()),
+                    " cannot be multiplied (", a.size(-1), " columns vs ", b.size(0), " rows)");
+        Shape out_shape(a.shape().begin(), a.shape().end() - 1);
+        const std::int64_t rows = shape_numel(out_shape);
+        out_shape.push_back(b.size(1));
+        return matmul_nd(a.reshape({rows, a.size(-1)}), b).reshape(out_shape);
+    }
     return matmul_nd(a, b);
 }
 

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neura/neura.h"
+#include "neura/autograd/GradNode.h"
 #include "neura/nn/Recurrent.h"
 
 using namespace neura;
@@ -445,6 +446,56 @@ private slots:
         QVERIFY(values(half->forward_with_state(x1, h0, c0_or_none).output) != values(e1.output));
         half->eval();
         QCOMPARE(values(half->forward_with_state(x1, h0, c0_or_none).output), values(e1.output));
+    }
+
+    void float32_lstm_runs_fused() {
+        // In float32 on the CPU an LSTM layer runs as one oneDNN LSTM primitive (ops/FusedRnn.h); float64 composes
+        // its steps of ops. The two agree to float32's precision on a 2-layer bidirectional LSTM over 9 steps,
+        // outputs, final states and every gradient; matches_pytorch compares the float32 path with PyTorch too.
+        RecurrentOptions o;
+        o.input_size = 5;
+        o.hidden_size = 7;
+        o.num_layers = 2;
+        o.bidirectional = true;
+        Generator gen(5);
+        LSTM f32(o, &gen), f64(o, &gen);
+        f64.to(DType::F64);
+        const auto p32 = f32.named_parameters(), p64 = f64.named_parameters();
+        for (std::size_t i = 0; i < p32.size(); ++i) set_values(p64[i].second, values(p32[i].second));
+        const Tensor x = Tensor::randn({9, 3, 5}, DType::F64, &gen), h0 = Tensor::randn({4, 3, 7}, DType::F64, &gen),
+                     c0 = Tensor::randn({4, 3, 7}, DType::F64, &gen), w = Tensor::randn({9, 3, 14}, DType::F64, &gen);
+        std::vector<std::vector<double>> got[2];
+        for (int k = 0; k < 2; ++k) {
+            LSTM& m = k == 0 ? f32 : f64;
+            const DType dt = k == 0 ? DType::F32 : DType::F64;
+            Tensor xi = x.to(dt).requires_grad_(), hi = h0.to(dt).requires_grad_(), ci = c0.to(dt).requires_grad_();
+            const RecurrentOutput r = m.forward_with_state(xi, hi, ci);
+            (sum(r.output * w.to(dt)) + sum(r.h_n * r.h_n) + sum(r.c_n)).backward();
+            got[k] = {values(r.output), values(r.h_n), values(r.c_n), values(xi.grad()), values(hi.grad()),
+                      values(ci.grad())};
+            for (const auto& [name, p] : m.named_parameters()) got[k].push_back(values(p.grad()));
+        }
+        for (std::size_t t = 0; t < got[0].size(); ++t) {
+            QCOMPARE(got[0][t].size(), got[1][t].size());
+            for (std::size_t i = 0; i < got[0][t].size(); ++i)
+                QVERIFY2(std::fabs(got[0][t][i] - got[1][t][i]) <= 2e-5 * (1 + std::fabs(got[1][t][i])),
+                         qPrintable(QString("tensor %1 element %2: float32 %3, float64 %4")
+                                        .arg(t).arg(i).arg(got[0][t][i]).arg(got[1][t][i])));
+        }
+
+        // One direction, one layer: the output is the fused node's own, whose backward is first-order only.
+        RecurrentOptions one;
+        one.input_size = 3;
+        one.hidden_size = 4;
+        LSTM single(one, &gen);
+        const Tensor xs = Tensor::randn({5, 2, 3}, DType::F32, &gen).requires_grad_();
+        const RecurrentOutput r = single.forward_with_state(xs);
+        QCOMPARE(QString::fromStdString(r.output.grad_fn()->name()), QString("LSTMBackward"));
+        const Tensor gx = autograd::grad({sum(r.output * r.output)}, {xs}, {}, true, true).front();
+        const QString error = neura::test::error_of([&] { sum(gx * gx).backward(); });
+        QVERIFY2(error.startsWith("LSTMBackward is differentiable once only"), qPrintable(error));
+        single.to(DType::F64);
+        QVERIFY(single.forward_with_state(xs.detach().to(DType::F64)).output.grad_fn()->name() != "LSTMBackward");
     }
 
     void errors() {

@@ -1,8 +1,10 @@
 // The CPU's matmul kernel: F32 runs through oneDNN's sgemm (strided and transposed views are passed as-is
 // when their layout allows); F64 and I64 use a plain kernel.
 #include <dnnl.h>
+#include <omp.h>
 
 #include <algorithm>
+#include <exception>
 #include <type_traits>
 
 #include "backend/cpu/Loops.h"
@@ -17,6 +19,10 @@ struct BlasLayout {
     char trans = 'N';
     std::int64_t ld = 0;
 };
+
+// Multiply-adds below which one product is not worth splitting across threads.
+constexpr std::int64_t kSmallProduct = std::int64_t{1} << 18;
+constexpr std::int64_t kSerialProduct = std::int64_t{1} << 24;
 
 BlasLayout blas_layout(std::int64_t rows, std::int64_t cols, std::int64_t rs, std::int64_t cs) {
     if ((cs == 1 || cols == 1) && (rs >= std::max<std::int64_t>(cols, 1) || rows == 1))
@@ -58,7 +64,7 @@ void matmul_cpu(const Tensor& a, const Tensor& b, const Tensor& out) {
         const T* pa = static_cast<const T*>(a.raw_data());
         const T* pb = static_cast<const T*>(b.raw_data());
         T* pc = static_cast<T*>(out.raw_data());
-        for (std::int64_t bi = 0; bi < nbatch; ++bi) {
+        auto product = [&](std::int64_t bi) {
             std::int64_t ao = 0, bo = 0, rem = bi;
             for (std::int64_t d = rank - 3; d >= 0; --d) {
                 const std::int64_t i = rem % batch[d];
@@ -69,7 +75,7 @@ void matmul_cpu(const Tensor& a, const Tensor& b, const Tensor& out) {
             T* c = pc + bi * m * n;
             if (k == 0) {
                 std::fill(c, c + m * n, T(0));
-                continue;
+                return;
             }
             if constexpr (std::is_same_v<T, float>) {
                 const BlasLayout la = blas_layout(m, k, ars, acs), lb = blas_layout(k, n, brs, bcs);
@@ -79,10 +85,33 @@ void matmul_cpu(const Tensor& a, const Tensor& b, const Tensor& out) {
                                                         lb.ld, 0.0f, c, std::max<std::int64_t>(n, 1));
                     NEURA_CHECK(st == dnnl_success, "matmul: oneDNN sgemm failed (status ", static_cast<int>(st),
                                 ") for [", m, ", ", k, "] x [", k, ", ", n, "]");
-                    continue;
+                    return;
                 }
             }
             gemm_plain<T>(m, n, k, pa + ao, ars, acs, pb + bo, brs, bcs, c);
+        };
+        // A batch of small products runs one product per thread (oneDNN's sgemm and gemm_plain run on the
+        // calling thread inside a parallel region); a few large ones are threaded inside each product.
+        const std::int64_t flops = m * n * std::max<std::int64_t>(k, 1);
+        if (nbatch > 1 && flops < kSmallProduct) {
+            std::exception_ptr failed;
+#pragma omp parallel for schedule(static)
+            for (std::int64_t bi = 0; bi < nbatch; ++bi) {
+                try {
+                    product(bi);
+                } catch (...) {
+#pragma omp critical(neura_matmul_error)
+                    failed = std::current_exception();
+                }
+            }
+            if (failed) std::rethrow_exception(failed);
+        } else if (flops < kSerialProduct) {
+            const int was = omp_get_max_threads();
+            omp_set_num_threads(1);
+            for (std::int64_t bi = 0; bi < nbatch; ++bi) product(bi);
+            omp_set_num_threads(was);
+        } else {
+            for (std::int64_t bi = 0; bi < nbatch; ++bi) product(bi);
         }
     });
 }

@@ -1,12 +1,42 @@
-// The CPU's softmax and log_softmax kernels: max-shifted, so logits of ±1e4 stay finite.
+// The CPU's softmax and log_softmax kernels: max-shifted, so logits of ±1e4 stay finite. softmax over
+// contiguous float32 rows runs through oneDNN's softmax primitive (vectorized exp; worst relative error
+// 1.2e-6 on randn * 3 rows of 32, PyTorch's own float32 softmax 1.1e-6); rows it leaves NaN (an inf in the
+// row) and every other layout or dtype go through the loop below, whose results PyTorch's fixtures
+// define. log_softmax stays on the loop: oneDNN's log is several ulps off (log_softmax([0, 1, 2, 3])[3]
+// -0.4401875 against -0.4401897), PyTorch's is not.
 #include <algorithm>
 #include <cmath>
 
+#include "backend/cpu/Dnnl.h"
 #include "backend/cpu/Loops.h"
 #include "ops/KernelSignatures.h"
 
 namespace neura::cpu {
 namespace {
+
+template <bool Log>
+void softmax_cpu(const Tensor& in, const Tensor& out);
+
+// oneDNN's softmax over the last dim of contiguous float32 `in` into `out`. Rows with a NaN in the
+// result are redone by the loop (an inf logit gives NaN in oneDNN's max-shift where PyTorch's result is
+// defined by the loop's rule).
+void softmax_dnnl(const Tensor& in, const Tensor& out) {
+    const std::int64_t len = in.shape().back();
+    const std::int64_t rows = in.numel() / len;
+    dnnl_call("softmax", [&] {
+        const auto md = plain_desc({rows, len});
+        const dnnl::softmax_v2_forward::desc d(dnnl::prop_kind::forward_inference,
+                                               dnnl::algorithm::softmax_accurate, md, md, 1);
+        const dnnl::softmax_v2_forward::primitive_desc pd(d, dnnl_engine());
+        execute(dnnl::softmax_v2_forward(pd), {{DNNL_ARG_SRC, as_memory(in, md)}, {DNNL_ARG_DST, as_memory(out, md)}});
+    });
+    const float* y = out.data<float>();
+    for (std::int64_t r = 0; r < rows; ++r) {
+        bool nan = false;
+        for (std::int64_t i = 0; i < len; ++i) nan |= std::isnan(y[r * len + i]);
+        if (nan) softmax_cpu<false>(in.reshape({rows, len}).narrow(0, r, 1), out.reshape({rows, len}).narrow(0, r, 1));
+    }
+}
 
 template <bool Log>
 void softmax_cpu(const Tensor& in, const Tensor& out) {
@@ -51,7 +81,12 @@ void softmax_cpu(const Tensor& in, const Tensor& out) {
 
 }  // namespace
 
-void softmax(const SoftmaxArgs<slot::Softmax>& a) { softmax_cpu<false>(a.in, a.out); }
+void softmax(const SoftmaxArgs<slot::Softmax>& a) {
+    if (a.in.dtype() == DType::F32 && a.in.is_contiguous() && a.out.is_contiguous())
+        softmax_dnnl(a.in, a.out);
+    else
+        softmax_cpu<false>(a.in, a.out);
+}
 void log_softmax(const SoftmaxArgs<slot::LogSoftmax>& a) { softmax_cpu<true>(a.in, a.out); }
 
 }  // namespace neura::cpu
