@@ -1,7 +1,6 @@
 // The CPU's matmul kernel: F32 runs through oneDNN's sgemm (strided and transposed views are passed as-is
 // when their layout allows); F64 and I64 use a plain kernel.
 #include <dnnl.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <exception>
@@ -22,7 +21,6 @@ struct BlasLayout {
 
 // Multiply-adds below which one product is not worth splitting across threads.
 constexpr std::int64_t kSmallProduct = std::int64_t{1} << 18;
-constexpr std::int64_t kSerialProduct = std::int64_t{1} << 24;
 
 BlasLayout blas_layout(std::int64_t rows, std::int64_t cols, std::int64_t rs, std::int64_t cs) {
     if ((cs == 1 || cols == 1) && (rs >= std::max<std::int64_t>(cols, 1) || rows == 1))
@@ -105,11 +103,6 @@ void matmul_cpu(const Tensor& a, const Tensor& b, const Tensor& out) {
                 }
             }
             if (failed) std::rethrow_exception(failed);
-        } else if (flops < kSerialProduct) {
-            const int was = omp_get_max_threads();
-            omp_set_num_threads(1);
-            for (std::int64_t bi = 0; bi < nbatch; ++bi) product(bi);
-            omp_set_num_threads(was);
         } else {
             for (std::int64_t bi = 0; bi < nbatch; ++bi) product(bi);
         }
