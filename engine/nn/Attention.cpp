@@ -101,7 +101,21 @@ AttentionResult MultiheadAttention::forward(const Tensor& query, const Tensor& k
         if (in_proj_bias.defined()) y = y + in_proj_bias.narrow(0, part * e, e);
         return y.reshape({n, -1, heads, d}).transpose(1, 2);  // [N, heads, len, d]
     };
-    const Tensor q = project(q_in, 0), k = project(k_in, 1), v = project(v_in, 2);
+    Tensor q, k, v;
+    if (query.is_same(key) && key.is_same(value)) {
+        // Self-attention: one product with the whole in_proj_weight ([N, L, 3E]) and one bias add, split
+        // into q, k and v by one unbind (whose backward is one stack), as PyTorch's packed in-projection.
+        Tensor y = matmul(q_in, in_proj_weight.t());
+        if (in_proj_bias.defined()) y = y + in_proj_bias;
+        const std::vector<Tensor> qkv = unbind(y.reshape({n, l, 3, heads, d}).permute({2, 0, 3, 1, 4}), 0);
+        q = qkv[0];
+        k = qkv[1];
+        v = qkv[2];
+    } else {
+        q = project(q_in, 0);
+        k = project(k_in, 1);
+        v = project(v_in, 2);
+    }
 
     Tensor mask;  // additive, broadcasting to [N, heads, L, S]
     if (attn_mask.defined()) {

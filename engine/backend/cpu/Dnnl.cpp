@@ -1,5 +1,7 @@
 #include "backend/cpu/Dnnl.h"
 
+#include <algorithm>
+
 namespace neura::cpu {
 
 dnnl::engine& dnnl_engine() {
@@ -33,6 +35,19 @@ dnnl::memory::desc any_desc(const Shape& dims) {
 dnnl::memory to_layout(const dnnl::memory& plain, const dnnl::memory::desc& want) {
     if (plain.get_desc() == want) return plain;
     dnnl::memory m(want, dnnl_engine());
+    dnnl::reorder(plain, m).execute(dnnl_stream(), const_cast<dnnl::memory&>(plain), m);
+    return m;
+}
+
+dnnl::memory cached_memory(const dnnl::memory::desc& md, Tensor& owner) {
+    const auto floats = static_cast<std::int64_t>((md.get_size() + sizeof(float) - 1) / sizeof(float));
+    owner = Tensor::empty({std::max<std::int64_t>(floats, 1)});
+    return dnnl::memory(md, dnnl_engine(), owner.raw_data());
+}
+
+dnnl::memory to_layout(const dnnl::memory& plain, const dnnl::memory::desc& want, Tensor& owner) {
+    if (plain.get_desc() == want) return plain;
+    dnnl::memory m = cached_memory(want, owner);
     dnnl::reorder(plain, m).execute(dnnl_stream(), const_cast<dnnl::memory&>(plain), m);
     return m;
 }

@@ -26,6 +26,11 @@ inline dnnl::memory as_memory(const Tensor& t) { return as_memory(t, plain_desc(
 dnnl::memory::desc any_desc(const Shape& dims);
 // `plain` in the layout `want`: `plain` itself when the layouts agree, otherwise a reordered copy.
 dnnl::memory to_layout(const dnnl::memory& plain, const dnnl::memory::desc& want);
+// Memory described by `md` in a block of the engine's CPU allocator, which `owner` keeps alive: its cache
+// of big blocks spares the page faults that fresh memory from oneDNN's own allocator costs at every step.
+dnnl::memory cached_memory(const dnnl::memory::desc& md, Tensor& owner);
+// to_layout, the copy (if any) in cached_memory.
+dnnl::memory to_layout(const dnnl::memory& plain, const dnnl::memory::desc& want, Tensor& owner);
 // Memory in the layout `want` for a primitive to write, and the copy back into `plain` afterwards
 // (nothing to copy when the layouts agree).
 dnnl::memory output_layout(const dnnl::memory& plain, const dnnl::memory::desc& want);

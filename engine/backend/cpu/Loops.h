@@ -2,6 +2,7 @@
 // Strided loops for CPU kernels: N operands sharing one shape (broadcast inputs carry stride 0).
 // Dims are coalesced where every operand allows it, the innermost dim runs as a tight loop, and rows
 // are split across OpenMP threads when the work is large enough to pay for it.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -66,6 +67,16 @@ void for_each_row(const Shape& shape, const std::array<const Shape*, N>& strides
     if (rows * inner >= kParallelGrain && rows > 1) {
 #pragma omp parallel for schedule(static)
         for (std::int64_t r = 0; r < rows; ++r) row(offsets_of(r), inner_strides, inner);
+    } else if (inner >= kParallelGrain) {
+        // One long row (contiguous operands coalesce into one): split it into pieces for the threads.
+        constexpr std::int64_t piece = kParallelGrain / 2;
+        const std::int64_t pieces = (inner + piece - 1) / piece;
+#pragma omp parallel for schedule(static)
+        for (std::int64_t p = 0; p < pieces; ++p) {
+            std::array<std::int64_t, N> off{};
+            for (std::size_t k = 0; k < N; ++k) off[k] = p * piece * inner_strides[k];
+            row(off, inner_strides, std::min(piece, inner - p * piece));
+        }
     } else {
         for (std::int64_t r = 0; r < rows; ++r) row(offsets_of(r), inner_strides, inner);
     }

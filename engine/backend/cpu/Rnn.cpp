@@ -12,6 +12,7 @@ using tag = memory::format_tag;
 
 struct LstmState {
     dnnl::lstm_forward::primitive_desc forward;
+    Tensor workspace_block;  // holds `workspace`
     memory workspace;
     bool reverse = false;
 };
@@ -44,8 +45,8 @@ dnnl::rnn_direction direction(bool reverse) {
 Descs descs_of(const Tensor& x, const Tensor& w_hh) { return descs_of(x.size(0), x.size(1), x.size(2), w_hh.size(1)); }
 
 // Memory of the primitive's choosing, zero-filled (oneDNN adds the weights' gradients into it).
-memory zeroed(const memory::desc& md) {
-    memory m(md, dnnl_engine());
+memory zeroed(const memory::desc& md, Tensor& owner) {
+    memory m = cached_memory(md, owner);
     std::memset(m.get_data_handle(), 0, md.get_size());
     return m;
 }
@@ -62,11 +63,12 @@ LstmForward lstm_forward(const Tensor& x, const Tensor& h0, const Tensor& c0, co
         auto state = std::make_shared<LstmState>();
         state->reverse = reverse;
         state->forward = dnnl::lstm_forward::primitive_desc(fd, dnnl_engine());
-        state->workspace = memory(state->forward.workspace_desc(), dnnl_engine());
+        state->workspace = cached_memory(state->forward.workspace_desc(), state->workspace_block);
         LstmForward r{Tensor::empty({steps, batch, hidden}), Tensor::empty({batch, hidden}),
                       Tensor::empty({batch, hidden}), state};
-        const memory w_layer = to_layout(as_memory(w_ih, d.w_layer), state->forward.weights_layer_desc());
-        const memory w_iter = to_layout(as_memory(w_hh, d.w_iter), state->forward.weights_iter_desc());
+        Tensor blocks[2];
+        const memory w_layer = to_layout(as_memory(w_ih, d.w_layer), state->forward.weights_layer_desc(), blocks[0]);
+        const memory w_iter = to_layout(as_memory(w_hh, d.w_iter), state->forward.weights_iter_desc(), blocks[1]);
         execute(dnnl::lstm_forward(state->forward), {{DNNL_ARG_SRC_LAYER, as_memory(x, d.src_layer)},
                                                      {DNNL_ARG_SRC_ITER, as_memory(h0, d.iter)},
                                                      {DNNL_ARG_SRC_ITER_C, as_memory(c0, d.iter)},
@@ -93,10 +95,11 @@ LstmGrads lstm_backward(const LstmState& state, const Tensor& x, const Tensor& h
         const dnnl::lstm_backward::primitive_desc pd(bd, dnnl_engine(), state.forward);
         LstmGrads g{Tensor::empty(x.shape()),    Tensor::empty(h0.shape()),   Tensor::empty(c0.shape()),
                     Tensor::empty(w_ih.shape()), Tensor::empty(w_hh.shape()), Tensor::zeros(bias.shape())};
-        const memory w_layer = to_layout(as_memory(w_ih, d.w_layer), pd.weights_layer_desc());
-        const memory w_iter = to_layout(as_memory(w_hh, d.w_iter), pd.weights_iter_desc());
-        const memory gw_layer = zeroed(pd.diff_weights_layer_desc());
-        const memory gw_iter = zeroed(pd.diff_weights_iter_desc());
+        Tensor blocks[4];
+        const memory w_layer = to_layout(as_memory(w_ih, d.w_layer), pd.weights_layer_desc(), blocks[0]);
+        const memory w_iter = to_layout(as_memory(w_hh, d.w_iter), pd.weights_iter_desc(), blocks[1]);
+        const memory gw_layer = zeroed(pd.diff_weights_layer_desc(), blocks[2]);
+        const memory gw_iter = zeroed(pd.diff_weights_iter_desc(), blocks[3]);
         execute(dnnl::lstm_backward(pd), {{DNNL_ARG_SRC_LAYER, as_memory(x, d.src_layer)},
                                           {DNNL_ARG_SRC_ITER, as_memory(h0, d.iter)},
                                           {DNNL_ARG_SRC_ITER_C, as_memory(c0, d.iter)},
