@@ -39,7 +39,13 @@ void adam_step(const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& 
             const formula::AdamStep<T> step(k);
             T *pp = ptr<T>(p), *pm = ptr<T>(m), *pv = ptr<T>(v), *pmax = ptr<T>(vmax);
             const T* pg = ptr<T>(g);
-            for (std::int64_t j = 0, n = p.numel(); j < n; ++j) step(pp[j], pg[j], pm[j], pv[j], at(pmax, j));
+            const std::int64_t n = p.numel();
+            if (pmax) {
+                for (std::int64_t j = 0; j < n; ++j) step(pp[j], pg[j], pm[j], pv[j], pmax + j);
+            } else {  // no amsgrad: a loop the compiler vectorizes
+#pragma omp simd
+                for (std::int64_t j = 0; j < n; ++j) step(pp[j], pg[j], pm[j], pv[j], nullptr);
+            }
         }
     });
 }
