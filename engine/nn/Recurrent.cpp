@@ -7,7 +7,7 @@
 #include "neura/nn/Padding.h"
 #include "neura/ops/NnOps.h"
 #include "neura/ops/Ops.h"
-#include "ops/FusedRnn.h"
+#include "ops/Fused.h"
 
 namespace neura::nn {
 
@@ -155,7 +155,7 @@ GateSaturation saturation_of(const std::vector<std::array<Tensor, 3>>& steps, st
 
 // An LSTM layer and direction's i, f and o gates at every step (the direction's order), recomputed from its
 // input x [T, B, I], initial state h0 [B, H] and output sequence y [T, B, H] in two products: what the fused
-// kernel (ops/FusedRnn.h) keeps to itself.
+// kernel (ops/Fused.h) keeps to itself.
 std::vector<std::array<Tensor, 3>> lstm_gates_of(const Tensor& x, const Tensor& h0, const Tensor& y,
                                                  const RecurrentBase::Weights& w, bool reverse) {
     NoGradGuard ng;

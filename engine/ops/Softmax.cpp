@@ -1,5 +1,6 @@
 // softmax and log_softmax along one dim: shape rule, dispatch and backward. The CPU kernels are in
 // backend/cpu/Softmax.cpp (max-shifted, so logits of ±1e4 stay finite).
+#include "ops/Fused.h"
 #include "ops/Internal.h"
 
 namespace neura {
@@ -49,6 +50,9 @@ Tensor softmax(const Tensor& x_in, std::int64_t dim) {
         n->save(y);
         n->backward = [d](const FunctionNode& s, const Grads& g) {
             const Tensor ys = s.saved(0);
+            // Without a second derivative to record, one fused kernel where a backend has it (ops/Fused.h).
+            if (!GradMode::is_enabled() && d == ys.dim() - 1)
+                if (Tensor gx = detail::fused_softmax_backward(ys, g[0].contiguous()); gx.defined()) return Grads{gx};
             return Grads{ys * (g[0] - sum(g[0] * ys, {d}, true))};
         };
     }

@@ -449,7 +449,7 @@ private slots:
     }
 
     void float32_lstm_runs_fused() {
-        // In float32 on the CPU an LSTM layer runs as one oneDNN LSTM primitive (ops/FusedRnn.h); float64 composes
+        // In float32 on the CPU an LSTM layer runs as one oneDNN LSTM primitive (ops/Fused.h); float64 composes
         // its steps of ops. The two agree to float32's precision on a 2-layer bidirectional LSTM over 9 steps,
         // outputs, final states and every gradient; matches_pytorch compares the float32 path with PyTorch too.
         RecurrentOptions o;

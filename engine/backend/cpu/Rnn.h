@@ -1,7 +1,7 @@
 #pragma once
 // One LSTM layer and direction in one oneDNN LSTM primitive (float32, CPU), forward for training and
 // backward: PyTorch's gate order (i, f, g, o) is oneDNN's, and PyTorch's [4H, I] weights are oneDNN's
-// ldgoi layout, so nothing is permuted. ops/FusedRnn.cpp records the autograd node around it.
+// ldgoi layout, so nothing is permuted. ops/Fused.cpp records the autograd node around it.
 #include <memory>
 
 #include "neura/core/Tensor.h"

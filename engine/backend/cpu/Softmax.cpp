@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "backend/cpu/Softmax.h"
+
 #include "backend/cpu/Dnnl.h"
 #include "backend/cpu/Loops.h"
 #include "ops/KernelSignatures.h"
@@ -88,5 +90,20 @@ void softmax(const SoftmaxArgs<slot::Softmax>& a) {
         softmax_cpu<false>(a.in, a.out);
 }
 void log_softmax(const SoftmaxArgs<slot::LogSoftmax>& a) { softmax_cpu<true>(a.in, a.out); }
+
+void softmax_backward(const Tensor& y, const Tensor& g, const Tensor& gx) {
+    const std::int64_t len = y.shape().back();
+    const std::int64_t rows = y.numel() / len;
+    dnnl_call("softmax backward", [&] {
+        const auto md = plain_desc({rows, len});
+        const dnnl::softmax_v2_forward::primitive_desc hint(
+            {dnnl::prop_kind::forward_training, dnnl::algorithm::softmax_accurate, md, md, 1}, dnnl_engine());
+        const dnnl::softmax_v2_backward::primitive_desc pd({dnnl::algorithm::softmax_accurate, md, md, md, 1},
+                                                           dnnl_engine(), hint);
+        execute(dnnl::softmax_v2_backward(pd), {{DNNL_ARG_DST, as_memory(y, md)},
+                                               {DNNL_ARG_DIFF_DST, as_memory(g, md)},
+                                               {DNNL_ARG_DIFF_SRC, as_memory(gx, md)}});
+    });
+}
 
 }  // namespace neura::cpu

@@ -1,7 +1,8 @@
-// The fused recurrent layers (ops/FusedRnn.h): the autograd node around the backend's kernel.
-#include "ops/FusedRnn.h"
+// The fused kernels (ops/Fused.h): the autograd node around the backend's LSTM, and softmax's backward.
+#include "ops/Fused.h"
 
 #include "backend/cpu/Rnn.h"
+#include "backend/cpu/Softmax.h"
 #include "ops/Internal.h"
 
 namespace neura::detail {
@@ -46,6 +47,15 @@ std::optional<FusedRecurrentOutput> fused_lstm_layer(const Tensor& x, const Tens
         };
     }
     return FusedRecurrentOutput{f.y, f.h_n, f.c_n};
+}
+
+Tensor fused_softmax_backward(const Tensor& y, const Tensor& g) {
+    if (y.dtype() != DType::F32 || g.dtype() != DType::F32 || y.device() != Device::cpu() || g.device() != Device::cpu() ||
+        y.shape() != g.shape() || !y.is_contiguous() || !g.is_contiguous() || y.dim() == 0 || y.numel() == 0)
+        return {};
+    Tensor gx = Tensor::empty(y.shape());
+    cpu::softmax_backward(y, g, gx);
+    return gx;
 }
 
 }  // namespace neura::detail

@@ -1,0 +1,30 @@
+#pragma once
+// Work fused into one kernel where a backend has one, beside the composition of differentiable ops that
+// defines it and that runs everywhere else (float64, devices, a second derivative). The composition stays
+// the reference the fused kernels are tested against.
+// - On the CPU, an LSTM layer and direction in float32 runs as oneDNN's LSTM primitive (backend/cpu/Rnn.h),
+//   forward and backward, instead of a dozen ops per time step. Elsewhere (float64, a device, padded
+//   batches) nn::LSTM composes its steps.
+// - softmax's backward over contiguous float32 rows on the CPU is oneDNN's softmax backward: one pass
+//   instead of four.
+#include <optional>
+
+#include "neura/core/Tensor.h"
+
+namespace neura::detail {
+
+struct FusedRecurrentOutput {
+    Tensor output, h_n, c_n;  // [T, B, H], [B, H], [B, H]
+};
+
+// x [T, B, I], h0 and c0 [B, H], weights and biases as torch.nn.LSTM's (biases may be undefined); nullopt
+// where no fused kernel applies. Its backward is first-order only (once_differentiable).
+std::optional<FusedRecurrentOutput> fused_lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0,
+                                                     const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                                                     const Tensor& b_hh, bool reverse);
+
+// The gradient of softmax's input, y * (g - sum(g * y)) along y's last dim, when a fused kernel applies (y
+// and g contiguous float32 on the CPU); an undefined tensor otherwise. Records nothing.
+Tensor fused_softmax_backward(const Tensor& y, const Tensor& g);
+
+}  // namespace neura::detail
