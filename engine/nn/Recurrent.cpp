@@ -223,15 +223,20 @@ RecurrentOutput RecurrentBase::forward_with_state(const Tensor& input, const Ten
         for (std::int64_t dir = 0; dir < d; ++dir) {
             const std::int64_t idx = layer * d + dir;
             const Weights& w = weights_[static_cast<std::size_t>(idx)];
-            if (lstm && valid.empty()) {
-                if (auto f = detail::fused_lstm_layer(layer_input, h0.select(0, idx), c0.select(0, idx), w.weight_ih,
-                                                      w.weight_hh, w.bias_ih, w.bias_hh, dir == 1)) {
+            if (valid.empty()) {
+                const detail::RecurrentCell kind = cell_ == Cell::LSTM  ? detail::RecurrentCell::LSTM
+                                                   : cell_ == Cell::GRU ? detail::RecurrentCell::GRU
+                                                   : cell_ == Cell::RNNReLU ? detail::RecurrentCell::Relu
+                                                                            : detail::RecurrentCell::Tanh;
+                if (auto f = detail::fused_recurrent_layer(kind, layer_input, h0.select(0, idx),
+                                                           lstm ? c0.select(0, idx) : Tensor(), w.weight_ih,
+                                                           w.weight_hh, w.bias_ih, w.bias_hh, dir == 1)) {
                     if (keep)
                         kept_gates.push_back(saturation_of(
                             lstm_gates_of(layer_input, h0.select(0, idx), f->output, w, dir == 1), layer, dir, valid));
                     dir_outputs.push_back(f->output);
                     h_n.push_back(f->h_n);
-                    c_n.push_back(f->c_n);
+                    if (lstm) c_n.push_back(f->c_n);
                     continue;
                 }
             }

@@ -2,9 +2,9 @@
 // Work fused into one kernel where a backend has one, beside the composition of differentiable ops that
 // defines it and that runs everywhere else (float64, devices, a second derivative). The composition stays
 // the reference the fused kernels are tested against.
-// - On the CPU, an LSTM layer and direction in float32 runs as oneDNN's LSTM primitive (backend/cpu/Rnn.h),
-//   forward and backward, instead of a dozen ops per time step. Elsewhere (float64, a device, padded
-//   batches) nn::LSTM composes its steps.
+// - On the CPU, an RNN, LSTM or GRU layer and direction in float32 runs as one oneDNN RNN primitive
+//   (backend/cpu/Rnn.h), forward and backward, instead of several ops per time step. Elsewhere (float64, a
+//   device, padded batches) nn::RNN / LSTM / GRU compose their steps.
 // - softmax's backward over contiguous float32 rows on the CPU is oneDNN's softmax backward: one pass
 //   instead of four.
 #include <optional>
@@ -14,14 +14,17 @@
 namespace neura::detail {
 
 struct FusedRecurrentOutput {
-    Tensor output, h_n, c_n;  // [T, B, H], [B, H], [B, H]
+    Tensor output, h_n, c_n;  // [T, B, H], [B, H], [B, H] (c_n: LSTM only)
 };
 
-// x [T, B, I], h0 and c0 [B, H], weights and biases as torch.nn.LSTM's (biases may be undefined); nullopt
-// where no fused kernel applies. Its backward is first-order only (once_differentiable).
-std::optional<FusedRecurrentOutput> fused_lstm_layer(const Tensor& x, const Tensor& h0, const Tensor& c0,
-                                                     const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
-                                                     const Tensor& b_hh, bool reverse);
+enum class RecurrentCell { Tanh, Relu, LSTM, GRU };
+
+// One layer and direction of torch.nn.RNN / LSTM / GRU: x [T, B, I], h0 (and c0, LSTM only) [B, H], weights and
+// biases as PyTorch's (biases may be undefined); nullopt where no fused kernel applies. Its backward is first-order
+// only (once_differentiable).
+std::optional<FusedRecurrentOutput> fused_recurrent_layer(RecurrentCell cell, const Tensor& x, const Tensor& h0,
+                                                          const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh,
+                                                          const Tensor& b_ih, const Tensor& b_hh, bool reverse);
 
 // The gradient of softmax's input, y * (g - sum(g * y)) along y's last dim, when a fused kernel applies (y
 // and g contiguous float32 on the CPU); an undefined tensor otherwise. Records nothing.

@@ -1,7 +1,9 @@
-// oneDNN's LSTM primitive for one layer and direction (backend/cpu/Rnn.h).
+// oneDNN's RNN primitives for one layer and direction (backend/cpu/Rnn.h).
 #include "backend/cpu/Rnn.h"
 
 #include <cstring>
+#include <type_traits>
+#include <variant>
 
 #include "backend/cpu/Dnnl.h"
 
@@ -10,11 +12,14 @@ namespace neura::cpu {
 using dnnl::memory;
 using tag = memory::format_tag;
 
-struct LstmState {
-    dnnl::lstm_forward::primitive_desc forward;
+struct RnnState {
+    RnnCell cell = RnnCell::LSTM;
+    bool reverse = false;
+    std::variant<dnnl::vanilla_rnn_forward::primitive_desc, dnnl::lstm_forward::primitive_desc,
+                 dnnl::lbr_gru_forward::primitive_desc>
+        forward;
     Tensor workspace_block;  // holds `workspace`
     memory workspace;
-    bool reverse = false;
 };
 
 namespace {
@@ -24,17 +29,21 @@ struct Descs {
     memory::desc w_layer_any, w_iter_any;                            // for the primitive to choose
 };
 
-Descs descs_of(std::int64_t steps, std::int64_t batch, std::int64_t input, std::int64_t hidden) {
+std::int64_t gates_of(RnnCell cell) { return cell == RnnCell::LSTM ? 4 : cell == RnnCell::GRU ? 3 : 1; }
+
+Descs descs_of(RnnCell cell, const Tensor& x, const Tensor& w_hh) {
+    const std::int64_t steps = x.size(0), batch = x.size(1), input = x.size(2), hidden = w_hh.size(1);
+    const std::int64_t gates = gates_of(cell), biases = cell == RnnCell::GRU ? gates + 1 : gates;
     const auto f32 = memory::data_type::f32;
     Descs d;
     d.src_layer = memory::desc({steps, batch, input}, f32, tag::tnc);
     d.iter = memory::desc({1, 1, batch, hidden}, f32, tag::ldnc);
-    d.w_layer = memory::desc({1, 1, input, 4, hidden}, f32, tag::ldgoi);  // PyTorch's [4H, I]
-    d.w_iter = memory::desc({1, 1, hidden, 4, hidden}, f32, tag::ldgoi);  // PyTorch's [4H, H]
-    d.bias = memory::desc({1, 1, 4, hidden}, f32, tag::ldgo);
+    d.w_layer = memory::desc({1, 1, input, gates, hidden}, f32, tag::ldgoi);  // [G*H, I]
+    d.w_iter = memory::desc({1, 1, hidden, gates, hidden}, f32, tag::ldgoi);  // [G*H, H]
+    d.bias = memory::desc({1, 1, biases, hidden}, f32, tag::ldgo);
     d.dst_layer = memory::desc({steps, batch, hidden}, f32, tag::tnc);
-    d.w_layer_any = memory::desc({1, 1, input, 4, hidden}, f32, tag::any);
-    d.w_iter_any = memory::desc({1, 1, hidden, 4, hidden}, f32, tag::any);
+    d.w_layer_any = memory::desc({1, 1, input, gates, hidden}, f32, tag::any);
+    d.w_iter_any = memory::desc({1, 1, hidden, gates, hidden}, f32, tag::any);
     return d;
 }
 
@@ -42,7 +51,9 @@ dnnl::rnn_direction direction(bool reverse) {
     return reverse ? dnnl::rnn_direction::unidirectional_right2left : dnnl::rnn_direction::unidirectional_left2right;
 }
 
-Descs descs_of(const Tensor& x, const Tensor& w_hh) { return descs_of(x.size(0), x.size(1), x.size(2), w_hh.size(1)); }
+dnnl::algorithm activation(RnnCell cell) {
+    return cell == RnnCell::Relu ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_tanh;
+}
 
 // Memory of the primitive's choosing, zero-filled (oneDNN adds the weights' gradients into it).
 memory zeroed(const memory::desc& md, Tensor& owner) {
@@ -51,76 +62,135 @@ memory zeroed(const memory::desc& md, Tensor& owner) {
     return m;
 }
 
+// The primitive of a primitive descriptor.
+template <class Pd>
+dnnl::primitive primitive_of(const Pd& pd) {
+    using namespace dnnl;
+    if constexpr (std::is_same_v<Pd, lstm_forward::primitive_desc>) return lstm_forward(pd);
+    else if constexpr (std::is_same_v<Pd, lbr_gru_forward::primitive_desc>) return lbr_gru_forward(pd);
+    else if constexpr (std::is_same_v<Pd, vanilla_rnn_forward::primitive_desc>) return vanilla_rnn_forward(pd);
+    else if constexpr (std::is_same_v<Pd, lstm_backward::primitive_desc>) return lstm_backward(pd);
+    else if constexpr (std::is_same_v<Pd, lbr_gru_backward::primitive_desc>) return lbr_gru_backward(pd);
+    else return vanilla_rnn_backward(pd);
+}
+
+// oneDNN's backward primitive descriptor matching the forward one `fwd` (its hint).
+template <class ForwardPd>
+auto backward_pd(const ForwardPd& fwd, RnnCell cell, bool reverse, const Descs& d) {
+    const auto bwd = dnnl::prop_kind::backward;
+    const auto dir = direction(reverse);
+    if constexpr (std::is_same_v<ForwardPd, dnnl::lstm_forward::primitive_desc>) {
+        const dnnl::lstm_backward::desc bd(bwd, dir, d.src_layer, d.iter, d.iter, d.w_layer_any, d.w_iter_any, d.bias,
+                                           d.dst_layer, d.iter, d.iter, d.src_layer, d.iter, d.iter, d.w_layer_any,
+                                           d.w_iter_any, d.bias, d.dst_layer, d.iter, d.iter);
+        return dnnl::lstm_backward::primitive_desc(bd, dnnl_engine(), fwd);
+    } else if constexpr (std::is_same_v<ForwardPd, dnnl::lbr_gru_forward::primitive_desc>) {
+        const dnnl::lbr_gru_backward::desc bd(bwd, dir, d.src_layer, d.iter, d.w_layer_any, d.w_iter_any, d.bias,
+                                              d.dst_layer, d.iter, d.src_layer, d.iter, d.w_layer_any, d.w_iter_any,
+                                              d.bias, d.dst_layer, d.iter);
+        return dnnl::lbr_gru_backward::primitive_desc(bd, dnnl_engine(), fwd);
+    } else {
+        const dnnl::vanilla_rnn_backward::desc bd(bwd, activation(cell), dir, d.src_layer, d.iter, d.w_layer_any,
+                                                  d.w_iter_any, d.bias, d.dst_layer, d.iter, d.src_layer, d.iter,
+                                                  d.w_layer_any, d.w_iter_any, d.bias, d.dst_layer, d.iter);
+        return dnnl::vanilla_rnn_backward::primitive_desc(bd, dnnl_engine(), fwd);
+    }
+}
+
 }  // namespace
 
-LstmForward lstm_forward(const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh,
-                         const Tensor& bias, bool reverse) {
-    return dnnl_call("LSTM", [&] {
-        const Descs d = descs_of(x, w_hh);
+RnnForward rnn_forward(RnnCell cell, const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih,
+                       const Tensor& w_hh, const Tensor& bias, bool reverse) {
+    const bool lstm = cell == RnnCell::LSTM;
+    return dnnl_call(lstm ? "LSTM" : cell == RnnCell::GRU ? "GRU" : "RNN", [&] {
+        const Descs d = descs_of(cell, x, w_hh);
         const std::int64_t steps = x.size(0), batch = x.size(1), hidden = w_hh.size(1);
-        const dnnl::lstm_forward::desc fd(dnnl::prop_kind::forward_training, direction(reverse), d.src_layer, d.iter,
-                                          d.iter, d.w_layer_any, d.w_iter_any, d.bias, d.dst_layer, d.iter, d.iter);
-        auto state = std::make_shared<LstmState>();
+        const auto train = dnnl::prop_kind::forward_training;
+        const auto dir = direction(reverse);
+        auto state = std::make_shared<RnnState>();
+        state->cell = cell;
         state->reverse = reverse;
-        state->forward = dnnl::lstm_forward::primitive_desc(fd, dnnl_engine());
-        state->workspace = cached_memory(state->forward.workspace_desc(), state->workspace_block);
-        LstmForward r{Tensor::empty({steps, batch, hidden}), Tensor::empty({batch, hidden}),
-                      Tensor::empty({batch, hidden}), state};
+        if (lstm)
+            state->forward = dnnl::lstm_forward::primitive_desc(
+                {train, dir, d.src_layer, d.iter, d.iter, d.w_layer_any, d.w_iter_any, d.bias, d.dst_layer, d.iter,
+                 d.iter},
+                dnnl_engine());
+        else if (cell == RnnCell::GRU)
+            state->forward = dnnl::lbr_gru_forward::primitive_desc(
+                {train, dir, d.src_layer, d.iter, d.w_layer_any, d.w_iter_any, d.bias, d.dst_layer, d.iter},
+                dnnl_engine());
+        else
+            state->forward = dnnl::vanilla_rnn_forward::primitive_desc(
+                {train, activation(cell), dir, d.src_layer, d.iter, d.w_layer_any, d.w_iter_any, d.bias, d.dst_layer,
+                 d.iter},
+                dnnl_engine());
+        RnnForward r{Tensor::empty({steps, batch, hidden}), Tensor::empty({batch, hidden}),
+                     lstm ? Tensor::empty({batch, hidden}) : Tensor(), state};
         Tensor blocks[2];
-        const memory w_layer = to_layout(as_memory(w_ih, d.w_layer), state->forward.weights_layer_desc(), blocks[0]);
-        const memory w_iter = to_layout(as_memory(w_hh, d.w_iter), state->forward.weights_iter_desc(), blocks[1]);
-        execute(dnnl::lstm_forward(state->forward), {{DNNL_ARG_SRC_LAYER, as_memory(x, d.src_layer)},
-                                                     {DNNL_ARG_SRC_ITER, as_memory(h0, d.iter)},
-                                                     {DNNL_ARG_SRC_ITER_C, as_memory(c0, d.iter)},
-                                                     {DNNL_ARG_WEIGHTS_LAYER, w_layer},
-                                                     {DNNL_ARG_WEIGHTS_ITER, w_iter},
-                                                     {DNNL_ARG_BIAS, as_memory(bias, d.bias)},
-                                                     {DNNL_ARG_DST_LAYER, as_memory(r.y, d.dst_layer)},
-                                                     {DNNL_ARG_DST_ITER, as_memory(r.h_n, d.iter)},
-                                                     {DNNL_ARG_DST_ITER_C, as_memory(r.c_n, d.iter)},
-                                                     {DNNL_ARG_WORKSPACE, state->workspace}});
+        std::visit(
+            [&](const auto& pd) {
+                state->workspace = cached_memory(pd.workspace_desc(), state->workspace_block);
+                std::unordered_map<int, memory> args{
+                    {DNNL_ARG_SRC_LAYER, as_memory(x, d.src_layer)},
+                    {DNNL_ARG_SRC_ITER, as_memory(h0, d.iter)},
+                    {DNNL_ARG_WEIGHTS_LAYER, to_layout(as_memory(w_ih, d.w_layer), pd.weights_layer_desc(), blocks[0])},
+                    {DNNL_ARG_WEIGHTS_ITER, to_layout(as_memory(w_hh, d.w_iter), pd.weights_iter_desc(), blocks[1])},
+                    {DNNL_ARG_BIAS, as_memory(bias, d.bias)},
+                    {DNNL_ARG_DST_LAYER, as_memory(r.y, d.dst_layer)},
+                    {DNNL_ARG_DST_ITER, as_memory(r.h_n, d.iter)},
+                    {DNNL_ARG_WORKSPACE, state->workspace}};
+                if (lstm) {
+                    args.emplace(DNNL_ARG_SRC_ITER_C, as_memory(c0, d.iter));
+                    args.emplace(DNNL_ARG_DST_ITER_C, as_memory(r.c_n, d.iter));
+                }
+                execute(primitive_of(pd), args);
+            },
+            state->forward);
         return r;
     });
 }
 
-LstmGrads lstm_backward(const LstmState& state, const Tensor& x, const Tensor& h0, const Tensor& c0,
-                        const Tensor& w_ih, const Tensor& w_hh, const Tensor& bias, const Tensor& y,
-                        const Tensor& h_n, const Tensor& c_n, const Tensor& gy, const Tensor& gh, const Tensor& gc) {
-    return dnnl_call("LSTM backward", [&] {
-        const Descs d = descs_of(x, w_hh);
-        const dnnl::lstm_backward::desc bd(dnnl::prop_kind::backward, direction(state.reverse),
-                                           d.src_layer, d.iter, d.iter, d.w_layer_any, d.w_iter_any, d.bias,
-                                           d.dst_layer, d.iter, d.iter, d.src_layer, d.iter, d.iter, d.w_layer_any,
-                                           d.w_iter_any, d.bias, d.dst_layer, d.iter, d.iter);
-        const dnnl::lstm_backward::primitive_desc pd(bd, dnnl_engine(), state.forward);
-        LstmGrads g{Tensor::empty(x.shape()),    Tensor::empty(h0.shape()),   Tensor::empty(c0.shape()),
-                    Tensor::empty(w_ih.shape()), Tensor::empty(w_hh.shape()), Tensor::zeros(bias.shape())};
-        Tensor blocks[4];
-        const memory w_layer = to_layout(as_memory(w_ih, d.w_layer), pd.weights_layer_desc(), blocks[0]);
-        const memory w_iter = to_layout(as_memory(w_hh, d.w_iter), pd.weights_iter_desc(), blocks[1]);
-        const memory gw_layer = zeroed(pd.diff_weights_layer_desc(), blocks[2]);
-        const memory gw_iter = zeroed(pd.diff_weights_iter_desc(), blocks[3]);
-        execute(dnnl::lstm_backward(pd), {{DNNL_ARG_SRC_LAYER, as_memory(x, d.src_layer)},
-                                          {DNNL_ARG_SRC_ITER, as_memory(h0, d.iter)},
-                                          {DNNL_ARG_SRC_ITER_C, as_memory(c0, d.iter)},
-                                          {DNNL_ARG_WEIGHTS_LAYER, w_layer},
-                                          {DNNL_ARG_WEIGHTS_ITER, w_iter},
-                                          {DNNL_ARG_BIAS, as_memory(bias, d.bias)},
-                                          {DNNL_ARG_DST_LAYER, as_memory(y, d.dst_layer)},
-                                          {DNNL_ARG_DST_ITER, as_memory(h_n, d.iter)},
-                                          {DNNL_ARG_DST_ITER_C, as_memory(c_n, d.iter)},
-                                          {DNNL_ARG_DIFF_DST_LAYER, as_memory(gy, d.dst_layer)},
-                                          {DNNL_ARG_DIFF_DST_ITER, as_memory(gh, d.iter)},
-                                          {DNNL_ARG_DIFF_DST_ITER_C, as_memory(gc, d.iter)},
-                                          {DNNL_ARG_WORKSPACE, state.workspace},
-                                          {DNNL_ARG_DIFF_SRC_LAYER, as_memory(g.x, d.src_layer)},
-                                          {DNNL_ARG_DIFF_SRC_ITER, as_memory(g.h0, d.iter)},
-                                          {DNNL_ARG_DIFF_SRC_ITER_C, as_memory(g.c0, d.iter)},
-                                          {DNNL_ARG_DIFF_WEIGHTS_LAYER, gw_layer},
-                                          {DNNL_ARG_DIFF_WEIGHTS_ITER, gw_iter},
-                                          {DNNL_ARG_DIFF_BIAS, as_memory(g.bias, d.bias)}});
-        from_layout(gw_layer, as_memory(g.w_ih, d.w_layer));
-        from_layout(gw_iter, as_memory(g.w_hh, d.w_iter));
+RnnGrads rnn_backward(const RnnState& state, const Tensor& x, const Tensor& h0, const Tensor& c0, const Tensor& w_ih,
+                      const Tensor& w_hh, const Tensor& bias, const Tensor& y, const Tensor& h_n, const Tensor& c_n,
+                      const Tensor& gy, const Tensor& gh, const Tensor& gc) {
+    const bool lstm = state.cell == RnnCell::LSTM;
+    return dnnl_call(lstm ? "LSTM backward" : state.cell == RnnCell::GRU ? "GRU backward" : "RNN backward", [&] {
+        const Descs d = descs_of(state.cell, x, w_hh);
+        RnnGrads g{Tensor::empty(x.shape()),    Tensor::empty(h0.shape()),   lstm ? Tensor::empty(c0.shape()) : Tensor(),
+                   Tensor::empty(w_ih.shape()), Tensor::empty(w_hh.shape()), Tensor::zeros(bias.shape())};
+        std::visit(
+            [&](const auto& fwd) {
+                const auto pd = backward_pd(fwd, state.cell, state.reverse, d);
+                Tensor blocks[4];
+                const memory gw_layer = zeroed(pd.diff_weights_layer_desc(), blocks[2]);
+                const memory gw_iter = zeroed(pd.diff_weights_iter_desc(), blocks[3]);
+                std::unordered_map<int, memory> args{
+                    {DNNL_ARG_SRC_LAYER, as_memory(x, d.src_layer)},
+                    {DNNL_ARG_SRC_ITER, as_memory(h0, d.iter)},
+                    {DNNL_ARG_WEIGHTS_LAYER, to_layout(as_memory(w_ih, d.w_layer), pd.weights_layer_desc(), blocks[0])},
+                    {DNNL_ARG_WEIGHTS_ITER, to_layout(as_memory(w_hh, d.w_iter), pd.weights_iter_desc(), blocks[1])},
+                    {DNNL_ARG_BIAS, as_memory(bias, d.bias)},
+                    {DNNL_ARG_DST_LAYER, as_memory(y, d.dst_layer)},
+                    {DNNL_ARG_DST_ITER, as_memory(h_n, d.iter)},
+                    {DNNL_ARG_DIFF_DST_LAYER, as_memory(gy, d.dst_layer)},
+                    {DNNL_ARG_DIFF_DST_ITER, as_memory(gh, d.iter)},
+                    {DNNL_ARG_WORKSPACE, state.workspace},
+                    {DNNL_ARG_DIFF_SRC_LAYER, as_memory(g.x, d.src_layer)},
+                    {DNNL_ARG_DIFF_SRC_ITER, as_memory(g.h0, d.iter)},
+                    {DNNL_ARG_DIFF_WEIGHTS_LAYER, gw_layer},
+                    {DNNL_ARG_DIFF_WEIGHTS_ITER, gw_iter},
+                    {DNNL_ARG_DIFF_BIAS, as_memory(g.bias, d.bias)}};
+                if (lstm) {
+                    args.emplace(DNNL_ARG_SRC_ITER_C, as_memory(c0, d.iter));
+                    args.emplace(DNNL_ARG_DST_ITER_C, as_memory(c_n, d.iter));
+                    args.emplace(DNNL_ARG_DIFF_DST_ITER_C, as_memory(gc, d.iter));
+                    args.emplace(DNNL_ARG_DIFF_SRC_ITER_C, as_memory(g.c0, d.iter));
+                }
+                execute(primitive_of(pd), args);
+                from_layout(gw_layer, as_memory(g.w_ih, d.w_layer));
+                from_layout(gw_iter, as_memory(g.w_hh, d.w_iter));
+            },
+            state.forward);
         return g;
     });
 }
