@@ -3,8 +3,9 @@
 hyper-parameters (projects/src/NAME.config.json), the same dataset definitions and split fraction,
 and prints their final accuracies, to put next to `neura train`'s. Data are drawn by PyTorch's RNG, so
 samples differ from the engine's; the definitions (and the real UCI files) are the same. The sequence
-examples (sine-forecast-gru, char-lstm) are the exception: their samples and train/validation split are
-the engine's own, drawn by a port of its random source, so only initialization and batch order differ.
+examples (sine-forecast-gru, char-lstm) are the exception: their samples are the engine's own, drawn by a
+port of its random source, and split as the engine splits windows of one series (the tail validates, the
+windows that overlap it are dropped), so only initialization and batch order differ.
     /usr/bin/python3 bench/torch_examples.py [NAME...]
 """
 import csv, gzip, json, math, os, sys, time
@@ -96,14 +97,6 @@ class Rng:
         u2 = self.uniform(); r = math.sqrt(-2.0 * math.log(u1))
         self.spare = r * math.sin(2.0 * math.pi * u2)
         return r * math.cos(2.0 * math.pi * u2)
-    def below(self, n):
-        limit = M64 - (M64 % n)
-        x = self.e()
-        while x >= limit: x = self.e()
-        return x % n
-    def shuffle(self, v):
-        for i in range(len(v), 1, -1):
-            j = self.below(i); v[i - 1], v[j] = v[j], v[i - 1]
 
 def sine_forecast_series(steps, waves=3, noise=0.05, seed=0):
     rng = Rng(seed)
@@ -124,23 +117,13 @@ def text(path=os.path.join(data_dir, "tinyshakespeare.txt.gz"), length=64, strid
     starts = torch.arange(n)[:, None] * stride
     return tokens[starts + torch.arange(length)], tokens[starts[:, 0] + length], len(vocab)
 
-def split(n, val_fraction, seed, labels=None, classes=0):
-    """train_val_split: the same indices as the engine's (stratified by label for classification)."""
-    n_val = int(math.floor(val_fraction * n + 0.5)); rng = Rng(seed, 0x5EB17)
-    if labels is None:
-        a = list(range(n)); rng.shuffle(a); val, train = a[:n_val], a[n_val:]
-    else:
-        by = [[] for _ in range(classes)]
-        for i, y in enumerate(labels): by[y].append(i)
-        exact = [float(len(b)) * float(n_val) / float(n) for b in by]
-        quota = [math.floor(e) for e in exact]; assigned = sum(quota)
-        for c in sorted(range(classes), key=lambda c: -(exact[c] - quota[c])):
-            if assigned >= n_val: break
-            if quota[c] < len(by[c]): quota[c] += 1; assigned += 1
-        val, train = [], []
-        for c in range(classes):
-            rng.shuffle(by[c]); val += by[c][:quota[c]]; train += by[c][quota[c]:]
-    return torch.tensor(sorted(train)), torch.tensor(sorted(val))
+def time_split(n, val_fraction, steps):
+    """train_val_split of windows of one series (Dataset::time_steps): the last round(val_fraction * n) samples
+    validate, and training keeps the samples before them whose steps (steps(i) = (first, last)) all come
+    before the first step the validation samples read."""
+    n_val = int(math.floor(val_fraction * n + 0.5)); first_val = n - n_val
+    boundary = steps(first_val)[0] if first_val < n else math.inf
+    return [i for i in range(first_val) if steps(i)[1] < boundary], list(range(first_val, n))
 
 DATA = {"xor": xor, "spiral": spiral, "moons": moons, "iris": lambda: uci("iris.csv"),
         "digits-mlp": digits, "digits-cnn": lambda: digits(True), "sine-regression": sine}
@@ -205,12 +188,16 @@ def sequence_example(name, dataset):
     spec = dataset.split(","); kind = spec[0]
     args = {k: (float(v) if "." in v else int(v)) for k, v in (p.split("=") for p in spec[1:])}
     if kind == "sine-forecast":
-        x, y = sine_forecast(**args); train, val = split(len(x), cfg["val_fraction"], seed)
+        x, y = sine_forecast(**args)
+        span = args.get("length", 32) + args.get("horizon", 1)
+        train, val = time_split(len(x), cfg["val_fraction"], lambda i: (i, i + span - 1))
         xt, xv = x[train], x[val]
         mu = xt.mean(0, keepdim=True); sd = xt.std(0, unbiased=False, keepdim=True)
         xt, xv = (xt - mu) / sd, (xv - mu) / sd  # the engine standardizes each feature (step) on the train split
     else:
-        x, y, vocab = text(**args); train, val = split(len(x), cfg["val_fraction"], seed, y.tolist(), vocab)
+        x, y, vocab = text(**args)
+        length, stride = args.get("length", 64), args.get("stride", 3)
+        train, val = time_split(len(x), cfg["val_fraction"], lambda i: (i * stride, i * stride + length))
         xt, xv = x[train], x[val]
     yt, yv = y[train], y[val]
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])

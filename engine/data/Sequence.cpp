@@ -40,6 +40,24 @@ std::vector<double> sine_forecast_series(std::int64_t steps, std::int64_t waves,
     return x;
 }
 
+namespace {
+
+// Forecasting windows of one series: sample i reads steps i .. i + span - 1 (its window and its targets).
+class SeriesWindows final : public TensorDataset {
+public:
+    SeriesWindows(const Tensor& features, const Tensor& targets, std::int64_t span)
+        : TensorDataset(features, targets), span_(span) {}
+    std::optional<StepRange> time_steps(std::int64_t index) const override {
+        NEURA_CHECK(index >= 0 && index < size(), "sine_forecast: sample ", index, " out of range [0, ", size(), ")");
+        return StepRange{index, index + span_ - 1};
+    }
+
+private:
+    std::int64_t span_;
+};
+
+}  // namespace
+
 std::shared_ptr<TensorDataset> sine_forecast(std::int64_t n_samples, std::int64_t length, std::int64_t horizon,
                                              std::int64_t waves, double noise, std::uint64_t seed) {
     NEURA_CHECK(n_samples >= 1, "sine_forecast: n_samples must be at least 1, got ", n_samples);
@@ -58,7 +76,7 @@ std::shared_ptr<TensorDataset> sine_forecast(std::int64_t n_samples, std::int64_
         for (std::int64_t h = 0; h < horizon; ++h)
             y[i * horizon + h] = static_cast<float>(x[static_cast<std::size_t>(i + length + h)]);
     }
-    return std::make_shared<TensorDataset>(features, targets);
+    return std::make_shared<SeriesWindows>(features, targets, length + horizon);
 }
 
 // ---------------------------------------------------------------- csv-series
@@ -390,6 +408,12 @@ void TextDataset::read_features(std::int64_t index, float* out) const {
     check_index(index);
     const std::int32_t* src = tokens_.data() + index * options_.stride;
     for (std::int64_t j = 0; j < options_.length; ++j) out[j] = static_cast<float>(src[j]);
+}
+
+std::optional<StepRange> TextDataset::time_steps(std::int64_t index) const {
+    NEURA_CHECK(index >= 0 && index < n_, "TextDataset: sample ", index, " out of range [0, ", n_, ")");
+    const std::int64_t s = index * options_.stride;
+    return StepRange{s, s + options_.length};  // its characters and the one it predicts
 }
 
 std::int64_t TextDataset::label(std::int64_t index) const {

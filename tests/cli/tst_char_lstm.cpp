@@ -15,10 +15,11 @@ class TestCharLstm : public QObject {
     Q_OBJECT
 private slots:
     // Issue 15: Embedding(65, 32) → LSTM(64) → LastStep → Linear(65) predicts Tiny Shakespeare's next
-    // character from the previous 32 (20000 windows, stride 3; stratified 80/20 split). PyTorch, same
-    // architecture, hyper-parameters, windows and split (bench/torch_examples.py): val loss 1.833 (a
-    // uniform guess is ln 65 = 4.17); the issue asks for within 5% of it, so the bound is 1.833 × 1.05 =
-    // 1.925. The engine reaches 1.857 (10 epochs, ~67 s on one core). Then `neura generate` on the
+    // character from the previous 32 (20000 windows, stride 3; the last 4000 validate, and the training
+    // windows end before the first character they read). PyTorch, same architecture, hyper-parameters,
+    // windows and split (bench/torch_examples.py): val loss 1.855 (a uniform guess is ln 65 = 4.17); the
+    // issue asks for within 5% of it, so the bound is 1.855 × 1.05 = 1.948. The engine reaches 1.875
+    // (10 epochs, ~10 s; LSTM through oneDNN's primitive). Then `neura generate` on the
     // trained project continues a prompt with characters of the text's vocabulary (tst_generate tests
     // generation itself on a tiny corpus; here only that the shipped example works end to end).
     //
@@ -35,7 +36,7 @@ private slots:
 #else
         const QString path = create(dir, "char-lstm");
         const QStringList extra;
-        const double bound = 1.833 * 1.05;
+        const double bound = 1.855 * 1.05;
 #endif
         QVERIFY(!path.isEmpty());
         const QJsonObject j = train_json(path, extra);

@@ -322,7 +322,26 @@ private slots:
         const QString e = error_of([&] { train_val_split(wide, 0.5, 1); });
         QVERIFY2(e.contains("time series") && e.contains("validation fraction"), qPrintable(e));
         // Independent samples are split as before (shuffled).
-        QVERIFY(!make_dataset("sine-forecast", {{"n", "10"}})->time_steps(0));
+        QVERIFY(!make_dataset("reverse", {{"n", "10"}})->time_steps(0));
+        // sine-forecast's windows are one series too: the last 20 of 100 validate (steps 80 on); the last
+        // training window, 71, reads steps 71..79 (8 inputs and the target).
+        const DatasetPtr sine = make_dataset("sine-forecast", {{"n", "100"}, {"length", "8"}});
+        QCOMPARE(sine->time_steps(3)->first, 3);
+        QCOMPARE(sine->time_steps(3)->last, 11);
+        s = train_val_split(sine, 0.2, 1);
+        QCOMPARE(s.val->indices().front(), 80);
+        QCOMPARE(s.val->size(), 20);
+        QCOMPARE(s.train->indices().back(), 71);
+        QCOMPARE(s.train->size(), 72);
+        // And text's: sample i reads characters 4i .. 4i+16 (stride 4, length 16); the last 10 of 50 validate
+        // (characters 160 on), so training ends with sample 35 (characters 140..156).
+        const DatasetPtr text = make_dataset("text", {{"length", "16"}, {"stride", "4"}, {"max_samples", "50"}});
+        QCOMPARE(text->time_steps(2)->first, 8);
+        QCOMPARE(text->time_steps(2)->last, 24);
+        s = train_val_split(text, 0.2, 1);
+        QCOMPARE(s.val->indices().front(), 40);
+        QCOMPARE(s.train->indices().back(), 35);
+        QCOMPARE(s.train->size(), 36);
     }
 
     void csvSeriesIsStandardizedWithTheTrainingPartOnly() {

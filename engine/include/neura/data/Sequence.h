@@ -28,7 +28,8 @@ std::vector<double> sine_forecast_series(std::int64_t steps, std::int64_t waves 
 // Forecasting windows of one series of n + length + horizon - 1 values (sine_forecast_series):
 // sample i has features x(i .. i+length-1) as [length, 1] and target x(i+length .. i+length+horizon-1)
 // as F32 [horizon]. Samples are in time order (not shuffled), so sample i+1's window is sample i's
-// shifted by one step. Throws neura::Error for n, length, horizon, waves < 1, noise < 0 or not finite,
+// shifted by one step; time_steps(i) is i .. i+length+horizon-1, so the train/validation split keeps the
+// validation windows at the series' end with none of their values in training (data/Split.h). Throws neura::Error for n, length, horizon, waves < 1, noise < 0 or not finite,
 // or more than 50 million feature values in all.
 std::shared_ptr<TensorDataset> sine_forecast(std::int64_t n_samples = 1000, std::int64_t length = 32,
                                              std::int64_t horizon = 1, std::int64_t waves = 3, double noise = 0.05,
@@ -164,6 +165,9 @@ public:
     bool token_features() const override { return true; }
     void read_features(std::int64_t index, float* out) const override;
     std::int64_t label(std::int64_t index) const override;
+    // Sample i reads characters i·stride .. i·stride + length: the split keeps the validation samples at the
+    // text's tail, and no character a validation sample reads is in a training sample (data/Split.h).
+    std::optional<StepRange> time_steps(std::int64_t index) const override;
 
     const TextOptions& options() const { return options_; }
     const std::vector<char32_t>& vocabulary() const { return vocabulary_; }  // sorted code points
