@@ -74,6 +74,29 @@ dnnl::primitive primitive_of(const Pd& pd) {
     else return vanilla_rnn_backward(pd);
 }
 
+// The arguments forward and backward share: the inputs, the weights in the primitive's layouts (copies held
+// by `blocks`), the outputs (the backward reads them) and the workspace.
+template <class Pd>
+std::unordered_map<int, memory> shared_args(const Pd& pd, const Descs& d, bool lstm, const Tensor& x, const Tensor& h0,
+                                            const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh,
+                                            const Tensor& bias, const Tensor& y, const Tensor& h_n, const Tensor& c_n,
+                                            const memory& workspace, Tensor (&blocks)[2]) {
+    std::unordered_map<int, memory> args{
+        {DNNL_ARG_SRC_LAYER, as_memory(x, d.src_layer)},
+        {DNNL_ARG_SRC_ITER, as_memory(h0, d.iter)},
+        {DNNL_ARG_WEIGHTS_LAYER, to_layout(as_memory(w_ih, d.w_layer), pd.weights_layer_desc(), blocks[0])},
+        {DNNL_ARG_WEIGHTS_ITER, to_layout(as_memory(w_hh, d.w_iter), pd.weights_iter_desc(), blocks[1])},
+        {DNNL_ARG_BIAS, as_memory(bias, d.bias)},
+        {DNNL_ARG_DST_LAYER, as_memory(y, d.dst_layer)},
+        {DNNL_ARG_DST_ITER, as_memory(h_n, d.iter)},
+        {DNNL_ARG_WORKSPACE, workspace}};
+    if (lstm) {
+        args.emplace(DNNL_ARG_SRC_ITER_C, as_memory(c0, d.iter));
+        args.emplace(DNNL_ARG_DST_ITER_C, as_memory(c_n, d.iter));
+    }
+    return args;
+}
+
 // oneDNN's backward primitive descriptor matching the forward one `fwd` (its hint).
 template <class ForwardPd>
 auto backward_pd(const ForwardPd& fwd, RnnCell cell, bool reverse, const Descs& d) {
@@ -130,20 +153,8 @@ RnnForward rnn_forward(RnnCell cell, const Tensor& x, const Tensor& h0, const Te
         std::visit(
             [&](const auto& pd) {
                 state->workspace = cached_memory(pd.workspace_desc(), state->workspace_block);
-                std::unordered_map<int, memory> args{
-                    {DNNL_ARG_SRC_LAYER, as_memory(x, d.src_layer)},
-                    {DNNL_ARG_SRC_ITER, as_memory(h0, d.iter)},
-                    {DNNL_ARG_WEIGHTS_LAYER, to_layout(as_memory(w_ih, d.w_layer), pd.weights_layer_desc(), blocks[0])},
-                    {DNNL_ARG_WEIGHTS_ITER, to_layout(as_memory(w_hh, d.w_iter), pd.weights_iter_desc(), blocks[1])},
-                    {DNNL_ARG_BIAS, as_memory(bias, d.bias)},
-                    {DNNL_ARG_DST_LAYER, as_memory(r.y, d.dst_layer)},
-                    {DNNL_ARG_DST_ITER, as_memory(r.h_n, d.iter)},
-                    {DNNL_ARG_WORKSPACE, state->workspace}};
-                if (lstm) {
-                    args.emplace(DNNL_ARG_SRC_ITER_C, as_memory(c0, d.iter));
-                    args.emplace(DNNL_ARG_DST_ITER_C, as_memory(r.c_n, d.iter));
-                }
-                execute(primitive_of(pd), args);
+                execute(primitive_of(pd), shared_args(pd, d, lstm, x, h0, c0, w_ih, w_hh, bias, r.y, r.h_n, r.c_n,
+                                                      state->workspace, blocks));
             },
             state->forward);
         return r;
@@ -161,28 +172,18 @@ RnnGrads rnn_backward(const RnnState& state, const Tensor& x, const Tensor& h0, 
         std::visit(
             [&](const auto& fwd) {
                 const auto pd = backward_pd(fwd, state.cell, state.reverse, d);
-                Tensor blocks[4];
-                const memory gw_layer = zeroed(pd.diff_weights_layer_desc(), blocks[2]);
-                const memory gw_iter = zeroed(pd.diff_weights_iter_desc(), blocks[3]);
-                std::unordered_map<int, memory> args{
-                    {DNNL_ARG_SRC_LAYER, as_memory(x, d.src_layer)},
-                    {DNNL_ARG_SRC_ITER, as_memory(h0, d.iter)},
-                    {DNNL_ARG_WEIGHTS_LAYER, to_layout(as_memory(w_ih, d.w_layer), pd.weights_layer_desc(), blocks[0])},
-                    {DNNL_ARG_WEIGHTS_ITER, to_layout(as_memory(w_hh, d.w_iter), pd.weights_iter_desc(), blocks[1])},
-                    {DNNL_ARG_BIAS, as_memory(bias, d.bias)},
-                    {DNNL_ARG_DST_LAYER, as_memory(y, d.dst_layer)},
-                    {DNNL_ARG_DST_ITER, as_memory(h_n, d.iter)},
-                    {DNNL_ARG_DIFF_DST_LAYER, as_memory(gy, d.dst_layer)},
-                    {DNNL_ARG_DIFF_DST_ITER, as_memory(gh, d.iter)},
-                    {DNNL_ARG_WORKSPACE, state.workspace},
-                    {DNNL_ARG_DIFF_SRC_LAYER, as_memory(g.x, d.src_layer)},
-                    {DNNL_ARG_DIFF_SRC_ITER, as_memory(g.h0, d.iter)},
-                    {DNNL_ARG_DIFF_WEIGHTS_LAYER, gw_layer},
-                    {DNNL_ARG_DIFF_WEIGHTS_ITER, gw_iter},
-                    {DNNL_ARG_DIFF_BIAS, as_memory(g.bias, d.bias)}};
+                Tensor blocks[2], gw_blocks[2];
+                const memory gw_layer = zeroed(pd.diff_weights_layer_desc(), gw_blocks[0]);
+                const memory gw_iter = zeroed(pd.diff_weights_iter_desc(), gw_blocks[1]);
+                auto args = shared_args(pd, d, lstm, x, h0, c0, w_ih, w_hh, bias, y, h_n, c_n, state.workspace, blocks);
+                args.insert({{DNNL_ARG_DIFF_DST_LAYER, as_memory(gy, d.dst_layer)},
+                             {DNNL_ARG_DIFF_DST_ITER, as_memory(gh, d.iter)},
+                             {DNNL_ARG_DIFF_SRC_LAYER, as_memory(g.x, d.src_layer)},
+                             {DNNL_ARG_DIFF_SRC_ITER, as_memory(g.h0, d.iter)},
+                             {DNNL_ARG_DIFF_WEIGHTS_LAYER, gw_layer},
+                             {DNNL_ARG_DIFF_WEIGHTS_ITER, gw_iter},
+                             {DNNL_ARG_DIFF_BIAS, as_memory(g.bias, d.bias)}});
                 if (lstm) {
-                    args.emplace(DNNL_ARG_SRC_ITER_C, as_memory(c0, d.iter));
-                    args.emplace(DNNL_ARG_DST_ITER_C, as_memory(c_n, d.iter));
                     args.emplace(DNNL_ARG_DIFF_DST_ITER_C, as_memory(gc, d.iter));
                     args.emplace(DNNL_ARG_DIFF_SRC_ITER_C, as_memory(g.c0, d.iter));
                 }
