@@ -111,11 +111,12 @@ void conv_forward_cpu(const Tensor& x, const Tensor& weight, const Tensor& bias,
     }
     cpu::dnnl_call("conv2d", [&] {
         const DnnlConv d = dnnl_conv(g, bias.defined());
+        cpu::LayoutBlocks blocks;
         const dnnl::memory dst_plain = cpu::as_memory(out, d.dst);
-        const dnnl::memory dst = cpu::output_layout(dst_plain, d.forward.dst_desc());
+        const dnnl::memory dst = blocks.output_layout(dst_plain, d.forward.dst_desc());
         std::unordered_map<int, dnnl::memory> args{
-            {DNNL_ARG_SRC, cpu::to_layout(cpu::as_memory(x, d.src), d.forward.src_desc())},
-            {DNNL_ARG_WEIGHTS, cpu::to_layout(cpu::as_memory(weight, d.weights), d.forward.weights_desc())},
+            {DNNL_ARG_SRC, blocks.to_layout(cpu::as_memory(x, d.src), d.forward.src_desc())},
+            {DNNL_ARG_WEIGHTS, blocks.to_layout(cpu::as_memory(weight, d.weights), d.forward.weights_desc())},
             {DNNL_ARG_DST, dst}};
         if (bias.defined()) args.emplace(DNNL_ARG_BIAS, cpu::as_memory(bias, d.bias));
         cpu::execute(dnnl::convolution_forward(d.forward), args);
@@ -130,14 +131,15 @@ void conv_backward_data_cpu(const Tensor& grad_out, const Tensor& weight, const 
     }
     cpu::dnnl_call("conv2d backward", [&] {
         const DnnlConv d = dnnl_conv(g, false);
+        cpu::LayoutBlocks blocks;
         const dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, d.src_any, d.weights_any,
                                                        d.dst_any, d.strides, d.dilates, d.pad_l, d.pad_r);
         const dnnl::convolution_backward_data::primitive_desc pd(bd, cpu::dnnl_engine(), d.forward);
         const dnnl::memory dx_plain = cpu::as_memory(grad_x, d.src);
-        const dnnl::memory dx = cpu::output_layout(dx_plain, pd.diff_src_desc());
+        const dnnl::memory dx = blocks.output_layout(dx_plain, pd.diff_src_desc());
         cpu::execute(dnnl::convolution_backward_data(pd),
-                     {{DNNL_ARG_DIFF_DST, cpu::to_layout(cpu::as_memory(grad_out, d.dst), pd.diff_dst_desc())},
-                      {DNNL_ARG_WEIGHTS, cpu::to_layout(cpu::as_memory(weight, d.weights), pd.weights_desc())},
+                     {{DNNL_ARG_DIFF_DST, blocks.to_layout(cpu::as_memory(grad_out, d.dst), pd.diff_dst_desc())},
+                      {DNNL_ARG_WEIGHTS, blocks.to_layout(cpu::as_memory(weight, d.weights), pd.weights_desc())},
                       {DNNL_ARG_DIFF_SRC, dx}});
         cpu::from_layout(dx, dx_plain);
     });
@@ -153,15 +155,16 @@ void conv_backward_weights_cpu(const Tensor& grad_out, const Tensor& x, const Te
     }
     cpu::dnnl_call("conv2d backward", [&] {
         const DnnlConv d = dnnl_conv(g, grad_bias.defined());
+        cpu::LayoutBlocks blocks;
         const dnnl::convolution_backward_weights::desc bd(dnnl::algorithm::convolution_direct, d.src_any,
                                                           d.weights_any, d.bias, d.dst_any, d.strides, d.dilates,
                                                           d.pad_l, d.pad_r);
         const dnnl::convolution_backward_weights::primitive_desc pd(bd, cpu::dnnl_engine(), d.forward);
         const dnnl::memory dw_plain = cpu::as_memory(grad_weight, d.weights);
-        const dnnl::memory dw = cpu::output_layout(dw_plain, pd.diff_weights_desc());
+        const dnnl::memory dw = blocks.output_layout(dw_plain, pd.diff_weights_desc());
         std::unordered_map<int, dnnl::memory> args{
-            {DNNL_ARG_DIFF_DST, cpu::to_layout(cpu::as_memory(grad_out, d.dst), pd.diff_dst_desc())},
-            {DNNL_ARG_SRC, cpu::to_layout(cpu::as_memory(x, d.src), pd.src_desc())},
+            {DNNL_ARG_DIFF_DST, blocks.to_layout(cpu::as_memory(grad_out, d.dst), pd.diff_dst_desc())},
+            {DNNL_ARG_SRC, blocks.to_layout(cpu::as_memory(x, d.src), pd.src_desc())},
             {DNNL_ARG_DIFF_WEIGHTS, dw}};
         if (grad_bias.defined()) args.emplace(DNNL_ARG_DIFF_BIAS, cpu::as_memory(grad_bias, d.bias));
         cpu::execute(dnnl::convolution_backward_weights(pd), args);

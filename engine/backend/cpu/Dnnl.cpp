@@ -32,28 +32,21 @@ dnnl::memory::desc any_desc(const Shape& dims) {
                               dnnl::memory::format_tag::any);
 }
 
-dnnl::memory to_layout(const dnnl::memory& plain, const dnnl::memory::desc& want) {
-    if (plain.get_desc() == want) return plain;
-    dnnl::memory m(want, dnnl_engine());
-    dnnl::reorder(plain, m).execute(dnnl_stream(), const_cast<dnnl::memory&>(plain), m);
-    return m;
-}
-
-dnnl::memory cached_memory(const dnnl::memory::desc& md, Tensor& owner) {
+dnnl::memory LayoutBlocks::memory(const dnnl::memory::desc& md) {
     const auto floats = static_cast<std::int64_t>((md.get_size() + sizeof(float) - 1) / sizeof(float));
-    owner = Tensor::empty({std::max<std::int64_t>(floats, 1)});
-    return dnnl::memory(md, dnnl_engine(), owner.raw_data());
+    held_.push_back(Tensor::empty({std::max<std::int64_t>(floats, 1)}));
+    return dnnl::memory(md, dnnl_engine(), held_.back().raw_data());
 }
 
-dnnl::memory to_layout(const dnnl::memory& plain, const dnnl::memory::desc& want, Tensor& owner) {
+dnnl::memory LayoutBlocks::to_layout(const dnnl::memory& plain, const dnnl::memory::desc& want) {
     if (plain.get_desc() == want) return plain;
-    dnnl::memory m = cached_memory(want, owner);
+    dnnl::memory m = memory(want);
     dnnl::reorder(plain, m).execute(dnnl_stream(), const_cast<dnnl::memory&>(plain), m);
     return m;
 }
 
-dnnl::memory output_layout(const dnnl::memory& plain, const dnnl::memory::desc& want) {
-    return plain.get_desc() == want ? plain : dnnl::memory(want, dnnl_engine());
+dnnl::memory LayoutBlocks::output_layout(const dnnl::memory& plain, const dnnl::memory::desc& want) {
+    return plain.get_desc() == want ? plain : memory(want);
 }
 
 void from_layout(const dnnl::memory& written, const dnnl::memory& plain) {

@@ -6,6 +6,7 @@
 #include <dnnl.hpp>
 
 #include <unordered_map>
+#include <vector>
 
 #include "neura/core/Error.h"
 #include "neura/core/Tensor.h"
@@ -24,16 +25,24 @@ inline dnnl::memory as_memory(const Tensor& t) { return as_memory(t, plain_desc(
 // An f32 descriptor of `dims` that lets a primitive choose its layout (blocked layouts are what
 // oneDNN's fast convolutions run on).
 dnnl::memory::desc any_desc(const Shape& dims);
-// `plain` in the layout `want`: `plain` itself when the layouts agree, otherwise a reordered copy.
-dnnl::memory to_layout(const dnnl::memory& plain, const dnnl::memory::desc& want);
-// Memory described by `md` in a block of the engine's CPU allocator, which `owner` keeps alive: its cache
-// of big blocks spares the page faults that fresh memory from oneDNN's own allocator costs at every step.
-dnnl::memory cached_memory(const dnnl::memory::desc& md, Tensor& owner);
-// to_layout, the copy (if any) in cached_memory.
-dnnl::memory to_layout(const dnnl::memory& plain, const dnnl::memory::desc& want, Tensor& owner);
-// Memory in the layout `want` for a primitive to write, and the copy back into `plain` afterwards
-// (nothing to copy when the layouts agree).
-dnnl::memory output_layout(const dnnl::memory& plain, const dnnl::memory::desc& want);
+// Memory a primitive call needs beside the tensors (copies in the primitive's layouts, workspaces), in
+// blocks of the engine's CPU allocator that live as long as this object: its cache of blocks spares the
+// page faults that fresh memory from oneDNN's own allocator costs at every step.
+class LayoutBlocks {
+public:
+    // Uninitialised memory described by `md`.
+    dnnl::memory memory(const dnnl::memory::desc& md);
+    // `plain` in the layout `want`: `plain` itself when the layouts agree, otherwise a reordered copy.
+    dnnl::memory to_layout(const dnnl::memory& plain, const dnnl::memory::desc& want);
+    // Memory in the layout `want` for a primitive to write, and the copy back into `plain` afterwards
+    // (from_layout; nothing to copy when the layouts agree).
+    dnnl::memory output_layout(const dnnl::memory& plain, const dnnl::memory::desc& want);
+
+private:
+    std::vector<Tensor> held_;
+};
+
+// Copies what a primitive wrote in its layout (output_layout) back into `plain`; nothing when they are one.
 void from_layout(const dnnl::memory& written, const dnnl::memory& plain);
 
 // Runs one primitive on this thread's stream and waits for it.

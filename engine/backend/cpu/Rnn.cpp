@@ -18,7 +18,7 @@ struct RnnState {
     std::variant<dnnl::vanilla_rnn_forward::primitive_desc, dnnl::lstm_forward::primitive_desc,
                  dnnl::lbr_gru_forward::primitive_desc>
         forward;
-    Tensor workspace_block;  // holds `workspace`
+    LayoutBlocks workspace_block;  // holds `workspace`
     memory workspace;
 };
 
@@ -56,8 +56,8 @@ dnnl::algorithm activation(RnnCell cell) {
 }
 
 // Memory of the primitive's choosing, zero-filled (oneDNN adds the weights' gradients into it).
-memory zeroed(const memory::desc& md, Tensor& owner) {
-    memory m = cached_memory(md, owner);
+memory zeroed(const memory::desc& md, LayoutBlocks& blocks) {
+    memory m = blocks.memory(md);
     std::memset(m.get_data_handle(), 0, md.get_size());
     return m;
 }
@@ -80,12 +80,12 @@ template <class Pd>
 std::unordered_map<int, memory> shared_args(const Pd& pd, const Descs& d, bool lstm, const Tensor& x, const Tensor& h0,
                                             const Tensor& c0, const Tensor& w_ih, const Tensor& w_hh,
                                             const Tensor& bias, const Tensor& y, const Tensor& h_n, const Tensor& c_n,
-                                            const memory& workspace, Tensor (&blocks)[2]) {
+                                            const memory& workspace, LayoutBlocks& blocks) {
     std::unordered_map<int, memory> args{
         {DNNL_ARG_SRC_LAYER, as_memory(x, d.src_layer)},
         {DNNL_ARG_SRC_ITER, as_memory(h0, d.iter)},
-        {DNNL_ARG_WEIGHTS_LAYER, to_layout(as_memory(w_ih, d.w_layer), pd.weights_layer_desc(), blocks[0])},
-        {DNNL_ARG_WEIGHTS_ITER, to_layout(as_memory(w_hh, d.w_iter), pd.weights_iter_desc(), blocks[1])},
+        {DNNL_ARG_WEIGHTS_LAYER, blocks.to_layout(as_memory(w_ih, d.w_layer), pd.weights_layer_desc())},
+        {DNNL_ARG_WEIGHTS_ITER, blocks.to_layout(as_memory(w_hh, d.w_iter), pd.weights_iter_desc())},
         {DNNL_ARG_BIAS, as_memory(bias, d.bias)},
         {DNNL_ARG_DST_LAYER, as_memory(y, d.dst_layer)},
         {DNNL_ARG_DST_ITER, as_memory(h_n, d.iter)},
@@ -149,10 +149,10 @@ RnnForward rnn_forward(RnnCell cell, const Tensor& x, const Tensor& h0, const Te
                 dnnl_engine());
         RnnForward r{Tensor::empty({steps, batch, hidden}), Tensor::empty({batch, hidden}),
                      lstm ? Tensor::empty({batch, hidden}) : Tensor(), state};
-        Tensor blocks[2];
+        LayoutBlocks blocks;
         std::visit(
             [&](const auto& pd) {
-                state->workspace = cached_memory(pd.workspace_desc(), state->workspace_block);
+                state->workspace = state->workspace_block.memory(pd.workspace_desc());
                 execute(primitive_of(pd), shared_args(pd, d, lstm, x, h0, c0, w_ih, w_hh, bias, r.y, r.h_n, r.c_n,
                                                       state->workspace, blocks));
             },
@@ -172,9 +172,9 @@ RnnGrads rnn_backward(const RnnState& state, const Tensor& x, const Tensor& h0, 
         std::visit(
             [&](const auto& fwd) {
                 const auto pd = backward_pd(fwd, state.cell, state.reverse, d);
-                Tensor blocks[2], gw_blocks[2];
-                const memory gw_layer = zeroed(pd.diff_weights_layer_desc(), gw_blocks[0]);
-                const memory gw_iter = zeroed(pd.diff_weights_iter_desc(), gw_blocks[1]);
+                LayoutBlocks blocks;
+                const memory gw_layer = zeroed(pd.diff_weights_layer_desc(), blocks);
+                const memory gw_iter = zeroed(pd.diff_weights_iter_desc(), blocks);
                 auto args = shared_args(pd, d, lstm, x, h0, c0, w_ih, w_hh, bias, y, h_n, c_n, state.workspace, blocks);
                 args.insert({{DNNL_ARG_DIFF_DST_LAYER, as_memory(gy, d.dst_layer)},
                              {DNNL_ARG_DIFF_DST_ITER, as_memory(gh, d.iter)},
