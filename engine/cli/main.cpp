@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "neura/backend/Cuda.h"
+#include "neura/export/PyTorchExport.h"
 #include "neura/graph/ModelJson.h"
 #include "neura/graph/ShapeReport.h"
 #include "neura/graph/Validate.h"
@@ -52,6 +53,10 @@ usage:
                       [--seed S] [--resume] [--json]
   neura gradcheck P.neura [--json] [--eps E] [--atol A] [--rtol R] [--max-elements K]
   neura export P.neura -o M.onnx      the trained model as ONNX (opset 17; takes raw features)
+  neura export-torch P.neura -o DIR   the project as PyTorch code in folder DIR: model.py (an nn.Module,
+                                      load() with the trained weights.pt), data.py, train.py (the
+                                      project's loss, optimizer, schedule, seed; --nproc N or torchrun
+                                      for DistributedDataParallel) and README.md
   neura run P.neura --input IN.pb -o OUT.pb
                                       run the trained model (eval mode) on an ONNX TensorProto file
                                       of raw features [batch, ...]; writes the output TensorProto
@@ -421,6 +426,21 @@ int cmd_export(const Args& a) {
     return 0;
 }
 
+int cmd_export_torch(const Args& a) {
+    const std::string path = project_path(a);
+    const std::string out = output_path(a, "DIR");
+    const project::Project p = project::load_project(path);
+    const pytorch::ExportResult r = pytorch::export_pytorch(p, out, std::filesystem::path(path).stem().string());
+    if (!r.trained)
+        std::fprintf(stderr, "neura: warning: '%s' has not been trained; weights.pt holds its initial weights\n",
+                     path.c_str());
+    std::string files;
+    for (const std::string& f : r.files) files += (files.empty() ? "" : ", ") + f;
+    std::printf("exported %s to %s: %s\n", path.c_str(), out.c_str(), files.c_str());
+    if (!r.note.empty()) std::printf("note: %s\n", r.note.c_str());
+    return 0;
+}
+
 int cmd_run(const Args& a) {
     const std::string path = project_path(a);
     const std::string out = output_path(a, "OUT.pb");
@@ -598,6 +618,7 @@ int main(int argc, char** argv) {
             return cmd_gradcheck(parse(argc, argv, {{"--json", false}, {"--eps", true}, {"--atol", true},
                                                     {"--rtol", true}, {"--max-elements", true}}));
         if (cmd == "export") return cmd_export(parse(argc, argv, {{"--output", true}}));
+        if (cmd == "export-torch") return cmd_export_torch(parse(argc, argv, {{"--output", true}}));
         if (cmd == "run") return cmd_run(parse(argc, argv, {{"--output", true}, {"--input", true}}));
         if (cmd == "generate")
             return cmd_generate(parse(argc, argv, {{"--prompt", true}, {"--temperature", true}, {"--length", true},

@@ -16,6 +16,7 @@
 #include "neura/nn/Loss.h"
 #include "neura/nn/Recurrent.h"
 #include "neura/nn/Sequence.h"
+#include "neura/export/PyTorchLayer.h"
 #include "neura/onnx/NodeExporter.h"
 #include "neura/onnx/RecurrentLayout.h"
 
@@ -196,6 +197,38 @@ std::string onnx_gelu(NodeExporter& e, const std::string& x, const std::string& 
     return e.op("Mul", {e.op("Mul", {x, plus1}), e.constant_f32("half", {0.5f}, {1})}, {}, out);
 }
 
+// ---- PyTorch helpers (model.py of `neura export-torch`) ----
+
+using pytorch::PyTorchLayer;
+using pytorch::PyTorchNode;
+using pytorch::py_bool;
+using pytorch::py_float;
+using pytorch::py_ints;
+using pytorch::py_str;
+
+// A module built from a fixed expression and called on the node's input (nn.ReLU(), ...).
+PyTorchExport pytorch_module(std::string expression) {
+    return [expression = std::move(expression)](const PyTorchNode&) {
+        PyTorchLayer l;
+        l.module = expression;
+        return l;
+    };
+}
+
+// A module-less layer: a forward expression only ("{0}[:, -1]").
+PyTorchExport pytorch_expression(std::string call) {
+    return [call = std::move(call)](const PyTorchNode&) {
+        PyTorchLayer l;
+        l.call = call;
+        return l;
+    };
+}
+
+// ", name=value" when value differs from PyTorch's default: keyword arguments a reader needs to see.
+std::string py_kw(const char* name, const std::string& value, const std::string& pytorch_default) {
+    return value == pytorch_default ? std::string() : concat(", ", name, "=", value);
+}
+
 // ---- IO and Loss ----
 
 void register_io(LayerRegistry& r) {
@@ -274,6 +307,12 @@ void register_core(LayerRegistry& r) {
         }
         onnx_matmul_linear(e, e.input(), m.weight, m.bias, "", e.output());  // Gemm takes 2-D inputs only
     };
+    linear.pytorch = [](const PyTorchNode& n) {
+        PyTorchLayer l;
+        l.module = concat("nn.Linear(", n.input_shapes.at(0).back(), ", ", int_attribute(n.attributes, "out_features"),
+                          py_kw("bias", py_bool(bool_attribute(n.attributes, "bias")), "True"), ")");
+        return l;
+    };
     r.add(std::move(linear));
 
     LayerDescriptor dropout = layer("Dropout", "Core",
@@ -285,6 +324,11 @@ void register_core(LayerRegistry& r) {
         return std::tuple{float_attribute(a, "p")};
     });
     dropout.onnx = [](NodeExporter& e) { e.pass_through(); };  // the identity in eval mode: no op
+    dropout.pytorch = [](const PyTorchNode& n) {
+        PyTorchLayer l;
+        l.module = concat("nn.Dropout(p=", py_float(float_attribute(n.attributes, "p")), ")");
+        return l;
+    };
     r.add(std::move(dropout));
 
     LayerDescriptor flatten =
@@ -328,6 +372,11 @@ void register_core(LayerRegistry& r) {
         const std::string shape = e.constant_i64("shape", target, {static_cast<std::int64_t>(target.size())});
         e.op("Reshape", {e.input(), shape}, {}, e.output());
     };
+    flatten.pytorch = [](const PyTorchNode& n) {
+        PyTorchLayer l;
+        l.module = concat("nn.Flatten(", int_attribute(n.attributes, "start_dim"), ", ", int_attribute(n.attributes, "end_dim"), ")");
+        return l;
+    };
     r.add(std::move(flatten));
 
     LayerDescriptor embedding =
@@ -349,6 +398,13 @@ void register_core(LayerRegistry& r) {
         const std::string indices = e.op("Cast", {e.input()}, {{"to", std::int64_t{7}}});  // INT64
         e.op("Gather", {e.initializer("weight", e.module<nn::Embedding>().weight), indices},
              {{"axis", std::int64_t{0}}}, e.output());
+    };
+    embedding.pytorch = [](const PyTorchNode& n) {
+        PyTorchLayer l;
+        l.module = concat("nn.Embedding(", int_attribute(n.attributes, "num_embeddings"), ", ",
+                          int_attribute(n.attributes, "embedding_dim"), ")");
+        l.call = "{self}({0}.long())";  // indices may arrive as floats, as in the engine (truncated)
+        return l;
     };
     r.add(std::move(embedding));
 }
@@ -424,6 +480,16 @@ void register_convolution(LayerRegistry& r) {
               {"group", o.groups}},
              e.output());
     };
+    conv.pytorch = [](const PyTorchNode& n) {
+        const nn::Conv2dOptions o = conv_options(n.attributes, n.input_shapes.at(0));
+        PyTorchLayer l;
+        l.module = concat("nn.Conv2d(", o.in_channels, ", ", o.out_channels, ", kernel_size=", py_ints({o.kernel_h, o.kernel_w}),
+                          py_kw("stride", py_ints({o.stride_h, o.stride_w}), "(1, 1)"),
+                          py_kw("padding", py_ints({o.padding_h, o.padding_w}), "(0, 0)"),
+                          py_kw("dilation", py_ints({o.dilation_h, o.dilation_w}), "(1, 1)"),
+                          py_kw("groups", std::to_string(o.groups), "1"), py_kw("bias", py_bool(o.bias), "True"), ")");
+        return l;
+    };
     r.add(std::move(conv));
 }
 
@@ -474,6 +540,14 @@ LayerDescriptor pool_descriptor(const char* type, const char* help) {
             e.op("AveragePool", {e.input()}, attrs, e.output());
         }
     };
+    d.pytorch = [name](const PyTorchNode& n) {  // AvgPool2d: count_include_pad, PyTorch's default, as the engine
+        const nn::Pool2dOptions o = pool_options(n.attributes);
+        PyTorchLayer l;
+        l.module = concat("nn.", name, "(kernel_size=", py_ints({o.kernel_h, o.kernel_w}),
+                          py_kw("stride", py_ints({o.stride_h, o.stride_w}), py_ints({o.kernel_h, o.kernel_w})),
+                          py_kw("padding", py_ints({o.padding_h, o.padding_w}), "(0, 0)"), ")");
+        return l;
+    };
     return d;
 }
 
@@ -507,6 +581,12 @@ void register_pooling(LayerRegistry& r) {
                           "; ONNX has no adaptive pooling (use output_size 1x1 or a divisor of the input)"));
         const std::int64_t kh = x[1] / oh, kw = x[2] / ow;
         e.op("AveragePool", {e.input()}, {{"kernel_shape", IntList{kh, kw}}, {"strides", IntList{kh, kw}}}, e.output());
+    };
+    adaptive.pytorch = [](const PyTorchNode& n) {
+        const auto [oh, ow] = pair_of(int_list_attribute(n.attributes, "output_size"));
+        PyTorchLayer l;
+        l.module = concat("nn.AdaptiveAvgPool2d(", py_ints({oh, ow}), ")");
+        return l;
     };
     r.add(std::move(adaptive));
 }
@@ -553,6 +633,14 @@ LayerDescriptor batch_norm_descriptor(int spatial_dims) {
               e.initializer("running_var", m.running_var)},
              {{"epsilon", m.eps}, {"momentum", 1.0 - m.momentum}}, e.output());  // ONNX weighs the old value
     };
+    d.pytorch = [name](const PyTorchNode& n) {  // momentum: the batch's weight, as in the engine
+        PyTorchLayer l;
+        l.module = concat("nn.", name, "(", n.input_shapes.at(0).at(0),
+                          py_kw("eps", py_float(float_attribute(n.attributes, "eps")), "1e-05"),
+                          py_kw("momentum", py_float(float_attribute(n.attributes, "momentum")), "0.1"),
+                          py_kw("affine", py_bool(bool_attribute(n.attributes, "affine")), "True"), ")");
+        return l;
+    };
     return d;
 }
 
@@ -588,6 +676,14 @@ void register_normalization(LayerRegistry& r) {
                           bool_attribute(a, "elementwise_affine")};
     });
     ln.onnx = [](NodeExporter& e) { onnx_layer_norm(e, e.module<nn::LayerNorm>(), e.input(), "", e.output()); };
+    ln.pytorch = [](const PyTorchNode& n) {
+        PyTorchLayer l;
+        l.module = concat("nn.LayerNorm(", py_ints(layer_norm_shape(n.attributes, n.input_shapes.at(0))),
+                          py_kw("eps", py_float(float_attribute(n.attributes, "eps")), "1e-05"),
+                          py_kw("elementwise_affine", py_bool(bool_attribute(n.attributes, "elementwise_affine")), "True"),
+                          ")");
+        return l;
+    };
     r.add(std::move(ln));
 }
 
@@ -607,6 +703,7 @@ LayerDescriptor plain_activation(const char* type, const char* help, std::string
     LayerDescriptor d = activation(type, help);
     set_module<M>(d, no_arguments);
     d.onnx = onnx_unary(std::move(onnx_op));
+    d.pytorch = pytorch_module(concat("nn.", type, "()"));
     return d;
 }
 
@@ -618,6 +715,7 @@ void register_activations(LayerRegistry& r) {
     LayerDescriptor gelu = activation("GELU", "x * Phi(x), the Gaussian error linear unit (exact form).");
     set_module<nn::GELU>(gelu, no_arguments);
     gelu.onnx = [](NodeExporter& e) { onnx_gelu(e, e.input(), e.output()); };
+    gelu.pytorch = pytorch_module("nn.GELU()");  // exact (erf) form, PyTorch's default
     r.add(std::move(gelu));
 
     LayerDescriptor leaky = activation("LeakyReLU", "x for x > 0, negative_slope * x otherwise.");
@@ -628,6 +726,11 @@ void register_activations(LayerRegistry& r) {
     });
     leaky.onnx = [](NodeExporter& e) {
         e.op("LeakyRelu", {e.input()}, {{"alpha", e.module<nn::LeakyReLU>().negative_slope}}, e.output());
+    };
+    leaky.pytorch = [](const PyTorchNode& n) {
+        PyTorchLayer l;
+        l.module = concat("nn.LeakyReLU(negative_slope=", py_float(float_attribute(n.attributes, "negative_slope")), ")");
+        return l;
     };
     r.add(std::move(leaky));
 
@@ -649,6 +752,11 @@ void register_activations(LayerRegistry& r) {
     });
     softmax.onnx = [](NodeExporter& e) {  // opset 13+: along one axis, as PyTorch
         e.op("Softmax", {e.input()}, {{"axis", e.module<nn::Softmax>().dim}}, e.output());
+    };
+    softmax.pytorch = [](const PyTorchNode& n) {
+        PyTorchLayer l;
+        l.module = concat("nn.Softmax(dim=", int_attribute(n.attributes, "dim"), ")");
+        return l;
     };
     r.add(std::move(softmax));
 }
@@ -685,6 +793,12 @@ void register_merge(LayerRegistry& r) {
         for (std::size_t i = 1; i < e.inputs().size(); ++i)
             sum = e.op("Add", {sum, e.input(i)}, {}, i + 1 == e.inputs().size() ? e.output() : std::string());
     };
+    add.pytorch = [](const PyTorchNode& n) {  // broadcasting as torch's +
+        PyTorchLayer l;
+        l.call = "{0}";
+        for (std::size_t i = 1; i < n.input_shapes.size(); ++i) l.call += concat(" + {", i, "}");
+        return l;
+    };
     r.add(std::move(add));
 
     LayerDescriptor cat =
@@ -718,6 +832,11 @@ void register_merge(LayerRegistry& r) {
     });
     cat.onnx = [](NodeExporter& e) {
         e.op("Concat", e.inputs(), {{"axis", int_attribute(e.attributes(), "dim")}}, e.output());
+    };
+    cat.pytorch = [](const PyTorchNode& n) {
+        PyTorchLayer l;
+        l.call = concat("torch.cat([{inputs}], dim=", int_attribute(n.attributes, "dim"), ")");
+        return l;
     };
     r.add(std::move(cat));
 }
@@ -757,6 +876,18 @@ LayerDescriptor recurrent_descriptor(const std::string& type, const std::string&
         return ShapeResult::ok({{x[0], dirs * int_attribute(a, "hidden_size")}});
     };
     d.onnx = recurrent_onnx;
+    d.pytorch = [type](const PyTorchNode& n) {  // batch first, as the graph's sequences; the output, not the state
+        const AttributeMap& a = n.attributes;
+        PyTorchLayer l;
+        l.module = concat("nn.", type, "(", n.input_shapes.at(0).back(), ", ", int_attribute(a, "hidden_size"),
+                          py_kw("num_layers", std::to_string(int_attribute(a, "num_layers")), "1"),
+                          type == "RNN" ? py_kw("nonlinearity", py_str(choice_attribute(a, "nonlinearity")), "\"tanh\"") : "",
+                          py_kw("bias", py_bool(bool_attribute(a, "bias")), "True"), ", batch_first=True",
+                          py_kw("dropout", py_float(float_attribute(a, "dropout")), "0.0"),
+                          py_kw("bidirectional", py_bool(bool_attribute(a, "bidirectional")), "False"), ")");
+        l.call = "{self}({0})[0]";
+        return l;
+    };
     return d;
 }
 
@@ -901,6 +1032,14 @@ void register_sequence(LayerRegistry& r) {
         attention_onnx(e, e.module<nn::MultiheadAttention>(), e.input(), e.input_shapes().at(0).at(0), false, "",
                        e.output());
     };
+    mha.pytorch = [](const PyTorchNode& n) {  // self-attention: query, key and value are the input
+        PyTorchLayer l;
+        l.module = concat("nn.MultiheadAttention(", n.input_shapes.at(0).back(), ", ", int_attribute(n.attributes, "num_heads"),
+                          py_kw("dropout", py_float(float_attribute(n.attributes, "dropout")), "0.0"),
+                          py_kw("bias", py_bool(bool_attribute(n.attributes, "bias")), "True"), ", batch_first=True)");
+        l.call = "{self}({0}, {0}, {0}, need_weights=False)[0]";
+        return l;
+    };
     r.add(std::move(mha));
 
     LayerDescriptor enc = layer("TransformerEncoderLayer", "Sequence",
@@ -931,6 +1070,22 @@ void register_sequence(LayerRegistry& r) {
             .norm_first = bool_attribute(a, "norm_first"), .causal = bool_attribute(a, "causal")}};
     });
     enc.onnx = encoder_onnx;
+    enc.pytorch = [](const PyTorchNode& n) {
+        const AttributeMap& a = n.attributes;
+        PyTorchLayer l;
+        l.module = concat("nn.TransformerEncoderLayer(", n.input_shapes.at(0).back(), ", ", int_attribute(a, "nhead"),
+                          ", dim_feedforward=", int_attribute(a, "dim_feedforward"),
+                          ", dropout=", py_float(float_attribute(a, "dropout")),
+                          py_kw("activation", py_str(choice_attribute(a, "activation")), "\"relu\""), ", batch_first=True",
+                          py_kw("norm_first", py_bool(bool_attribute(a, "norm_first")), "False"), ")");
+        if (bool_attribute(a, "causal")) {
+            l.call = "{self}({0}, src_mask=causal_mask({0}.size(1), {0}.device))";
+            l.definitions.push_back(R"(def causal_mask(steps, device):
+    """-inf above the diagonal: each step attends only to itself and earlier steps."""
+    return torch.triu(torch.full((steps, steps), float("-inf"), device=device), diagonal=1))");
+        }
+        return l;
+    };
     r.add(std::move(enc));
 
     LayerDescriptor pe = layer("PositionalEncoding", "Sequence",
@@ -962,6 +1117,27 @@ void register_sequence(LayerRegistry& r) {
         }
         e.op("Add", {e.input(), e.initializer("pe", table)}, {}, e.output());
     };
+    pe.pytorch = [](const PyTorchNode& n) {
+        PyTorchLayer l;
+        l.module = concat("PositionalEncoding(", n.input_shapes.at(0).back(), ", max_len=", int_attribute(n.attributes, "max_len"),
+                          ", dropout=", py_float(float_attribute(n.attributes, "dropout")), ")");
+        l.definitions.push_back(R"(class PositionalEncoding(nn.Module):
+    """Adds sin/cos waves of the position to each step of [batch, steps, d_model] (as "Attention Is All
+    You Need"): feature 2i gets sin(pos / 10000^(2i/d_model)), feature 2i+1 the cosine of the same angle."""
+
+    def __init__(self, d_model, max_len=5000, dropout=0.0):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        position = torch.arange(max_len, dtype=torch.float64).unsqueeze(1)
+        i = torch.arange(d_model)
+        angle = position * torch.exp(-math.log(10000.0) * (i - i % 2).double() / d_model)
+        table = torch.where(i % 2 == 0, torch.sin(angle), torch.cos(angle))
+        self.register_buffer("table", table.float(), persistent=False)  # computed, not saved
+
+    def forward(self, x):
+        return self.dropout(x + self.table[: x.size(1)]))");
+        return l;
+    };
     r.add(std::move(pe));
 
     LayerDescriptor last = layer("LastStep", "Sequence", "The last time step of a sequence: [T, F] to [F].");
@@ -974,6 +1150,7 @@ void register_sequence(LayerRegistry& r) {
     last.onnx = [](NodeExporter& e) {
         e.op("Gather", {e.input(), e.constant_i64("last", {-1}, {})}, {{"axis", std::int64_t{1}}}, e.output());
     };
+    last.pytorch = pytorch_expression("{0}[:, -1]");
     r.add(std::move(last));
 
     LayerDescriptor pool = layer("MeanOverTime", "Sequence", "The mean over the time steps: [T, F] to [F].");
@@ -987,6 +1164,7 @@ void register_sequence(LayerRegistry& r) {
         e.op("ReduceMean", {e.input()}, {{"axes", std::vector<std::int64_t>{1}}, {"keepdims", std::int64_t{0}}},
              e.output());
     };
+    pool.pytorch = pytorch_expression("{0}.mean(dim=1)");
     r.add(std::move(pool));
 }
 

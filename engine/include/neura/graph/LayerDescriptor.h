@@ -1,6 +1,6 @@
 #pragma once
 // LayerDescriptor: everything the studio knows about one layer type, in one place — palette entry,
-// ports, attribute schema, shape rule, parameter count, module builder and ONNX mapping.
+// ports, attribute schema, shape rule, parameter count, module builder, ONNX and PyTorch mappings.
 // Shapes here are per sample: without the batch dimension ([2], [1, 8, 8]).
 #include <cstdint>
 #include <functional>
@@ -16,6 +16,10 @@
 
 namespace neura::onnx {
 class NodeExporter;  // defined by the ONNX exporter
+}
+namespace neura::pytorch {
+struct PyTorchNode;   // neura/export/PyTorchLayer.h
+struct PyTorchLayer;
 }
 
 namespace neura::graph {
@@ -61,6 +65,9 @@ using ModuleBuilder = std::function<std::shared_ptr<nn::Module>(const AttributeM
                                                                 const std::vector<Shape>& inputs, Generator& gen)>;
 // Adds the ONNX ops (opset 17) computing the node at inference from its inputs; neura/onnx/NodeExporter.h.
 using OnnxExport = std::function<void(onnx::NodeExporter& exporter)>;
+// The Python building the node as a torch.nn module and calling it (model.py of `neura export-torch`);
+// neura/export/PyTorchLayer.h. May throw neura::Error saying why the node has no PyTorch form.
+using PyTorchExport = std::function<pytorch::PyTorchLayer(const pytorch::PyTorchNode& node)>;
 
 // The gradient check a plugin layer gets when its plugin loads (neura/plugin/PluginManager.h).
 enum class LayerCheck : std::uint8_t {
@@ -86,6 +93,7 @@ struct LayerDescriptor {
     ParameterCount parameter_count;  // empty: no parameters
     ModuleBuilder build;             // empty: no module (Input, Loss)
     OnnxExport onnx;                 // empty: export fails naming the node (Input and Loss: the exporter's)
+    PyTorchExport pytorch;           // empty: PyTorch export fails naming the node (Input and Loss: the exporter's)
 
     // ---- plugin layers ----
     // Set by the plugin: the palette icon, as the bytes of an image file (PNG, XPM, BMP; empty: none),
