@@ -18,6 +18,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   xvfb xauth
   python3 python3-torch python3-onnx python3-pil libopenblas0-pthread
+  python3-dev pybind11-dev libdlpack-dev python3-numpy python3-pytest
 )
 # Node.js may come from elsewhere with its own npm (Debian's npm would conflict): install only if absent.
 command -v npm > /dev/null || PACKAGES+=(nodejs npm)

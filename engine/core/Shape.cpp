@@ -50,7 +50,7 @@ Shape contiguous_strides(const Shape& s) {
 
 int wrap_dim(std::int64_t dim, std::int64_t rank, const char* op) {
     const std::int64_t r = std::max<std::int64_t>(rank, 1);  // a 0-d tensor accepts dim 0 and -1
-    NEURA_CHECK(dim >= -r && dim < r, op, ": dimension ", dim, " is out of range for a tensor of ", rank,
+    NEURA_CHECK_SHAPE(dim >= -r && dim < r, op, ": dimension ", dim, " is out of range for a tensor of ", rank,
                 " dimension", rank == 1 ? "" : "s", " (expected ", -r, " to ", r - 1, ")");
     return static_cast<int>(dim < 0 ? dim + r : dim);
 }
@@ -61,7 +61,7 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
     for (std::size_t i = 0; i < n; ++i) {
         const std::int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
         const std::int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
-        NEURA_CHECK(da == db || da == 1 || db == 1, op, ": shapes ", shape_str(a), " and ", shape_str(b),
+        NEURA_CHECK_SHAPE(da == db || da == 1 || db == 1, op, ": shapes ", shape_str(a), " and ", shape_str(b),
                     " cannot be broadcast together (dimension ", i, ": ", da, " vs ", db, ")");
         out[i] = da == 1 ? db : da;
     }

@@ -121,8 +121,15 @@ StorageImpl::StorageImpl(std::size_t nbytes, Device device) : nbytes_(nbytes), d
     data_ = allocator_->allocate(nbytes, device);
 }
 
+StorageImpl::StorageImpl(void* data, std::size_t nbytes, Device device, std::function<void()> release)
+    : data_(data), nbytes_(nbytes), device_(device), release_(std::move(release)) {}
+
 StorageImpl::~StorageImpl() {
-    if (data_) allocator_->deallocate(data_, nbytes_, device_);
+    if (release_) {
+        release_();
+    } else if (data_) {
+        allocator_->deallocate(data_, nbytes_, device_);
+    }
 }
 
 }  // namespace neura

@@ -152,7 +152,7 @@ void* Tensor::raw_data() const {
 
 template <class T>
 T* Tensor::data() const {
-    NEURA_CHECK(dtype() == dtype_of<T>::value, "data<", dtype_name(dtype_of<T>::value), ">() on a ",
+    NEURA_CHECK_TYPE(dtype() == dtype_of<T>::value, "data<", dtype_name(dtype_of<T>::value), ">() on a ",
                 dtype_name(dtype()), " tensor");
     return static_cast<T*>(raw_data());
 }
@@ -171,7 +171,7 @@ double element_as_double(const Tensor& t, std::int64_t elem_offset) {
 
 template <class T>
 T Tensor::item() const {
-    NEURA_CHECK(numel() == 1, "item(): the tensor has ", numel(), " elements (shape ", shape_str(shape()),
+    NEURA_CHECK_SHAPE(numel() == 1, "item(): the tensor has ", numel(), " elements (shape ", shape_str(shape()),
                 "), expected exactly one");
     Tensor c = device().type == DeviceType::CPU ? *this : to(Device::cpu());
     return static_cast<T>(element_as_double(c, c.offset()));
@@ -179,7 +179,7 @@ T Tensor::item() const {
 
 template <class T>
 T Tensor::at(std::initializer_list<std::int64_t> index) const {
-    NEURA_CHECK(static_cast<std::int64_t>(index.size()) == dim(), "at(): ", index.size(), " indices for a ", dim(),
+    NEURA_CHECK_SHAPE(static_cast<std::int64_t>(index.size()) == dim(), "at(): ", index.size(), " indices for a ", dim(),
                 "-d tensor of shape ", shape_str(shape()));
     Tensor c = device().type == DeviceType::CPU ? *this : to(Device::cpu());
     std::int64_t off = c.offset();
@@ -227,13 +227,13 @@ Tensor make_view(const Tensor& base, Shape sizes, Shape strides, std::int64_t of
 Tensor broadcast_view(const Tensor& t, const Shape& shape) {
     if (t.shape() == shape) return t;
     const std::size_t n = shape.size();
-    NEURA_CHECK(t.dim() <= static_cast<std::int64_t>(n), "expand: cannot expand shape ", shape_str(t.shape()),
+    NEURA_CHECK_SHAPE(t.dim() <= static_cast<std::int64_t>(n), "expand: cannot expand shape ", shape_str(t.shape()),
                 " to ", shape_str(shape), " (fewer dimensions)");
     Shape strides(n, 0);
     const std::size_t lead = n - t.shape().size();
     for (std::size_t i = 0; i < t.shape().size(); ++i) {
         const std::int64_t s = t.shape()[i];
-        NEURA_CHECK(s == shape[lead + i] || s == 1, "expand: the size ", s, " at dimension ", i, " of ",
+        NEURA_CHECK_SHAPE(s == shape[lead + i] || s == 1, "expand: the size ", s, " at dimension ", i, " of ",
                     shape_str(t.shape()), " must be 1 or match ", shape[lead + i], " of the target ",
                     shape_str(shape));
         strides[lead + i] = s == 1 && shape[lead + i] != 1 ? 0 : t.strides()[i];
@@ -277,13 +277,13 @@ Tensor Tensor::view(const Shape& shape_in) const {
         }
     }
     if (infer >= 0) {
-        NEURA_CHECK(known != 0 && numel() % known == 0, "view: shape ", shape_str(shape_in),
+        NEURA_CHECK_SHAPE(known != 0 && numel() % known == 0, "view: shape ", shape_str(shape_in),
                     " is invalid for a tensor of ", numel(), " elements");
         shape[infer] = numel() / known;
     }
-    NEURA_CHECK(shape_numel(shape) == numel(), "view: shape ", shape_str(shape_in), " is invalid for a tensor of ",
+    NEURA_CHECK_SHAPE(shape_numel(shape) == numel(), "view: shape ", shape_str(shape_in), " is invalid for a tensor of ",
                 numel(), " elements (shape ", shape_str(this->shape()), ")");
-    NEURA_CHECK(is_contiguous(), "view: the tensor of shape ", shape_str(this->shape()),
+    NEURA_CHECK_SHAPE(is_contiguous(), "view: the tensor of shape ", shape_str(this->shape()),
                 " is not contiguous; use reshape() (which copies) or contiguous() first");
     Tensor out = make_view(*this, shape, contiguous_strides(shape), offset());
     if (auto n = record("ViewBackward", {*this}, {out})) {
@@ -311,12 +311,12 @@ Tensor Tensor::transpose(std::int64_t d0, std::int64_t d1) const {
 }
 
 Tensor Tensor::t() const {
-    NEURA_CHECK(dim() <= 2, "t(): expects a tensor with at most 2 dimensions, got shape ", shape_str(shape()));
+    NEURA_CHECK_SHAPE(dim() <= 2, "t(): expects a tensor with at most 2 dimensions, got shape ", shape_str(shape()));
     return dim() < 2 ? *this : transpose(0, 1);
 }
 
 Tensor Tensor::permute(const std::vector<std::int64_t>& dims) const {
-    NEURA_CHECK(static_cast<std::int64_t>(dims.size()) == dim(), "permute: ", dims.size(),
+    NEURA_CHECK_SHAPE(static_cast<std::int64_t>(dims.size()) == dim(), "permute: ", dims.size(),
                 " dims given for a tensor of shape ", shape_str(shape()));
     std::vector<std::int64_t> wrapped(dims.size()), inverse(dims.size());
     std::vector<bool> seen(dims.size(), false);
@@ -524,7 +524,7 @@ Tensor& assign_result(Tensor& self, const Tensor& value, const char* op) {
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
     detail::check_inplace(*this, "add_");
     NoGradGuard g;
-    return assign_result(*this, add(*this, other, alpha), "add_");
+    return assign_result(*this, neura::add(*this, other, alpha), "add_");
 }
 Tensor& Tensor::add_(double value) {
     detail::check_inplace(*this, "add_");
@@ -559,7 +559,7 @@ bool Tensor::requires_grad() const {
 }
 
 Tensor& Tensor::requires_grad_(bool on) {
-    NEURA_CHECK(!on || is_floating(dtype()), "requires_grad_: only floating-point tensors can require gradients; "
+    NEURA_CHECK_TYPE(!on || is_floating(dtype()), "requires_grad_: only floating-point tensors can require gradients; "
                                              "this one is ", dtype_name(dtype()));
     auto& m = impl().autograd;
     NEURA_CHECK(on || !m || !m->grad_fn, "requires_grad_(false) on a non-leaf tensor; use detach()");

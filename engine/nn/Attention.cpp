@@ -79,9 +79,9 @@ AttentionResult MultiheadAttention::forward(const Tensor& query, const Tensor& k
     const std::int64_t e = options.embed_dim, heads = options.num_heads, d = e / heads;
     const char* layout = options.batch_first ? "[N, L, E]" : "[L, N, E]";
     for (const Tensor* t : {&query, &key, &value})
-        NEURA_CHECK(t->defined() && (t->dim() == 3 || t->dim() == 2) && t->size(-1) == e, "MultiheadAttention expects ",
+        NEURA_CHECK_SHAPE(t->defined() && (t->dim() == 3 || t->dim() == 2) && t->size(-1) == e, "MultiheadAttention expects ",
                     layout, " (or unbatched [L, E]) with E = ", e, ", gets ", shape_or_undefined(*t));
-    NEURA_CHECK(query.dim() == key.dim() && key.dim() == value.dim(),
+    NEURA_CHECK_SHAPE(query.dim() == key.dim() && key.dim() == value.dim(),
                 "MultiheadAttention: query, key and value must all be batched or all unbatched, gets ",
                 shape_str(query.shape()), ", ", shape_str(key.shape()), " and ", shape_str(value.shape()));
     const bool unbatched = query.dim() == 2;
@@ -92,7 +92,7 @@ AttentionResult MultiheadAttention::forward(const Tensor& query, const Tensor& k
     };
     const Tensor q_in = batch_major(query), k_in = batch_major(key), v_in = batch_major(value);
     const std::int64_t n = q_in.size(0), l = q_in.size(1), s = k_in.size(1);
-    NEURA_CHECK(k_in.size(0) == n && v_in.size(0) == n && v_in.size(1) == s,
+    NEURA_CHECK_SHAPE(k_in.size(0) == n && v_in.size(0) == n && v_in.size(1) == s,
                 "MultiheadAttention: query, key and value disagree on batch or key length (", shape_str(query.shape()),
                 ", ", shape_str(key.shape()), ", ", shape_str(value.shape()), ")");
 
@@ -120,7 +120,7 @@ AttentionResult MultiheadAttention::forward(const Tensor& query, const Tensor& k
     Tensor mask;  // additive, broadcasting to [N, heads, L, S]
     if (attn_mask.defined()) {
         const bool per_head = attn_mask.dim() == 3;
-        NEURA_CHECK((attn_mask.dim() == 2 && attn_mask.shape() == Shape{l, s}) ||
+        NEURA_CHECK_SHAPE((attn_mask.dim() == 2 && attn_mask.shape() == Shape{l, s}) ||
                         (per_head && attn_mask.shape() == Shape{n * heads, l, s}),
                     "MultiheadAttention: attn_mask must be [L, S] = [", l, ", ", s, "] or [N * heads, L, S] = [",
                     n * heads, ", ", l, ", ", s, "], gets ", shape_str(attn_mask.shape()));
@@ -128,7 +128,7 @@ AttentionResult MultiheadAttention::forward(const Tensor& query, const Tensor& k
     }
     if (key_padding_mask.defined()) {
         const Shape want = unbatched ? Shape{s} : Shape{n, s};
-        NEURA_CHECK(key_padding_mask.shape() == want, "MultiheadAttention: key_padding_mask must be ", shape_str(want),
+        NEURA_CHECK_SHAPE(key_padding_mask.shape() == want, "MultiheadAttention: key_padding_mask must be ", shape_str(want),
                     " (batch, key length), gets ", shape_str(key_padding_mask.shape()));
         const Tensor padding = additive_mask(key_padding_mask.reshape({n, 1, 1, s}), q.dtype());
         mask = mask.defined() ? mask + padding : padding;
@@ -189,7 +189,7 @@ Tensor TransformerEncoderLayer::forward(const Tensor& src) {
 }
 
 Tensor TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mask, const Tensor& src_key_padding_mask) {
-    NEURA_CHECK(src.defined() && (src.dim() == 3 || src.dim() == 2) && src.size(-1) == options.d_model,
+    NEURA_CHECK_SHAPE(src.defined() && (src.dim() == 3 || src.dim() == 2) && src.size(-1) == options.d_model,
                 "TransformerEncoderLayer expects ", options.batch_first ? "[N, L, E]" : "[L, N, E]",
                 " (or unbatched [L, E]) with E = d_model = ", options.d_model, ", gets ", shape_or_undefined(src));
     Tensor mask = src_mask;
@@ -227,7 +227,7 @@ PositionalEncoding::PositionalEncoding(std::int64_t d, std::int64_t max_len, dou
 }
 
 Tensor PositionalEncoding::forward(const Tensor& x) {
-    NEURA_CHECK(x.defined() && x.dim() == 3 && x.size(-1) == d_model, "PositionalEncoding expects ",
+    NEURA_CHECK_SHAPE(x.defined() && x.dim() == 3 && x.size(-1) == d_model, "PositionalEncoding expects ",
                 batch_first ? "[N, T, " : "[T, N, ", d_model, "], gets ", shape_or_undefined(x));
     const std::int64_t t = batch_first ? x.size(1) : x.size(0);
     NEURA_CHECK(t <= max_len, "PositionalEncoding: sequence of ", t, " steps is longer than max_len ", max_len);

@@ -58,9 +58,9 @@ Linear::Linear(std::int64_t in_features, std::int64_t out_features, bool with_bi
 }
 
 Tensor Linear::forward(const Tensor& x) {
-    NEURA_CHECK(x.defined() && x.dim() >= 1, "Linear expects an input [*, ", weight.size(1), "], gets ",
+    NEURA_CHECK_SHAPE(x.defined() && x.dim() >= 1, "Linear expects an input [*, ", weight.size(1), "], gets ",
                 x.defined() ? shape_str(x.shape()) : "an undefined tensor");
-    NEURA_CHECK(x.size(-1) == weight.size(1), "Linear expects ", weight.size(1), " input features, gets ", x.size(-1),
+    NEURA_CHECK_SHAPE(x.size(-1) == weight.size(1), "Linear expects ", weight.size(1), " input features, gets ", x.size(-1),
                 " (input shape ", shape_str(x.shape()), ")");
     Tensor y = matmul(x, weight.t());
     return bias.defined() ? y + bias : y;
@@ -92,10 +92,10 @@ ParameterSpecs Conv2d::parameter_specs(const Conv2dOptions& o) {
 }
 
 Tensor Conv2d::forward(const Tensor& x) {
-    NEURA_CHECK(x.defined() && (x.dim() == 3 || x.dim() == 4), "Conv2d expects an input [N, ", options.in_channels,
+    NEURA_CHECK_SHAPE(x.defined() && (x.dim() == 3 || x.dim() == 4), "Conv2d expects an input [N, ", options.in_channels,
                 ", H, W], gets ", x.defined() ? shape_str(x.shape()) : "an undefined tensor");
     const std::int64_t c = x.size(-3);
-    NEURA_CHECK(c == options.in_channels, "Conv2d expects ", options.in_channels, " input channels, gets ", c,
+    NEURA_CHECK_SHAPE(c == options.in_channels, "Conv2d expects ", options.in_channels, " input channels, gets ", c,
                 " (input shape ", shape_str(x.shape()), ")");
     const auto& o = options;
     return conv2d(x, weight, bias, {o.stride_h, o.stride_w}, {o.padding_h, o.padding_w}, {o.dilation_h, o.dilation_w},
@@ -144,13 +144,13 @@ Tensor BatchNorm::forward(const Tensor& x) {
     const std::int64_t c = running_mean.size(0);
     NEURA_CHECK(x.defined(), type_name(), ": undefined input");
     if (spatial_dims_ == 2) {
-        NEURA_CHECK(x.dim() == 4, "BatchNorm2d expects a 4-D input [N, ", c, ", H, W], gets shape ",
+        NEURA_CHECK_SHAPE(x.dim() == 4, "BatchNorm2d expects a 4-D input [N, ", c, ", H, W], gets shape ",
                     shape_str(x.shape()));
     } else {
-        NEURA_CHECK(x.dim() == 2 || x.dim() == 3, "BatchNorm1d expects a 2-D input [N, ", c, "] or 3-D [N, ", c,
+        NEURA_CHECK_SHAPE(x.dim() == 2 || x.dim() == 3, "BatchNorm1d expects a 2-D input [N, ", c, "] or 3-D [N, ", c,
                     ", L], gets shape ", shape_str(x.shape()));
     }
-    NEURA_CHECK(x.size(1) == c, type_name(), " expects ", c, " channels, gets ", x.size(1), " (input shape ",
+    NEURA_CHECK_SHAPE(x.size(1) == c, type_name(), " expects ", c, " channels, gets ", x.size(1), " (input shape ",
                 shape_str(x.shape()), ")");
     if (is_training()) {
         NoGradGuard ng;
@@ -173,7 +173,7 @@ ParameterSpecs LayerNorm::parameter_specs(const Shape& normalized_shape, double 
 
 Tensor LayerNorm::forward(const Tensor& x) {
     const auto nd = static_cast<std::int64_t>(normalized_shape.size());
-    NEURA_CHECK(x.defined() && x.dim() >= nd &&
+    NEURA_CHECK_SHAPE(x.defined() && x.dim() >= nd &&
                     Shape(x.shape().end() - nd, x.shape().end()) == normalized_shape,
                 "LayerNorm expects an input ending in ", shape_str(normalized_shape), ", gets ",
                 x.defined() ? shape_str(x.shape()) : "an undefined tensor");

@@ -46,7 +46,7 @@ Tensor reduce(const Tensor& loss, Reduction r) {
 
 void check_floating_input(const Tensor& input, const char* name) {
     NEURA_CHECK(input.defined(), name, ": the input is undefined");
-    NEURA_CHECK(is_floating(input.dtype()), name, ": the input must be floating point (float32 or float64), got ",
+    NEURA_CHECK_TYPE(is_floating(input.dtype()), name, ": the input must be floating point (float32 or float64), got ",
                 dtype_name(input.dtype()));
 }
 

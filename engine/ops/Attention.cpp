@@ -13,7 +13,7 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
     NEURA_CHECK(mask.device() == x.device(), "masked_fill: the mask is on ", mask.device().str(), ", the input on ",
                 x.device().str());
     const Shape shape = broadcast_shapes(mask.shape(), x.shape(), "masked_fill");
-    NEURA_CHECK(shape == x.shape(), "masked_fill: the mask ", shape_str(mask.shape()),
+    NEURA_CHECK_SHAPE(shape == x.shape(), "masked_fill: the mask ", shape_str(mask.shape()),
                 " does not broadcast to the input's shape ", shape_str(x.shape()));
     if (x.dtype() == DType::I64) {
         // As PyTorch: a fractional value is truncated; one an int64 cannot hold is an error.
@@ -30,7 +30,7 @@ namespace {
 template <class Keep>
 Tensor triangle_mask(const Tensor& x, Keep keep, const char* op) {
     NEURA_CHECK(x.defined(), op, ": undefined input");
-    NEURA_CHECK(x.dim() >= 2, op, ": expects at least 2 dimensions, gets shape ", shape_str(x.shape()));
+    NEURA_CHECK_SHAPE(x.dim() >= 2, op, ": expects at least 2 dimensions, gets shape ", shape_str(x.shape()));
     const std::int64_t rows = x.size(-2), cols = x.size(-1);
     std::vector<std::int64_t> m(static_cast<std::size_t>(shape_numel({rows, cols})));
     for (std::int64_t i = 0; i < rows; ++i)
@@ -55,14 +55,14 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
                                     Tensor* attn_weights) {
     const char* op = "scaled_dot_product_attention";
     NEURA_CHECK(q.defined() && k.defined() && v.defined(), op, ": undefined query, key or value");
-    NEURA_CHECK(q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2, op,
+    NEURA_CHECK_SHAPE(q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2, op,
                 ": query, key and value need at least 2 dimensions ([..., L, E], [..., S, E], [..., S, Ev]), gets ",
                 shape_str(q.shape()), ", ", shape_str(k.shape()), " and ", shape_str(v.shape()));
-    NEURA_CHECK(q.size(-1) == k.size(-1), op, ": query and key embeddings differ (", shape_str(q.shape()), " and ",
+    NEURA_CHECK_SHAPE(q.size(-1) == k.size(-1), op, ": query and key embeddings differ (", shape_str(q.shape()), " and ",
                 shape_str(k.shape()), ")");
-    NEURA_CHECK(k.size(-2) == v.size(-2), op, ": key and value lengths differ (", shape_str(k.shape()), " and ",
+    NEURA_CHECK_SHAPE(k.size(-2) == v.size(-2), op, ": key and value lengths differ (", shape_str(k.shape()), " and ",
                 shape_str(v.shape()), ")");
-    NEURA_CHECK(q.dtype() == k.dtype() && q.dtype() == v.dtype() && is_floating(q.dtype()), op,
+    NEURA_CHECK_TYPE(q.dtype() == k.dtype() && q.dtype() == v.dtype() && is_floating(q.dtype()), op,
                 ": query, key and value must share one floating dtype, got ", dtype_name(q.dtype()), ", ",
                 dtype_name(k.dtype()), " and ", dtype_name(v.dtype()));
     NEURA_CHECK(dropout_p >= 0.0 && dropout_p <= 1.0, op, ": dropout_p must be in [0, 1], got ", dropout_p);

@@ -26,17 +26,17 @@ DispatchSlot<ConvBackwardWeightsKernel> kConv2dBackwardWeights{"conv2d_backward_
 Tensor conv2d(const Tensor& x_in, const Tensor& weight, const Tensor& bias, Size2 stride, Size2 padding,
               Size2 dilation, std::int64_t groups) {
     NEURA_CHECK(x_in.defined() && weight.defined(), "conv2d: undefined input or weight");
-    NEURA_CHECK(x_in.dim() == 3 || x_in.dim() == 4, "conv2d: expects a 4-D input [N, C, H, W] (or 3-D [C, H, W]), ",
+    NEURA_CHECK_SHAPE(x_in.dim() == 3 || x_in.dim() == 4, "conv2d: expects a 4-D input [N, C, H, W] (or 3-D [C, H, W]), ",
                 "gets shape ", shape_str(x_in.shape()));
     if (x_in.dim() == 3) {  // unbatched [C, H, W]
-        NEURA_CHECK(weight.dim() != 4 || groups <= 0 || x_in.size(0) == weight.size(1) * groups, "Conv2d expects ",
+        NEURA_CHECK_SHAPE(weight.dim() != 4 || groups <= 0 || x_in.size(0) == weight.size(1) * groups, "Conv2d expects ",
                     weight.size(1) * groups, " input channels, gets ", x_in.size(0), " (unbatched input shape ",
                     shape_str(x_in.shape()), ", weight shape ", shape_str(weight.shape()), ", groups ", groups, ")");
         return conv2d(x_in.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0);
     }
-    NEURA_CHECK(weight.dim() == 4, "conv2d: expects a 4-D weight [out, in / groups, kh, kw], gets shape ",
+    NEURA_CHECK_SHAPE(weight.dim() == 4, "conv2d: expects a 4-D weight [out, in / groups, kh, kw], gets shape ",
                 shape_str(weight.shape()));
-    NEURA_CHECK(is_floating(x_in.dtype()) && x_in.dtype() == weight.dtype() &&
+    NEURA_CHECK_TYPE(is_floating(x_in.dtype()) && x_in.dtype() == weight.dtype() &&
                     (!bias.defined() || bias.dtype() == x_in.dtype()),
                 "conv2d: input, weight and bias must share one floating dtype, got ", dtype_name(x_in.dtype()), ", ",
                 dtype_name(weight.dtype()), bias.defined() ? std::string(", ") + dtype_name(bias.dtype()) : "");
@@ -54,11 +54,11 @@ Tensor conv2d(const Tensor& x_in, const Tensor& weight, const Tensor& bias, Size
                 " must divide both the input channels (", xs[1], ") and the output channels (", ws[0], ")");
     NEURA_CHECK(ws[1] * groups == xs[1], "Conv2d expects ", ws[1] * groups, " input channels, gets ", xs[1],
                 " (input shape ", shape_str(xs), ", weight shape ", shape_str(ws), ", groups ", groups, ")");
-    NEURA_CHECK(!bias.defined() || bias.shape() == Shape{ws[0]}, "conv2d: bias has shape ", shape_str(bias.shape()),
+    NEURA_CHECK_SHAPE(!bias.defined() || bias.shape() == Shape{ws[0]}, "conv2d: bias has shape ", shape_str(bias.shape()),
                 ", expected [", ws[0], "]");
     const std::int64_t eff_kh = dilation[0] * (ws[2] - 1) + 1, eff_kw = dilation[1] * (ws[3] - 1) + 1;
     const std::int64_t ph = xs[2] + 2 * padding[0], pw = xs[3] + 2 * padding[1];
-    NEURA_CHECK(eff_kh <= ph && eff_kw <= pw, "conv2d: kernel size ", eff_kh, "x", eff_kw,
+    NEURA_CHECK_SHAPE(eff_kh <= ph && eff_kw <= pw, "conv2d: kernel size ", eff_kh, "x", eff_kw,
                 " (dilated) is larger than the padded input ", ph, "x", pw, " (input shape ", shape_str(xs), ")");
     const Shape out_shape{xs[0], ws[0], (ph - eff_kh) / stride[0] + 1, (pw - eff_kw) / stride[1] + 1};
 

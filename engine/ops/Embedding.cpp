@@ -7,9 +7,9 @@ namespace neura {
 
 Tensor embedding(const Tensor& weight, const Tensor& indices) {
     NEURA_CHECK(weight.defined() && indices.defined(), "embedding: undefined weight or indices");
-    NEURA_CHECK(weight.dim() == 2, "embedding: expects a 2-D weight [num_embeddings, embedding_dim], gets shape ",
+    NEURA_CHECK_SHAPE(weight.dim() == 2, "embedding: expects a 2-D weight [num_embeddings, embedding_dim], gets shape ",
                 shape_str(weight.shape()));
-    NEURA_CHECK(indices.dtype() == DType::I64, "embedding: indices must be int64, got ", dtype_name(indices.dtype()),
+    NEURA_CHECK_TYPE(indices.dtype() == DType::I64, "embedding: indices must be int64, got ", dtype_name(indices.dtype()),
                 " of shape ", shape_str(indices.shape()));
     const std::int64_t rows = weight.size(0);
     for (auto v : indices.to_vector<std::int64_t>())

@@ -13,7 +13,7 @@ using autograd::record;
 namespace {
 
 Tensor check_index(const Tensor& index, const char* op) {
-    NEURA_CHECK(index.defined() && index.dtype() == DType::I64, op, ": the index must be an int64 tensor, got ",
+    NEURA_CHECK_TYPE(index.defined() && index.dtype() == DType::I64, op, ": the index must be an int64 tensor, got ",
                 index.defined() ? dtype_name(index.dtype()) : "undefined");
     return index.contiguous();
 }
@@ -30,10 +30,10 @@ void check_range(const Tensor& index, std::int64_t size, const char* op, int dim
 
 // gather/scatter_add: the index has x's rank, and no dim of it exceeds x's (other than `dim` for scatter).
 void check_gather_shapes(const Tensor& x, int dim, const Tensor& index, const char* op) {
-    NEURA_CHECK(index.dim() == x.dim(), op, ": the index has ", index.dim(), " dimensions but the tensor has ",
+    NEURA_CHECK_SHAPE(index.dim() == x.dim(), op, ": the index has ", index.dim(), " dimensions but the tensor has ",
                 x.dim(), " (shapes ", shape_str(index.shape()), " and ", shape_str(x.shape()), ")");
     for (int d = 0; d < x.dim(); ++d)
-        NEURA_CHECK(d == dim || index.shape()[d] <= x.shape()[d], op, ": index shape ", shape_str(index.shape()),
+        NEURA_CHECK_SHAPE(d == dim || index.shape()[d] <= x.shape()[d], op, ": index shape ", shape_str(index.shape()),
                     " exceeds tensor shape ", shape_str(x.shape()), " at dimension ", d);
 }
 
@@ -42,17 +42,17 @@ void check_gather_shapes(const Tensor& x, int dim, const Tensor& index, const ch
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
     NEURA_CHECK(!tensors.empty(), "cat: expects at least one tensor");
     const Tensor& first = tensors.front();
-    NEURA_CHECK(first.dim() > 0, "cat: zero-dimensional tensors cannot be concatenated");
+    NEURA_CHECK_SHAPE(first.dim() > 0, "cat: zero-dimensional tensors cannot be concatenated");
     const int d = wrap_dim(dim, first.dim(), "cat");
     DType t = first.dtype();
     Shape shape = first.shape();
     shape[d] = 0;
     for (std::size_t i = 0; i < tensors.size(); ++i) {
         const Tensor& x = tensors[i];
-        NEURA_CHECK(x.dim() == first.dim(), "cat: tensor ", i, " has shape ", shape_str(x.shape()),
+        NEURA_CHECK_SHAPE(x.dim() == first.dim(), "cat: tensor ", i, " has shape ", shape_str(x.shape()),
                     ", expected ", first.dim(), " dimensions like ", shape_str(first.shape()));
         for (int k = 0; k < x.dim(); ++k)
-            NEURA_CHECK(k == d || x.shape()[k] == first.shape()[k], "cat: tensor ", i, " has shape ",
+            NEURA_CHECK_SHAPE(k == d || x.shape()[k] == first.shape()[k], "cat: tensor ", i, " has shape ",
                         shape_str(x.shape()), ", which does not match ", shape_str(first.shape()),
                         " outside dimension ", d);
         t = promote_types(t, x.dtype());
@@ -92,7 +92,7 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
     const int d = wrap_dim(dim, tensors.front().dim() + 1, "stack");
     std::vector<Tensor> parts;
     for (std::size_t i = 0; i < tensors.size(); ++i) {
-        NEURA_CHECK(tensors[i].shape() == tensors.front().shape(), "stack: tensor ", i, " has shape ",
+        NEURA_CHECK_SHAPE(tensors[i].shape() == tensors.front().shape(), "stack: tensor ", i, " has shape ",
                     shape_str(tensors[i].shape()), ", expected ", shape_str(tensors.front().shape()));
         parts.push_back(tensors[i].unsqueeze(d));
     }
@@ -100,7 +100,7 @@ Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
 }
 
 std::vector<Tensor> unbind(const Tensor& x, std::int64_t dim) {
-    NEURA_CHECK(x.dim() >= 1, "unbind: expects a tensor with at least one dimension, got a scalar");
+    NEURA_CHECK_SHAPE(x.dim() >= 1, "unbind: expects a tensor with at least one dimension, got a scalar");
     const int d = wrap_dim(dim, x.dim(), "unbind");
     std::vector<Tensor> parts;
     {
@@ -124,7 +124,7 @@ std::vector<Tensor> unbind(const Tensor& x, std::int64_t dim) {
 
 Tensor index_select(const Tensor& x_in, std::int64_t dim, const Tensor& index_in) {
     const Tensor index = check_index(index_in, "index_select");
-    NEURA_CHECK(index.dim() <= 1, "index_select: the index must be 1-D, got shape ", shape_str(index.shape()));
+    NEURA_CHECK_SHAPE(index.dim() <= 1, "index_select: the index must be 1-D, got shape ", shape_str(index.shape()));
     const Tensor x = x_in.contiguous();
     const int d = wrap_dim(dim, std::max<std::int64_t>(x.dim(), 1), "index_select");
     const Tensor xv = x.dim() == 0 ? x.reshape({1}) : x;
@@ -148,7 +148,7 @@ Tensor index_add(const Tensor& x, std::int64_t dim, const Tensor& index_in, cons
     const int d = wrap_dim(dim, x.dim(), "index_add");
     Shape expect = x.shape();
     expect[d] = index.numel();
-    NEURA_CHECK(source.shape() == expect, "index_add: source has shape ", shape_str(source.shape()), ", expected ",
+    NEURA_CHECK_SHAPE(source.shape() == expect, "index_add: source has shape ", shape_str(source.shape()), ", expected ",
                 shape_str(expect));
     check_range(index, x.shape()[d], "index_add", d);
     const DType t = promote_types(x.dtype(), source.dtype());
@@ -185,7 +185,7 @@ Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index_in, co
     const Tensor index = check_index(index_in, "scatter_add");
     const int d = wrap_dim(dim, x.dim(), "scatter_add");
     check_gather_shapes(x, d, index, "scatter_add");
-    NEURA_CHECK(src.shape() == index.shape(), "scatter_add: src has shape ", shape_str(src.shape()),
+    NEURA_CHECK_SHAPE(src.shape() == index.shape(), "scatter_add: src has shape ", shape_str(src.shape()),
                 " but the index has shape ", shape_str(index.shape()));
     check_range(index, x.dim() ? x.shape()[d] : 1, "scatter_add", d);
     const DType t = promote_types(x.dtype(), src.dtype());

@@ -15,7 +15,7 @@ DispatchSlot<MatmulKernel> kMatmul{"matmul"};
 Tensor matmul_nd(const Tensor& a, const Tensor& b) {
     const Shape ab(a.shape().begin(), a.shape().end() - 2), bb(b.shape().begin(), b.shape().end() - 2);
     const std::int64_t m = a.size(-2), k = a.size(-1), k2 = b.size(-2), n = b.size(-1);
-    NEURA_CHECK(k == k2, "matmul: shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()),
+    NEURA_CHECK_SHAPE(k == k2, "matmul: shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()),
                 " cannot be multiplied (", k, " columns vs ", k2, " rows)");
     Shape batch = broadcast_shapes(ab, bb, "matmul (batch dimensions)");
     Shape a_shape = batch, b_shape = batch, out_shape = batch;
@@ -38,14 +38,14 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
 }  // namespace
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
-    NEURA_CHECK(a_in.dim() >= 1 && b_in.dim() >= 1, "matmul: both operands need at least 1 dimension, got shapes ",
+    NEURA_CHECK_SHAPE(a_in.dim() >= 1 && b_in.dim() >= 1, "matmul: both operands need at least 1 dimension, got shapes ",
                 shape_str(a_in.shape()), " and ", shape_str(b_in.shape()));
     NEURA_CHECK(a_in.device() == b_in.device(), "matmul: operands on different devices (", a_in.device().str(),
                 " and ", b_in.device().str(), ")");
     const DType t = promote_types(a_in.dtype(), b_in.dtype());
     const Tensor a = a_in.to(t), b = b_in.to(t);
     if (a.dim() == 1 && b.dim() == 1) {
-        NEURA_CHECK(a.size(0) == b.size(0), "matmul: vectors of different lengths ", a.size(0), " and ", b.size(0));
+        NEURA_CHECK_SHAPE(a.size(0) == b.size(0), "matmul: vectors of different lengths ", a.size(0), " and ", b.size(0));
         return matmul_nd(a.unsqueeze(0), b.unsqueeze(1)).reshape({});
     }
     if (a.dim() == 1) return matmul_nd(a.unsqueeze(0), b).squeeze(-2);
@@ -54,7 +54,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
         // As PyTorch: [batch..., m, k] x [k, n] folds the batch into the rows, one product of
         // [batch * m, k] x [k, n] (and one for each gradient, the weight's summed inside the product)
         // instead of a product per batch element and a sum over the batch.
-        NEURA_CHECK(a.size(-1) == b.size(0), "matmul: shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()),
+        NEURA_CHECK_SHAPE(a.size(-1) == b.size(0), "matmul: shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()),
                     " cannot be multiplied (", a.size(-1), " columns vs ", b.size(0), " rows)");
         Shape out_shape(a.shape().begin(), a.shape().end() - 1);
         const std::int64_t rows = shape_numel(out_shape);
@@ -66,11 +66,11 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
     NEURA_CHECK(a.defined() && b.defined(), "bmm: undefined operand");
-    NEURA_CHECK(a.dim() == 3 && b.dim() == 3, "bmm: expects two 3-D tensors [B, n, m] and [B, m, p], gets shapes ",
+    NEURA_CHECK_SHAPE(a.dim() == 3 && b.dim() == 3, "bmm: expects two 3-D tensors [B, n, m] and [B, m, p], gets shapes ",
                 shape_str(a.shape()), " and ", shape_str(b.shape()));
-    NEURA_CHECK(a.size(0) == b.size(0), "bmm: batch sizes differ (", shape_str(a.shape()), " and ",
+    NEURA_CHECK_SHAPE(a.size(0) == b.size(0), "bmm: batch sizes differ (", shape_str(a.shape()), " and ",
                 shape_str(b.shape()), ")");
-    NEURA_CHECK(a.dtype() == b.dtype(), "bmm: operands of different dtypes (", dtype_name(a.dtype()), " and ",
+    NEURA_CHECK_TYPE(a.dtype() == b.dtype(), "bmm: operands of different dtypes (", dtype_name(a.dtype()), " and ",
                 dtype_name(b.dtype()), ")");
     return matmul(a, b);
 }

@@ -20,9 +20,9 @@ DispatchSlot<LayerNormBackwardKernel> kLayerNormBackward{"layer_norm_backward"};
 // An optional per-feature parameter: checked, detached and contiguous (undefined stays undefined).
 Tensor param_data(const Tensor& p, const Shape& expect, const Tensor& x, const char* op, const char* what) {
     if (!p.defined()) return {};
-    NEURA_CHECK(p.shape() == expect, op, ": ", what, " has shape ", shape_str(p.shape()), ", expected ",
+    NEURA_CHECK_SHAPE(p.shape() == expect, op, ": ", what, " has shape ", shape_str(p.shape()), ", expected ",
                 shape_str(expect), " for input of shape ", shape_str(x.shape()));
-    NEURA_CHECK(p.dtype() == x.dtype(), op, ": ", what, " is ", dtype_name(p.dtype()), " but the input is ",
+    NEURA_CHECK_TYPE(p.dtype() == x.dtype(), op, ": ", what, " is ", dtype_name(p.dtype()), " but the input is ",
                 dtype_name(x.dtype()));
     NEURA_CHECK(p.device() == x.device(), op, ": ", what, " is on ", p.device().str(), " but the input is on ",
                 x.device().str());
@@ -34,9 +34,9 @@ Tensor param_data(const Tensor& p, const Shape& expect, const Tensor& x, const c
 Tensor batch_norm(const Tensor& x_in, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                   const Tensor& running_var, bool training, double momentum, double eps) {
     NEURA_CHECK(x_in.defined(), "batch_norm: undefined input");
-    NEURA_CHECK(x_in.dim() >= 2, "batch_norm: expects an input [N, C, *] with at least 2 dimensions, gets shape ",
+    NEURA_CHECK_SHAPE(x_in.dim() >= 2, "batch_norm: expects an input [N, C, *] with at least 2 dimensions, gets shape ",
                 shape_str(x_in.shape()));
-    NEURA_CHECK(is_floating(x_in.dtype()), "batch_norm: expects a floating input, gets ", dtype_name(x_in.dtype()));
+    NEURA_CHECK_TYPE(is_floating(x_in.dtype()), "batch_norm: expects a floating input, gets ", dtype_name(x_in.dtype()));
     NEURA_CHECK(eps > 0, "batch_norm: eps must be positive, got ", eps);
     const Shape& shape = x_in.shape();
     const std::int64_t n = shape[0], c = shape[1], s = shape_numel(shape) / std::max<std::int64_t>(n * c, 1);
@@ -99,12 +99,12 @@ Tensor batch_norm(const Tensor& x_in, const Tensor& weight, const Tensor& bias, 
 Tensor layer_norm(const Tensor& x_in, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
                   double eps) {
     NEURA_CHECK(x_in.defined(), "layer_norm: undefined input");
-    NEURA_CHECK(is_floating(x_in.dtype()), "layer_norm: expects a floating input, gets ", dtype_name(x_in.dtype()));
+    NEURA_CHECK_TYPE(is_floating(x_in.dtype()), "layer_norm: expects a floating input, gets ", dtype_name(x_in.dtype()));
     NEURA_CHECK(!normalized_shape.empty(), "layer_norm: normalized_shape must not be empty");
     NEURA_CHECK(eps > 0, "layer_norm: eps must be positive, got ", eps);
     const Shape& shape = x_in.shape();
     const auto nd = normalized_shape.size();
-    NEURA_CHECK(shape.size() >= nd && Shape(shape.end() - static_cast<std::ptrdiff_t>(nd), shape.end()) == normalized_shape,
+    NEURA_CHECK_SHAPE(shape.size() >= nd && Shape(shape.end() - static_cast<std::ptrdiff_t>(nd), shape.end()) == normalized_shape,
                 "layer_norm: normalized_shape ", shape_str(normalized_shape),
                 " does not match the trailing dimensions of the input shape ", shape_str(shape));
     const std::int64_t k = shape_numel(normalized_shape), m = shape_numel(shape) / std::max<std::int64_t>(k, 1);

@@ -20,9 +20,9 @@ DispatchSlot<AdaptiveAvgPoolBackwardKernel> kAdaptiveAvgPool2dBackward{"adaptive
 
 void check_input(const Tensor& x, const char* op) {
     NEURA_CHECK(x.defined(), op, ": undefined input");
-    NEURA_CHECK(x.dim() == 3 || x.dim() == 4, op, ": expects a 4-D input [N, C, H, W] (or 3-D [C, H, W]), gets shape ",
+    NEURA_CHECK_SHAPE(x.dim() == 3 || x.dim() == 4, op, ": expects a 4-D input [N, C, H, W] (or 3-D [C, H, W]), gets shape ",
                 shape_str(x.shape()));
-    NEURA_CHECK(is_floating(x.dtype()), op, ": expects a floating input, gets ", dtype_name(x.dtype()));
+    NEURA_CHECK_TYPE(is_floating(x.dtype()), op, ": expects a floating input, gets ", dtype_name(x.dtype()));
 }
 
 // Shape rule of max/avg pooling (ceil_mode = false), with PyTorch's limits and clear errors.
@@ -36,7 +36,7 @@ PoolGeometry pool_geometry(const Tensor& x, Size2 kernel, Size2 stride, Size2 pa
                 ": padding [", padding[0], ", ", padding[1], "] must be between 0 and half the kernel size [",
                 kernel[0], ", ", kernel[1], "]");
     const std::int64_t ph = s[2] + 2 * padding[0], pw = s[3] + 2 * padding[1];
-    NEURA_CHECK(kernel[0] <= ph && kernel[1] <= pw, op, ": kernel size ", kernel[0], "x", kernel[1],
+    NEURA_CHECK_SHAPE(kernel[0] <= ph && kernel[1] <= pw, op, ": kernel size ", kernel[0], "x", kernel[1],
                 " is larger than the padded input ", ph, "x", pw, " (input shape ", shape_str(s), ")");
     return {s[0], s[1], s[2], s[3], (ph - kernel[0]) / stride[0] + 1, (pw - kernel[1]) / stride[1] + 1,
             kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1]};
@@ -96,7 +96,7 @@ Tensor adaptive_avg_pool2d(const Tensor& x_in, std::int64_t out_h, std::int64_t 
     NEURA_CHECK(out_h > 0 && out_w > 0, "adaptive_avg_pool2d: output size must be positive, got [", out_h, ", ", out_w,
                 "]");
     const Shape& s = x_in.shape();
-    NEURA_CHECK(s[2] > 0 && s[3] > 0, "adaptive_avg_pool2d: empty spatial input, shape ", shape_str(s));
+    NEURA_CHECK_SHAPE(s[2] > 0 && s[3] > 0, "adaptive_avg_pool2d: empty spatial input, shape ", shape_str(s));
     // Uniform windows are plain average pooling (oneDNN for float32).
     if (s[2] % out_h == 0 && s[3] % out_w == 0) return avg_pool2d(x_in, {s[2] / out_h, s[3] / out_w});
     const PoolGeometry g{s[0], s[1], s[2], s[3], out_h, out_w, 0, 0, 0, 0, 0, 0};

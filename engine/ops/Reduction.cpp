@@ -161,7 +161,7 @@ Tensor argmin(const Tensor& x, std::int64_t dim, bool keepdim) {
 Tensor sum_to(const Tensor& x, const Shape& shape) {
     if (x.shape() == shape) return x;
     const std::int64_t lead = x.dim() - static_cast<std::int64_t>(shape.size());
-    NEURA_CHECK(lead >= 0, "sum_to: cannot sum shape ", shape_str(x.shape()), " to the larger ", shape_str(shape));
+    NEURA_CHECK_SHAPE(lead >= 0, "sum_to: cannot sum shape ", shape_str(x.shape()), " to the larger ", shape_str(shape));
     std::vector<std::int64_t> dims;
     for (std::int64_t d = 0; d < x.dim(); ++d) {
         if (d < lead) {
@@ -170,7 +170,7 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
         }
         const std::int64_t target = shape[static_cast<std::size_t>(d - lead)];
         if (target == 1 && x.shape()[d] != 1) dims.push_back(d);
-        else NEURA_CHECK(target == x.shape()[d], "sum_to: shape ", shape_str(x.shape()), " does not broadcast to ",
+        else NEURA_CHECK_SHAPE(target == x.shape()[d], "sum_to: shape ", shape_str(x.shape()), " does not broadcast to ",
                          shape_str(shape));
     }
     if (dims.empty()) return x.reshape(shape);

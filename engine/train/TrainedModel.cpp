@@ -48,7 +48,7 @@ Tensor TrainedModel::predict(const Tensor& raw_features) {
                     "the project's normalization statistics have ", normalization->num_features(),
                     " features but the model's Input takes ", shape_numel(network.input_shape()), " per sample");
         const Shape& s = x.shape();
-        NEURA_CHECK(s.size() == network.input_shape().size() + 1 &&
+        NEURA_CHECK_SHAPE(s.size() == network.input_shape().size() + 1 &&
                         std::equal(s.begin() + 1, s.end(), network.input_shape().begin()),
                     "the model takes inputs of shape [batch, ", shape_str(network.input_shape()).substr(1), ", got ",
                     shape_str(s));

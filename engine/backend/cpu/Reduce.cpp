@@ -20,7 +20,7 @@ void reduce_cpu(const Tensor& in, const Tensor& out, int nred) {
     const std::int64_t n_out = shape_numel(kept_sizes);
     const std::int64_t n_red = shape_numel(red_sizes);
     if constexpr (R != Reduce::Sum)
-        NEURA_CHECK(n_red > 0, "max/min/argmax: cannot reduce over an empty dimension (input shape ",
+        NEURA_CHECK_SHAPE(n_red > 0, "max/min/argmax: cannot reduce over an empty dimension (input shape ",
                     shape_str(in.shape()), ")");
     const cpu::Geometry<1> red = cpu::coalesce<1>(red_sizes, {&red_strides});
 

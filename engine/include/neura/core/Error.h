@@ -11,6 +11,17 @@ public:
     explicit Error(const std::string& what) : std::runtime_error(what) {}
 };
 
+// Kinds a caller may tell apart (the Python module maps them to ValueError and TypeError, as PyTorch's
+// c10::ValueError and c10::TypeError): shapes that do not fit an op, and dtypes an op does not take.
+class ShapeError : public Error {
+public:
+    using Error::Error;
+};
+class TypeError : public Error {
+public:
+    using Error::Error;
+};
+
 namespace detail {
 template <class... Args>
 std::string concat(const Args&... args) {
@@ -26,4 +37,13 @@ std::string concat(const Args&... args) {
 #define NEURA_CHECK(cond, ...)                                                   \
     do {                                                                         \
         if (!(cond)) throw ::neura::Error(::neura::detail::concat(__VA_ARGS__)); \
+    } while (0)
+// The same, throwing neura::ShapeError / neura::TypeError.
+#define NEURA_CHECK_SHAPE(cond, ...)                                                  \
+    do {                                                                              \
+        if (!(cond)) throw ::neura::ShapeError(::neura::detail::concat(__VA_ARGS__)); \
+    } while (0)
+#define NEURA_CHECK_TYPE(cond, ...)                                                  \
+    do {                                                                             \
+        if (!(cond)) throw ::neura::TypeError(::neura::detail::concat(__VA_ARGS__)); \
     } while (0)

@@ -1,5 +1,6 @@
 #pragma once
 #include <atomic>
+#include <functional>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,6 +29,9 @@ void set_allocator(DeviceType t, Allocator* a);
 class StorageImpl {
 public:
     StorageImpl(std::size_t nbytes, Device device);
+    // Memory owned by someone else (a NumPy array, a DLPack producer's tensor; PyTorch's from_blob):
+    // `release` runs once when the last tensor viewing it is gone, and tells the owner.
+    StorageImpl(void* data, std::size_t nbytes, Device device, std::function<void()> release);
     ~StorageImpl();
     StorageImpl(const StorageImpl&) = delete;
     StorageImpl& operator=(const StorageImpl&) = delete;
@@ -43,6 +47,7 @@ private:
     std::size_t nbytes_ = 0;
     Device device_;
     Allocator* allocator_ = nullptr;
+    std::function<void()> release_;  // set for memory owned elsewhere
     std::atomic<std::uint32_t> version_{0};
 };
 

@@ -116,6 +116,46 @@ public:
     Tensor& mul_(double value);
     Tensor& div_(double value);
 
+    // ---- ops as methods (PyTorch's C++ frontend has them too; each forwards to the function of the
+    // same name in neura/ops/Ops.h, so a formula still lives in one place) ----
+    Tensor sum() const;
+    Tensor sum(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+    Tensor mean() const;
+    Tensor mean(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+    Tensor var(const std::vector<std::int64_t>& dims, double correction = 1.0, bool keepdim = false) const;
+    Tensor max() const;
+    Tensor min() const;
+    Tensor argmax(std::int64_t dim, bool keepdim = false) const;
+    Tensor argmin(std::int64_t dim, bool keepdim = false) const;
+    Tensor neg() const;
+    Tensor abs() const;
+    Tensor sign() const;
+    Tensor exp() const;
+    Tensor log() const;
+    Tensor sqrt() const;
+    Tensor sin() const;
+    Tensor cos() const;
+    Tensor erf() const;
+    Tensor tanh() const;
+    Tensor sigmoid() const;
+    Tensor relu() const;
+    Tensor pow(double exponent) const;
+    Tensor pow(const Tensor& exponent) const;
+    Tensor clamp(std::optional<double> min, std::optional<double> max) const;
+    Tensor softmax(std::int64_t dim) const;
+    Tensor log_softmax(std::int64_t dim) const;
+    Tensor add(const Tensor& other, double alpha = 1.0) const;
+    Tensor sub(const Tensor& other, double alpha = 1.0) const;
+    Tensor mul(const Tensor& other) const;
+    Tensor div(const Tensor& other) const;
+    Tensor matmul(const Tensor& other) const;
+    Tensor masked_fill(const Tensor& mask, double value) const;
+    Tensor tril(std::int64_t diagonal = 0) const;
+    Tensor triu(std::int64_t diagonal = 0) const;
+    Tensor index_select(std::int64_t dim, const Tensor& index) const;
+    Tensor gather(std::int64_t dim, const Tensor& index) const;
+    Tensor sum_to_size(const Shape& shape) const;
+
     // ---- autograd ----
     bool requires_grad() const;
     Tensor& requires_grad_(bool on = true);

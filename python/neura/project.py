@@ -1,0 +1,110 @@
+"""neura.Project: a NeuraStudio project file (.neura) opened from Python: train it, evaluate it, run it on
+new data, export it, save it, with the same engine calls as the studio and the `neura` CLI."""
+import json
+
+import numpy as np
+
+import neura
+from neura import _C
+
+
+class Project:
+    """p = neura.Project.open("spiral.neura"); p.train(epochs=20); p.save()
+
+    train() and the others work on the project in memory; save() writes it back (to its file, or another).
+    """
+
+    def __init__(self, path):
+        self._p = _C.Project(str(path))
+
+    @classmethod
+    def open(cls, path):
+        return cls(path)
+
+    @property
+    def path(self):
+        return self._p.path
+
+    @property
+    def config(self):
+        """The training configuration (epochs, batch_size, optimizer, lr, seed, val_fraction, ...)."""
+        return json.loads(self._p.train_config_json or "{}")
+
+    @property
+    def dataset(self):
+        """The dataset choice: {"name": ..., "params": {...}}."""
+        return json.loads(self._p.dataset_json or "{}")
+
+    @property
+    def model(self):
+        """The model graph in its JSON form."""
+        return json.loads(self._p.model_json)
+
+    @property
+    def trained(self):
+        return self._p.trained
+
+    def layers(self):
+        """One dict per node: name, type, output_shape (per sample), parameters."""
+        return self._p.layers()
+
+    def state_dict(self):
+        """The trained weights and buffers by name (copies)."""
+        return self._p.weights()
+
+    def runs(self):
+        """Every training run recorded in the project: id, status, times and (epoch, step, name, value) metrics."""
+        return self._p.runs()
+
+    def train(self, epochs=None, callback=None, batch_size=None, lr=None, seed=None, optimizer=None, device=None,
+              threads=None):
+        """Trains the model (from its current weights' initialization, as `neura train`) and returns
+        {"status", "message", "history"}: one dict per epoch (epoch, train_loss, train_accuracy, val_loss,
+        val_accuracy, lr, seconds). callback(epoch_dict) runs after each epoch; returning False stops.
+        Ctrl+C stops after the current batch (the finished epochs are kept) and raises KeyboardInterrupt."""
+        return self._p.train(dict(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, optimizer=optimizer,
+                                  device=device, threads=threads), callback)
+
+    def evaluate(self):
+        """Loss (and accuracy) of the trained model on the validation split (the training set without one)."""
+        return self._p.evaluate({})
+
+    def predict(self, features):
+        """Raw features [batch, ...input shape] → the model's outputs, as `neura run` (normalization applied).
+        A NumPy array or list in gives a NumPy array out; a tensor in, a tensor out."""
+        if isinstance(features, neura.Tensor):
+            return self._p.predict(features.to(neura.float32))
+        x = neura.from_numpy(np.ascontiguousarray(features, dtype=np.float32))
+        return self._p.predict(x).numpy()
+
+    def export_onnx(self, path):
+        self._p.export_onnx(str(path))
+
+    def save(self, path=None):
+        self._p.save(None if path is None else str(path))
+
+    def summary(self):
+        rows = self.layers()
+        lines = ["%-20s %-22s %-16s %10s" % ("Layer (name)", "Type", "Output shape", "Param #"), "=" * 71]
+        for r in rows:
+            shape = "?" if r["output_shape"] is None else str(r["output_shape"])
+            lines.append("%-20s %-22s %-16s %10d" % (r["name"], r["type"], shape, r["parameters"]))
+        lines.append("=" * 71)
+        lines.append("Total params: %d" % sum(r["parameters"] for r in rows))
+        lines.append("Dataset: %s   Trained: %s   Runs: %d" % (self.dataset.get("name", "(none)"),
+                                                              "yes" if self.trained else "no", len(self.runs())))
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return "<neura.Project %s>\n%s" % (self.path, self.summary())
+
+    def _repr_html_(self):
+        import html
+        rows = "".join("<tr><td>%s</td><td>%s</td><td>%s</td><td style='text-align:right'>%d</td></tr>" % (
+            html.escape(r["name"]), html.escape(r["type"]),
+            "?" if r["output_shape"] is None else r["output_shape"], r["parameters"]) for r in self.layers())
+        total = sum(r["parameters"] for r in self.layers())
+        return ("<div><b>%s</b> &mdash; dataset %s, %s<table><tr><th>Layer</th><th>Type</th><th>Output shape</th>"
+                "<th>Param #</th></tr>%s<tr><td colspan=3><b>Total</b></td><td style='text-align:right'><b>%d</b>"
+                "</td></tr></table></div>") % (html.escape(self.path), html.escape(self.dataset.get("name", "(none)")),
+                                               "trained" if self.trained else "not trained", rows, total)
