@@ -15,9 +15,38 @@ import collections as _collections
 import math as _math
 import numbers as _numbers
 
+import os as _os
+import sys as _sys
+
 import numpy as _np
 
-from . import _C
+# The engine's CUDA module and layer plugins resolve the engine's symbols against the program that opens
+# them; here that is this extension, so it is loaded with RTLD_GLOBAL. Beside it (the build tree's
+# build/lib/neurastudio, or /usr/lib/neurastudio from the .deb) are the CUDA module and the plugins.
+_flags = _sys.getdlopenflags()
+_sys.setdlopenflags(_flags | _os.RTLD_GLOBAL)
+try:
+    from . import _C
+finally:
+    _sys.setdlopenflags(_flags)
+_HERE = _os.path.dirname(_os.path.abspath(__file__))
+_LIBDIR = next((_os.path.normpath(d) for d in (_os.path.join(_HERE, "..", "..", "lib", "neurastudio"),
+                                                _os.path.join(_HERE, "..", "..", "..", "neurastudio"))
+                if _os.path.isdir(d)), None)
+if _LIBDIR and _os.path.isfile(_os.path.join(_LIBDIR, "libneura_cuda.so")):
+    _os.environ.setdefault("NEURA_CUDA_MODULE", _os.path.join(_LIBDIR, "libneura_cuda.so"))
+_plugins = None
+
+
+def load_plugins():
+    """Loads the layer plugins as the CLI does (NEURA_PLUGIN_PATH, the user's plugin folder, the
+    installation's), once; returns (names loaded, [(path, reason refused)]). Project.open calls it."""
+    global _plugins
+    if _plugins is None:
+        extra = [_os.path.join(_LIBDIR, "plugins")] if _LIBDIR and _os.path.isdir(_os.path.join(_LIBDIR, "plugins")) else []
+        _plugins = _C._load_plugins(extra)
+    return _plugins
+
 from ._C import (Tensor, dtype, device, from_numpy, from_dlpack, manual_seed, initial_seed, is_grad_enabled,
                  add, sub, mul, div, maximum, minimum, eq, ne, gt, ge, lt, le, neg, exp, log, sqrt, abs, sign, sin,
                  cos, erf, relu, sigmoid, tanh, clamp, softmax, log_softmax, matmul, bmm, tril, triu, cat, stack,

@@ -15,6 +15,7 @@ class Project:
     """
 
     def __init__(self, path):
+        neura.load_plugins()  # a model may use plugin layers
         self._p = _C.Project(str(path))
 
     @classmethod

@@ -11,6 +11,7 @@
 #include "neura/graph/ShapeReport.h"
 #include "neura/graph/Validate.h"
 #include "neura/onnx/Export.h"
+#include "neura/plugin/PluginManager.h"
 #include "neura/project/Project.h"
 #include "neura/train/Experiment.h"
 #include "neura/train/TrainedModel.h"
@@ -337,6 +338,21 @@ void bind_train(py::module_& m) {
             if (!b) return py::none();
             return example_of(*b);
         });
+
+    // ---- plugins: loaded as the CLI loads them (NEURA_PLUGIN_PATH, the user's folder, the installation's)
+    m.def("_load_plugins", [](const std::vector<std::string>& extra) {
+        auto& pm = plugin::PluginManager::instance();
+        {
+            py::gil_scoped_release nogil;
+            pm.load_default();
+            std::vector<std::filesystem::path> paths(extra.begin(), extra.end());
+            pm.load(paths);
+        }
+        py::list loaded, refused;
+        for (const auto& p : pm.loaded()) loaded.append(p.name);
+        for (const auto& r : pm.refused()) refused.append(py::make_tuple(r.path, r.reason));
+        return py::make_tuple(loaded, refused);
+    });
 
     // ---- projects
     py::class_<PyProject>(m, "Project")

@@ -199,6 +199,24 @@ private slots:
         QVERIFY2(r.code == 0, qPrintable(describe(r)));
     }
 
+#ifdef NEURA_WITH_PYTHON
+    // The installed Python module (lib/python3/dist-packages/neura, Debian's Python path under /usr) imports
+    // with Debian's python3 from the install, not from the build tree, and trains a model.
+    void installedPythonModule() {
+        const QString site = installed("lib/python3/dist-packages");
+        const QString code = QStringLiteral(
+            "import neura, neura.nn as nn\n"
+            "print(neura.__file__)\n"
+            "x = neura.tensor([[1.0, 2.0]], requires_grad=True)\n"
+            "(nn.Linear(2, 1)(x) ** 2).sum().backward()\n"
+            "print('grad', tuple(x.grad.shape))\n");
+        const Result r = run("/usr/bin/env", {"PYTHONPATH=" + site, "/usr/bin/python3", "-c", code}, config_);
+        QVERIFY2(r.code == 0, qPrintable(describe(r)));
+        QVERIFY2(r.out.contains(site + "/neura/__init__.py"), qPrintable(describe(r)));
+        QVERIFY2(r.out.contains("grad (1, 2)"), qPrintable(describe(r)));
+    }
+#endif
+
     // The installed `neura` finds the installed example plugins (<prefix>/lib/neurastudio/plugins).
     void installedPluginsLoad() {
         const Result r = run(neura(), {"plugins", "--json"}, config_);

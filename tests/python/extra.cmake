@@ -13,3 +13,7 @@ if(TARGET neura_python AND NEURA_DEBIAN_PYTHON)
       TIMEOUT 1800)
   endforeach()
 endif()
+# tst_install checks the installed module too.
+if(TARGET neura_python AND TARGET install_tst_install)
+  target_compile_definitions(install_tst_install PRIVATE NEURA_WITH_PYTHON=1)
+endif()

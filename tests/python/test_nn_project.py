@@ -219,3 +219,59 @@ def test_small_ops_do_not_leak():
     work(15_000)                      # 8 engine calls each: 120,000 small ops
     grown = rss_kib() - before
     assert grown < 8 * 1024, "RSS grew by %d KiB over 120,000 small ops" % grown
+
+
+def test_long_calls_release_the_gil():
+    """A Python thread keeps running while the engine multiplies (a held GIL would stop it for the whole
+    call: at most a switch interval or two of ticks)."""
+    import threading
+    import time
+    a = neura.randn(1800, 1800)
+    ticks, stop = [0], [False]
+
+    def spin():
+        while not stop[0]:
+            ticks[0] += 1
+    t = threading.Thread(target=spin)
+    t.start()
+    time.sleep(0.1)
+    t0, n0 = time.perf_counter(), ticks[0]
+    time.sleep(0.1)                                  # the spinner's rate with the GIL free
+    rate = (ticks[0] - n0) / (time.perf_counter() - t0)
+    t1, n1 = time.perf_counter(), ticks[0]
+    neura.matmul(a, a)
+    during, elapsed = ticks[0] - n1, time.perf_counter() - t1
+    stop[0] = True
+    t.join()
+    assert elapsed > 0.05, "the product was too quick to tell (%.3f s)" % elapsed
+    assert during > 0.3 * rate * elapsed, "%d ticks in %.3f s; %.0f per second when free" % (during, elapsed, rate)
+
+
+def test_projects_with_plugin_layers_open_train_and_predict(tmp_path):
+    """A model using a plugin layer (the example Swish): the module loads the plugins as the CLI does and
+    gives the CLI's outputs."""
+    plugins = os.path.join(os.path.dirname(CLI), "..", "lib", "neurastudio", "plugins")
+    assert os.path.isfile(os.path.join(plugins, "swish.so")), plugins
+    model = json.load(open(os.path.join(SRC, "xor.model.json")))
+    for n in model["nodes"]:
+        if n["type"] == "Tanh":
+            n["type"], n["attributes"] = "Swish", {}
+    with open(tmp_path / "swish.model.json", "w") as f:
+        json.dump(model, f)
+    path = str(tmp_path / "swish.neura")
+    subprocess.run([CLI, "create", path, "--model", str(tmp_path / "swish.model.json"), "--config",
+                    os.path.join(SRC, "xor.config.json"), "--dataset", "xor"], check=True, capture_output=True,
+                   env=dict(os.environ, NEURA_PLUGIN_PATH=plugins))
+    code = textwrap.dedent("""
+        import sys, numpy as np, neura
+        p = neura.Project.open(sys.argv[1])
+        print("types", sorted({l["type"] for l in p.layers()}))
+        print("loaded", neura.load_plugins()[0])
+        p.train(epochs=2)
+        print("out", p.predict(np.zeros((1, 2), dtype=np.float32)).shape)
+    """)
+    # the module finds the build's (or the installation's) plugin folder by itself
+    env = {k: v for k, v in os.environ.items() if k != "NEURA_PLUGIN_PATH"}
+    r = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "'Swish'" in r.stdout and "swish" in r.stdout and "out (1, 2)" in r.stdout, r.stdout
