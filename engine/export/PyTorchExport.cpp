@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -552,18 +553,14 @@ ModelCode model_code(const graph::ModelGraph& graph, const graph::Network& netwo
         forward += "        x = (x - self.input_mean) / self.input_scale\n";
     }
 
-    // Each step's value lives in `x` when the next step alone reads it (a chain), else in a variable
-    // named after its node.
+    // Each step's value lives in `x` when the next step alone reads it (a chain) and `x` is free (its
+    // value read for the last time), else in a variable named after its node. The input is `x` first.
     std::vector<std::vector<std::size_t>> consumers(steps.size());
     for (std::size_t i = 1; i < steps.size(); ++i)
         for (const std::size_t j : steps[i].input_steps) consumers[j].push_back(i);
     std::vector<std::string> value(steps.size());
-    std::set<std::string> variables = {"x", "self"};
     value[0] = "x";
-    if (!(consumers[0].size() == 1 && consumers[0][0] == 1) && steps.size() > 1) {
-        value[0] = identifier(steps[0].name, variables);
-        forward += concat("        ", value[0], " = x\n");
-    }
+    std::size_t x_last_read = consumers[0].empty() ? 0 : *std::max_element(consumers[0].begin(), consumers[0].end());
 
     for (std::size_t i = 1; i < steps.size(); ++i) {
         const graph::Network::Step& s = steps[i];
@@ -592,9 +589,10 @@ ModelCode model_code(const graph::ModelGraph& graph, const graph::Network& netwo
         std::vector<std::string> ins;
         for (const std::size_t j : s.input_steps) ins.push_back(value.at(j));
         const std::string attr = identifier(node.name, taken);
-        variables.insert(attr);
-        const bool chained = i + 1 == steps.size() || (consumers[i].size() == 1 && consumers[i][0] == i + 1);
+        const bool chained = (i + 1 == steps.size() || (consumers[i].size() == 1 && consumers[i][0] == i + 1)) &&
+                             i >= x_last_read;
         value[i] = chained ? "x" : attr;
+        if (chained) x_last_read = i + 1;
         for (const std::string& def : layer.definitions)
             if (std::find(definitions.begin(), definitions.end(), def) == definitions.end()) definitions.push_back(def);
         const std::string renamed = attr == node.name ? std::string() : concat("  # node \"", node.name, "\"");

@@ -1038,6 +1038,14 @@ void register_sequence(LayerRegistry& r) {
                           py_kw("dropout", py_float(float_attribute(n.attributes, "dropout")), "0.0"),
                           py_kw("bias", py_bool(bool_attribute(n.attributes, "bias")), "True"), ", batch_first=True)");
         l.call = "{self}({0}, {0}, {0}, need_weights=False)[0]";
+        if (!bool_attribute(n.attributes, "bias")) {
+            l.call = "self_attention({self}, {0})";
+            l.definitions.push_back(R"(def self_attention(attention, x):
+    """attention(x, x, x) without its weights. PyTorch 1.13's inference fast path fails for an attention
+    without biases; a value tensor other than the query (the same numbers) takes the general path."""
+    value = x if attention.in_proj_bias is not None else x.clone()
+    return attention(x, x, value, need_weights=False)[0])");
+        }
         return l;
     };
     r.add(std::move(mha));

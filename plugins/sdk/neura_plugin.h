@@ -29,6 +29,7 @@
 #include "neura/core/Generator.h"
 #include "neura/core/Shape.h"
 #include "neura/core/Tensor.h"
+#include "neura/export/PyTorchLayer.h"
 #include "neura/graph/AttributeValue.h"
 #include "neura/graph/LayerDescriptor.h"
 #include "neura/graph/LayerRegistry.h"

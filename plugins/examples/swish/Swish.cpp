@@ -1,6 +1,7 @@
 // Swish (SiLU with a learnable slope): y = x * sigmoid(beta * x), PyTorch's nn.SiLU when beta = 1.
 // An example plugin (docs/plugins.md): an activation with one learnable parameter, backward from
-// differentiable engine ops, ONNX export as Mul(x, Sigmoid(Mul(x, beta))).
+// differentiable engine ops, ONNX export as Mul(x, Sigmoid(Mul(x, beta))), PyTorch export as a small
+// nn.Module class written into model.py.
 #include <neura_plugin.h>
 
 namespace {
@@ -67,6 +68,26 @@ graph::LayerDescriptor swish_layer() {
         const auto& m = e.module<Swish>();
         const std::string scaled = e.op("Mul", {e.input(), e.initializer("beta", m.beta)});
         e.op("Mul", {e.input(), e.op("Sigmoid", {scaled})}, {}, e.output());
+    };
+    // PyTorch (neura export-torch): the module's state_dict key is "beta", the engine module's name.
+    d.pytorch = [](const pytorch::PyTorchNode& n) {
+        pytorch::PyTorchLayer l;
+        l.module = "Swish(beta=" + pytorch::py_float(graph::float_attribute(n.attributes, "beta")) +
+                   ", learnable=" + pytorch::py_bool(graph::bool_attribute(n.attributes, "learnable")) + ")";
+        l.definitions = {R"(class Swish(nn.Module):
+    """x * sigmoid(beta * x) with a learnable (or fixed) beta: nn.SiLU when beta = 1."""
+
+    def __init__(self, beta=1.0, learnable=True):
+        super().__init__()
+        b = torch.full((1,), float(beta))
+        if learnable:
+            self.beta = nn.Parameter(b)
+        else:
+            self.register_buffer("beta", b)
+
+    def forward(self, x):
+        return x * torch.sigmoid(self.beta * x))"};
+        return l;
     };
     return d;
 }
