@@ -30,6 +30,7 @@
 #include "editor/GraphView.h"
 #include "editor/NodeItem.h"
 #include "neura/core/Error.h"
+#include "neura/export/PyTorchExport.h"
 #include "neura/onnx/Export.h"
 #include "neura/plugin/PluginManager.h"
 #include "neura/train/TrainedModel.h"
@@ -340,6 +341,12 @@ void MainWindow::createActions() {
         exportOnnxTo(path);
     });
     exportAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    file->addAction(tr("Export &PyTorch Code…"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(
+            this, tr("Export PyTorch Code: model.py, weights.pt, data.py, train.py into a folder"),
+            filePath().isEmpty() ? QString() : QFileInfo(filePath()).absolutePath());
+        if (!dir.isEmpty()) exportTorchTo(dir);
+    });
     file->addSeparator();
     auto* quitAct = file->addAction(tr("&Quit"), this, &QWidget::close);
     quitAct->setShortcut(QKeySequence::Quit);
@@ -581,6 +588,29 @@ QMessageBox::StandardButton MainWindow::askToSave() {
     return QMessageBox::warning(this, tr("Unsaved changes"),
                                 tr("The model has unsaved changes. Save them first?"),
                                 QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+}
+
+bool MainWindow::exportTorchTo(const QString& dir) {
+    QProgressDialog progress(tr("Exporting PyTorch code to %1…").arg(dir), QString(), 0, 1, this);
+    progress.setWindowModality(Qt::WindowModal);
+    progress.setMinimumDuration(500);
+    try {
+        const project::Project p = currentProject();
+        const std::string title =
+            filePath().isEmpty() ? std::string("model") : QFileInfo(filePath()).completeBaseName().toStdString();
+        const pytorch::ExportResult r = pytorch::export_pytorch(p, dir.toStdString(), title);
+        progress.setValue(1);
+        QStringList files;
+        for (const std::string& f : r.files) files << QString::fromStdString(f);
+        statusBar()->showMessage((r.trained ? tr("Exported PyTorch code to %1: %2")
+                                            : tr("Exported PyTorch code to %1 with the initial weights (not trained): %2"))
+                                     .arg(dir, files.join(", ")),
+                                 8000);
+        return true;
+    } catch (const neura::Error& e) {
+        reportError(tr("Cannot export PyTorch code"), QString::fromUtf8(e.what()));
+        return false;
+    }
 }
 
 bool MainWindow::exportOnnxTo(const QString& path) {

@@ -110,6 +110,9 @@ public slots:
     bool importOnnxFrom(const QString& path);
     // File ▸ Export ONNX…: the document's model with the project's trained weights (and normalization).
     bool exportOnnxTo(const QString& path);
+    // File ▸ Export PyTorch Code…: model.py, weights.pt, data.py, train.py and README.md into `dir`
+    // (neura/export/PyTorchExport.h); errors are reported as the other file actions' are.
+    bool exportTorchTo(const QString& dir);
 
 public:
     // The installed (or, in a build tree, the source) copy of docs/<name>; empty when there is none.
