@@ -639,7 +639,7 @@ private slots:
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY2(r.err.isEmpty(), qPrintable(r.err));  // `plugins` lists refusals instead of warning
         const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
-        QCOMPARE(j["api_version"].toInt(), 1);
+        QCOMPARE(j["api_version"].toInt(), NEURA_PLUGIN_API_VERSION);
         QCOMPARE(j["build_tag"].toString(), QString(plugin::build_tag()));
         const QJsonArray search = j["search_path"].toArray();
         QCOMPARE(search.size(), 3);
