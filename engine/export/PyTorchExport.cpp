@@ -260,6 +260,158 @@ def standardization(features):
     return mean.float().reshape(shape), scale.float().reshape(shape)
 )PY";
 
+// data.py's generators of the synthetic datasets (engine/data/Synthetic.cpp and data/Random.h, line by
+// line): the same random stream (mt19937_64 behind a SplitMix64 seed), so the samples are bit-identical.
+const char* kSyntheticPy = R"PY(
+
+# ---- the dataset's definition, regenerated in Python ----
+# NeuraStudio's generator written out (engine/data/Synthetic.cpp): the same random stream, so
+# regenerate() gives the samples of data.pt bit for bit.
+
+MASK64 = (1 << 64) - 1
+
+
+def mix_seed(x):
+    """SplitMix64's finaliser: spreads nearby seeds over unrelated generator states."""
+    x = (x + 0x9E3779B97F4A7C15) & MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK64
+    return x ^ (x >> 31)
+
+
+class Rng:
+    """std::mt19937_64 seeded with mix_seed(seed); uniform [0, 1) from 53 bits; Box-Muller normals."""
+
+    def __init__(self, seed):
+        self.mt = [mix_seed(seed)]
+        for i in range(1, 312):
+            prev = self.mt[-1]
+            self.mt.append((6364136223846793005 * (prev ^ (prev >> 62)) + i) & MASK64)
+        self.index = 312
+        self.spare = None
+
+    def next64(self):
+        if self.index >= 312:
+            mt = self.mt
+            for i in range(312):
+                y = (mt[i] & 0xFFFFFFFF80000000) | (mt[(i + 1) % 312] & 0x7FFFFFFF)
+                mt[i] = mt[(i + 156) % 312] ^ (y >> 1) ^ (0xB5026F5AA96619E9 if y & 1 else 0)
+            self.index = 0
+        y = self.mt[self.index]
+        self.index += 1
+        y ^= (y >> 29) & 0x5555555555555555
+        y ^= (y << 17) & 0x71D67FFFEDA60000
+        y ^= (y << 37) & 0xFFF7EEE000000000
+        return y ^ (y >> 43)
+
+    def uniform(self, low=0.0, high=1.0):
+        return low + (high - low) * ((self.next64() >> 11) * 2.0 ** -53)
+
+    def normal(self):
+        if self.spare is not None:
+            value, self.spare = self.spare, None
+            return value
+        u1 = 0.0
+        while u1 <= 0.0:
+            u1 = self.uniform()
+        u2 = self.uniform()
+        r = math.sqrt(-2.0 * math.log(u1))
+        self.spare = r * math.sin(2.0 * math.pi * u2)
+        return r * math.cos(2.0 * math.pi * u2)
+
+    def below(self, n):
+        limit = MASK64 - (MASK64 % n)
+        x = self.next64()
+        while x >= limit:
+            x = self.next64()
+        return x % n
+
+    def shuffle(self, items):
+        for i in range(len(items), 1, -1):
+            j = self.below(i)
+            items[i - 1], items[j] = items[j], items[i - 1]
+
+
+def linspace_at(start, stop, num, i, endpoint=True):
+    div = num - 1 if endpoint else num
+    return start if div <= 0 else start + (stop - start) * i / div
+
+
+def finish(rows, labels, rng, classification):
+    """The rows in a shuffled order (scikit-learn's shuffle=True), as (features, targets) tensors."""
+    order = list(range(len(rows)))
+    rng.shuffle(order)
+    features = torch.tensor([rows[k] for k in order], dtype=torch.float64).float()
+    if classification:
+        return features, torch.tensor([labels[k] for k in order], dtype=torch.int64)
+    return features, torch.tensor([[labels[k]] for k in order], dtype=torch.float64).float()
+
+
+def spiral(n=300, noise=0.2, seed=0, classes=3):
+    """`classes` interleaved spiral arms in 2-D; the class is the arm."""
+    rng, rows, labels = Rng(seed), [], []
+    for j in range(classes):
+        m = n // classes + (1 if j < n % classes else 0)
+        for i in range(m):
+            r = linspace_at(0.0, 1.0, m, i)
+            t = linspace_at(4.0 * j, 4.0 * (j + 1), m, i) + noise * rng.normal()
+            rows.append([r * math.sin(t), r * math.cos(t)])
+            labels.append(j)
+    return finish(rows, labels, rng, True)
+
+
+def moons(n=200, noise=0.1, seed=0):
+    """Two interleaving half circles (scikit-learn's make_moons)."""
+    rng, n_out = Rng(seed), n // 2
+    n_in = n - n_out
+    rows = [[math.cos(a), math.sin(a)] for a in (linspace_at(0.0, math.pi, n_out, i) for i in range(n_out))]
+    rows += [[1.0 - math.cos(a), 1.0 - math.sin(a) - 0.5] for a in (linspace_at(0.0, math.pi, n_in, i) for i in range(n_in))]
+    rows = [[v + noise * rng.normal() for v in row] for row in rows]
+    return finish(rows, [0] * n_out + [1] * n_in, rng, True)
+
+
+def circles(n=200, noise=0.05, seed=0, factor=0.5):
+    """A small circle inside a large one (scikit-learn's make_circles)."""
+    rng, n_out = Rng(seed), n // 2
+    n_in = n - n_out
+    rows = [[math.cos(a), math.sin(a)] for a in (linspace_at(0.0, 2 * math.pi, n_out, i, False) for i in range(n_out))]
+    rows += [[factor * math.cos(a), factor * math.sin(a)]
+             for a in (linspace_at(0.0, 2 * math.pi, n_in, i, False) for i in range(n_in))]
+    rows = [[v + noise * rng.normal() for v in row] for row in rows]
+    return finish(rows, [0] * n_out + [1] * n_in, rng, True)
+
+
+def xor(n=200, noise=0.1, seed=0):
+    """Four quadrants in turn (I, II, III, IV); the class is sign(x) xor sign(y)."""
+    rng, rows, labels = Rng(seed), [], []
+    signs = [(1.0, 1.0), (-1.0, 1.0), (-1.0, -1.0), (1.0, -1.0)]
+    for i in range(n):
+        sx, sy = signs[i % 4]
+        x = sx * rng.uniform()
+        y = sy * rng.uniform()
+        rows.append([x, y])
+        labels.append(0 if sx * sy > 0 else 1)
+    rows = [[v + noise * rng.normal() for v in row] for row in rows]
+    return finish(rows, labels, rng, True)
+
+
+def sine(n=200, noise=0.1, seed=0):
+    """Regression: x uniform in [-pi, pi], y = sin x + noise."""
+    rng, rows, targets = Rng(seed), [], []
+    for _ in range(n):
+        x = rng.uniform(-math.pi, math.pi)
+        rows.append([x])
+        targets.append(math.sin(x) + noise * rng.normal())
+    return finish(rows, targets, rng, False)
+
+
+def regenerate():
+    """(features, targets) of DATASET made again by the definition above: data.pt's samples."""
+    p = DATASET["params"]
+    number = {"n": int, "seed": int, "classes": int, "noise": float, "factor": float}
+    return globals()[DATASET["name"]](**{k: number[k](v) for k, v in p.items()})
+)PY";
+
 const char* kTrainPy = R"PY(#!/usr/bin/env python3
 """Trains model.py's Model on data.py's dataset with the settings of NeuraStudio's project @TITLE@:
 @LOSS@, @OPTIMIZER_NAME@ (lr @LR@), batch size @BATCH@, seed @SEED@, @EPOCHS@ epochs, validation
@@ -737,7 +889,13 @@ ExportResult export_pytorch(const project::Project& project, const std::string& 
     v["TASK"] = classification ? "classification" : "regression";
     v["NUM_CLASSES"] = std::to_string(classification ? full->num_classes() : 0);
     v["NORMALIZE"] = py_bool(normalize);
-    write_text(out / "data.py", fill(kDataPy, v));
+    std::string data_py = fill(kDataPy, v);
+    static const std::set<std::string> kSynthetic = {"spiral", "moons", "circles", "xor", "sine"};
+    if (kSynthetic.count(spec->name)) {
+        data_py.replace(data_py.find("import os\n"), 10, "import math\nimport os\n");
+        data_py += kSyntheticPy;
+    }
+    write_text(out / "data.py", data_py);
     result.files.push_back("data.py");
 
     // train.py

@@ -556,6 +556,47 @@ print("ok")
         QCOMPARE(failed, 0);
     }
 
+    void synthetic_datasets_regenerate_bit_for_bit() {
+        // data.py's Python definition of each synthetic dataset gives the engine's samples exactly.
+        QTemporaryDir dir;
+        QStringList checks;
+        for (const char* spec : {"xor,n=103,noise=0.2,seed=5", "spiral,n=61,classes=4,noise=0.3,seed=2",
+                                 "moons,n=41,noise=0.1,seed=1", "circles,n=33,noise=0.05,seed=3,factor=0.4",
+                                 "sine,n=29,noise=0.1,seed=7"}) {
+            const QString name = QString(spec).section(',', 0, 0);
+            // A model of the dataset's shapes: sine-regression's for sine, spiral's with 4 classes, else xor's.
+            const char* base = name == "sine" ? "sine-regression" : name == "spiral" ? "spiral" : "xor";
+            nlohmann::json m = nlohmann::json::parse(neura::test::example_text(base, "model.json").toStdString());
+            if (name == "spiral")
+                for (auto& n : m["nodes"])
+                    if (n["name"] == "fc3") n["attributes"]["out_features"] = 4;
+            const QString model = dir.filePath(name + ".json");
+            write_file(model, m.dump());
+            const QString project = dir.filePath(name + ".neura");
+            Result r = cli({"create", project, "--model", model, "--dataset", spec});
+            QVERIFY2(r.code == 0, qPrintable(QString(spec) + ": " + r.err));
+            const QString out = dir.filePath(name + "_torch");
+            r = cli({"export-torch", project, "-o", out});
+            QVERIFY2(r.code == 0, qPrintable(QString(spec) + ": " + r.err));
+            checks << out;
+        }
+        const Result py = run(kPython, QStringList{"-c", R"(
+import importlib.util, sys, torch
+for folder in sys.argv[1:]:
+    spec = importlib.util.spec_from_file_location("data_" + str(abs(hash(folder))), folder + "/data.py")
+    data = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(data)
+    d = torch.load(folder + "/data.pt")
+    x, y = data.regenerate()
+    assert torch.equal(x, d["features"]), (folder, (x - d["features"]).abs().max())
+    assert torch.equal(y, d["targets"]), folder
+    print(folder.rsplit("/", 1)[-1], len(x), "samples identical")
+)"} + checks);
+        qInfo("%s", qPrintable(py.out.trimmed()));
+        QVERIFY2(py.code == 0, qPrintable(py.err.right(2000)));
+        QCOMPARE(py.out.count("identical"), 5);
+    }
+
     void train_py_reaches_the_engine_accuracy_data() {
         QTest::addColumn<QString>("name");
         QTest::addColumn<int>("epochs");
