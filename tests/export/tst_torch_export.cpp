@@ -8,6 +8,7 @@
 // names the folder. A missing torch fails every test, never skips.
 #include <QtTest>
 
+#include "common/LayerGraphs.h"
 #include "common/TestSupport.h"
 
 #include <QDir>
@@ -40,6 +41,7 @@ using graph::ModelGraph;
 using graph::NodeId;
 using graph::PortIndex;
 using IntList = std::vector<std::int64_t>;
+using namespace neura::test;
 
 namespace {
 
@@ -66,39 +68,6 @@ std::vector<QJsonObject> json_lines(const QString& out) {
 
 // ---- small networks, one per layer type ----
 
-class GraphBuilder {
-public:
-    explicit GraphBuilder(const Shape& input) { last_ = g_.add_node("Input", "input", {{"shape", AttributeValue(IntList(input))}}); }
-    NodeId input() const { return g_.find_node("input"); }
-    NodeId add(const std::string& type, const std::string& name, AttributeMap attrs = {}, std::vector<NodeId> from = {}) {
-        const NodeId id = g_.add_node(type, name, std::move(attrs));
-        if (from.empty()) from = {last_};
-        for (std::size_t p = 0; p < from.size(); ++p)
-            g_.add_edge({from[p], PortIndex{0}}, {id, PortIndex{static_cast<PortIndex::Rep>(p)}});
-        last_ = id;
-        return id;
-    }
-    ModelGraph done() {
-        add("Loss", "loss", {{"type", AttributeValue(std::string("MSELoss"))}});
-        return g_;
-    }
-
-private:
-    ModelGraph g_;
-    NodeId last_;
-};
-
-AttributeValue i(std::int64_t v) { return AttributeValue(v); }
-AttributeValue f(double v) { return AttributeValue(v); }
-AttributeValue b(bool v) { return AttributeValue(v); }
-AttributeValue l(IntList v) { return AttributeValue(std::move(v)); }
-AttributeValue s(const char* v) { return AttributeValue(std::string(v)); }
-
-struct LayerCase {
-    std::string name;
-    std::function<ModelGraph()> graph;
-    std::int64_t index_high = 0;  // > 0: inputs are integer indices in [0, index_high)
-};
 
 std::vector<LayerCase> layer_cases() {
     std::vector<LayerCase> c;
@@ -273,39 +242,6 @@ std::vector<LayerCase> layer_cases() {
     return c;
 }
 
-Tensor random_input(const Shape& per_sample, std::int64_t batch, std::int64_t index_high, Generator& gen) {
-    Shape sh = {batch};
-    sh.insert(sh.end(), per_sample.begin(), per_sample.end());
-    if (index_high > 0) return Tensor::randint(0, index_high, sh, &gen).to(DType::F32);
-    return Tensor::randn(sh, DType::F32, &gen).mul_(2.0);
-}
-
-// A few Adam steps towards random targets (and train-mode forwards for BatchNorm's running
-// statistics), so the exported weights are not the initial ones.
-void train_a_little(graph::Network& net, std::int64_t index_high, Generator& gen) {
-    net.train();
-    const auto params = net.parameters();
-    std::unique_ptr<optim::Optimizer> opt;
-    if (!params.empty()) {
-        train::TrainConfig cfg;
-        cfg.optimizer = "Adam";
-        cfg.lr = 0.05;
-        opt = train::make_optimizer(cfg, params);
-    }
-    for (int step = 0; step < 6; ++step) {
-        const Tensor x = random_input(net.input_shape(), 8, index_high, gen);
-        if (!opt) {
-            NoGradGuard ng;
-            net.forward(x);
-            continue;
-        }
-        const Tensor y = net.forward(x);
-        opt->zero_grad();
-        net.loss(y, Tensor::randn(y.shape(), DType::F32, &gen)).backward();
-        opt->step();
-    }
-    net.eval();
-}
 
 void write_file(const QString& path, const std::string& text) {
     QFile file(path);
