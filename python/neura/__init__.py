@@ -94,11 +94,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     else:
         if dtype is None:
             dtype = _dtype_of_data(data)
-        t = from_numpy(_np.array(data, dtype=_NP_DTYPES[_C.dtype(dtype) if isinstance(dtype, str) else dtype],
-                                 copy=True, order="C"))
-        # from_numpy shares the array's memory; the array is a private copy, but a tensor made by
-        # neura.tensor should own engine memory (cached allocator, 64-byte alignment), as PyTorch's does.
-        t = t.clone()
+        # from_numpy shares the array's memory and clone() copies it into engine memory (cached allocator,
+        # 64-byte alignment): one copy, and the tensor owns its data as PyTorch's does.
+        t = from_numpy(_np.require(data, dtype=_NP_DTYPES[_C.dtype(dtype) if isinstance(dtype, str)
+                                                             else dtype], requirements="C")).clone()
     if device is not None:
         t = t.to(device)
     if requires_grad:

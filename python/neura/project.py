@@ -101,10 +101,11 @@ class Project:
 
     def _repr_html_(self):
         import html
+        layers = self.layers()
         rows = "".join("<tr><td>%s</td><td>%s</td><td>%s</td><td style='text-align:right'>%d</td></tr>" % (
             html.escape(r["name"]), html.escape(r["type"]),
-            "?" if r["output_shape"] is None else r["output_shape"], r["parameters"]) for r in self.layers())
-        total = sum(r["parameters"] for r in self.layers())
+            "?" if r["output_shape"] is None else r["output_shape"], r["parameters"]) for r in layers)
+        total = sum(r["parameters"] for r in layers)
         return ("<div><b>%s</b> &mdash; dataset %s, %s<table><tr><th>Layer</th><th>Type</th><th>Output shape</th>"
                 "<th>Param #</th></tr>%s<tr><td colspan=3><b>Total</b></td><td style='text-align:right'><b>%d</b>"
                 "</td></tr></table></div>") % (html.escape(self.path), html.escape(self.dataset.get("name", "(none)")),
