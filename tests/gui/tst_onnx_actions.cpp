@@ -2,11 +2,10 @@
 #include <QtTest>
 
 #include <QTemporaryDir>
-#include <fstream>
-#include <sstream>
 
 #include "app/MainWindow.h"
 #include "gui/QuietWindow.h"
+#include "gui/TrainedExample.h"
 #include "document/GraphDocument.h"
 #include "neura/graph/ModelJson.h"
 #include "neura/onnx/Export.h"
@@ -15,37 +14,11 @@
 #include "neura/train/Experiment.h"
 
 using namespace neura;
+using neura::test::readText;
+using neura::test::trainedExample;
 using namespace neura::gui;
 
-namespace {
-
-std::string readText(const QString& path) {
-    std::ifstream f(path.toStdString(), std::ios::binary);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
 using Window = neura::test::QuietWindow;
-
-// The moons example, trained for a few epochs and saved.
-QString trainedProject(const QTemporaryDir& dir) {
-    project::Project p;
-    p.model_json = readText(NEURA_SOURCE_DIR "/projects/src/moons.model.json");
-    train::DatasetSpec spec;
-    spec.name = "moons";
-    p.dataset_json = spec.to_json();
-    train::TrainConfig cfg;
-    cfg.epochs = 3;
-    p.train_config_json = cfg.to_json();
-    train::Experiment ex(p, cfg);
-    ex.store(p, ex.run({}), project::utc_now_iso8601());
-    const QString path = dir.filePath("moons.neura");
-    project::save_project(path.toStdString(), p);
-    return path;
-}
-
-}  // namespace
 
 class TestOnnxActions : public QObject {
     Q_OBJECT
@@ -53,7 +26,7 @@ private slots:
     void export_import_export_round_trips() {
         QTemporaryDir dir;
         Window w;
-        QVERIFY(w.openFile(trainedProject(dir)));
+        QVERIFY(w.openFile(trainedExample(dir, "moons")));
         const QString a = dir.filePath("a.onnx"), b = dir.filePath("b.onnx");
         QVERIFY(w.exportOnnxTo(a));
         onnx::check_onnx_bytes(readText(a));  // throws on an invalid model
@@ -79,7 +52,7 @@ private slots:
     void a_bad_file_is_reported_and_changes_nothing() {
         QTemporaryDir dir;
         Window w;
-        QVERIFY(w.openFile(trainedProject(dir)));
+        QVERIFY(w.openFile(trainedExample(dir, "moons")));
         const std::string before = graph::to_json(w.document()->graph());
         QFile junk(dir.filePath("junk.onnx"));
         QVERIFY(junk.open(QIODevice::WriteOnly));

@@ -8,43 +8,15 @@
 #include <QMenuBar>
 #include <QProcess>
 #include <QTemporaryDir>
-#include <fstream>
-#include <sstream>
 
 #include "app/MainWindow.h"
 #include "gui/QuietWindow.h"
+#include "gui/TrainedExample.h"
 #include "neura/project/Project.h"
 #include "neura/train/Experiment.h"
 
 using namespace neura;
-
-namespace {
-
-std::string readText(const QString& path) {
-    std::ifstream f(path.toStdString(), std::ios::binary);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
-// The xor example, trained for a few epochs and saved.
-QString trainedProject(const QTemporaryDir& dir) {
-    project::Project p;
-    p.model_json = readText(NEURA_SOURCE_DIR "/projects/src/xor.model.json");
-    train::DatasetSpec spec;
-    spec.name = "xor";
-    p.dataset_json = spec.to_json();
-    train::TrainConfig cfg;
-    cfg.epochs = 3;
-    p.train_config_json = cfg.to_json();
-    train::Experiment ex(p, cfg);
-    ex.store(p, ex.run({}), project::utc_now_iso8601());
-    const QString path = dir.filePath("xor.neura");
-    project::save_project(path.toStdString(), p);
-    return path;
-}
-
-}  // namespace
+using neura::test::trainedExample;
 
 class TestTorchActions : public QObject {
     Q_OBJECT
@@ -52,7 +24,7 @@ private slots:
     void export_pytorch_code_writes_a_folder_pytorch_loads() {
         QTemporaryDir dir;
         neura::test::QuietWindow w;
-        QVERIFY(w.openFile(trainedProject(dir)));
+        QVERIFY(w.openFile(trainedExample(dir, "xor")));
         // The menu entry, right after File ▸ Export ONNX…
         QMenu* file = w.menuBar()->actions().front()->menu();
         QVERIFY(file);
