@@ -1,13 +1,31 @@
 #include "neura/graph/Network.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <set>
 
 #include "Analysis.h"
 #include "neura/core/Error.h"
+#include "neura/autograd/GradMode.h"
 #include "neura/nn/Loss.h"
+#include "neura/plan/TrainingPlan.h"
 
 namespace neura::graph {
+
+namespace {
+// NEURA_PLAN=0 trains every network through autograd (for comparisons); anything else keeps the plan.
+bool plan_default() {
+    const char* v = std::getenv("NEURA_PLAN");
+    return !(v && std::strcmp(v, "0") == 0);
+}
+constexpr std::size_t kKeptPlans = 3;  // the full batch, the last short one, and one more
+}  // namespace
+
+Network::Network() : plan_enabled_(plan_default()) {}
+Network::~Network() = default;
+Network::Network(Network&&) noexcept = default;
+Network& Network::operator=(Network&&) noexcept = default;
 
 Network compile(const ModelGraph& graph, std::uint64_t seed, const LayerRegistry& registry) {
     const detail::Analysis a = detail::analyze(graph, registry);
@@ -67,7 +85,8 @@ Network compile(const ModelGraph& graph, std::uint64_t seed, const LayerRegistry
     const AttributeMap& loss_attrs = a.attributes.at(loss);
     net.loss_type_ = choice_attribute(loss_attrs, "type");
     const nn::LossKind* kind = nn::find_loss_kind(net.loss_type_);
-    net.loss_ = [loss_fn = make_loss(loss_attrs), class_scores = kind && kind->class_scores](const Tensor& output,
+    net.loss_module_ = make_loss(loss_attrs);
+    net.loss_ = [loss_fn = net.loss_module_, class_scores = kind && kind->class_scores](const Tensor& output,
                                                                                            const Tensor& target) {
         // The graph keeps features last, so a sequence model's scores are [B, T, C] for class targets
         // [B, T]; PyTorch's losses take the classes at dim 1 ([B, C, T]), as `logits.transpose(1, 2)`.
@@ -111,6 +130,47 @@ Tensor Network::forward(const Tensor& batch_input) {
 Tensor Network::loss(const Tensor& output, const Tensor& target) const {
     NEURA_CHECK(static_cast<bool>(loss_), "Network::loss: the network is empty (not compiled)");
     return loss_(output, target);
+}
+
+Network::StepResult Network::train_step(const Tensor& input, const Tensor& target) {
+    last_plan_ = nullptr;
+    if (plan_enabled_ && training_ && hooks_.empty() && GradMode::is_enabled() && !steps_.empty()) {
+        plan::TrainingPlan* chosen = nullptr;
+        try {
+            if (!flat_ || !flat_->intact()) {
+                plans_.clear();
+                flat_.reset();
+                const std::vector<Tensor> params = parameters();
+                if (!params.empty()) flat_ = std::make_shared<plan::FlatParameters>(params);
+            }
+            if (flat_) {
+                for (auto it = plans_.begin(); it != plans_.end(); ++it)
+                    if ((*it)->fits(input, target)) {
+                        std::rotate(it, it + 1, plans_.end());  // most recently used last
+                        chosen = plans_.back().get();
+                        break;
+                    }
+                if (!chosen) {
+                    auto made = std::make_unique<plan::TrainingPlan>(*this, flat_, input, target);
+                    if (plans_.size() >= kKeptPlans) plans_.erase(plans_.begin());
+                    plans_.push_back(std::move(made));
+                    chosen = plans_.back().get();
+                }
+            }
+        } catch (const Error&) {
+            chosen = nullptr;  // a batch the plan cannot take: autograd below gives the error or the answer
+        }
+        if (chosen) {
+            const plan::TrainingPlan::Result r = chosen->step(input, target);
+            last_plan_ = chosen;
+            return {r.output, r.loss};
+        }
+    }
+    zero_grad();
+    Tensor out = forward(input);
+    Tensor l = loss(out, target);
+    if (l.requires_grad()) l.backward();
+    return {out, l};
 }
 
 std::vector<std::pair<std::string, Tensor>> Network::named_parameters() const {

@@ -102,4 +102,16 @@ Tensor fused_softmax_backward(const Tensor& y, const Tensor& g) {
     return gx;
 }
 
+bool has_fused_cross_entropy(Device device) { return device == Device::cpu(); }
+
+bool fused_cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& loss, const Tensor& grad,
+                         std::int64_t ignore_index) {
+    if (!has_fused_cross_entropy(logits.device()) || logits.dim() != 2 || !is_floating(logits.dtype()) ||
+        !logits.is_contiguous() || target.dtype() != DType::I64 || target.shape() != Shape{logits.size(0)} ||
+        !target.is_contiguous() || !grad.is_contiguous() || grad.shape() != logits.shape())
+        return false;
+    cpu::cross_entropy({.logits = logits, .target = target, .loss = loss, .grad = grad, .ignore_index = ignore_index});
+    return true;
+}
+
 }  // namespace neura::detail

@@ -5,6 +5,8 @@
 // - On the CPU, an RNN, LSTM or GRU layer and direction in float32 runs as one oneDNN RNN primitive
 //   (backend/cpu/Rnn.h), forward and backward, instead of several ops per time step. Elsewhere (float64, a
 //   device, padded batches) nn::RNN / LSTM / GRU compose their steps.
+// - CrossEntropyLoss (mean, class indices) over [N, C] logits on the CPU: the loss and its gradient with
+//   respect to the logits in one pass (the training plan's loss, neura/plan).
 // - softmax's backward over contiguous float32 rows on the CPU is oneDNN's softmax backward: one pass
 //   instead of four.
 #include <optional>
@@ -29,5 +31,14 @@ std::optional<FusedRecurrentOutput> fused_recurrent_layer(RecurrentCell cell, co
 // The gradient of softmax's input, y * (g - sum(g * y)) along y's last dim, when a fused kernel applies (y
 // and g contiguous float32 on the CPU); an undefined tensor otherwise. Records nothing.
 Tensor fused_softmax_backward(const Tensor& y, const Tensor& g);
+
+// CrossEntropyLoss with mean reduction of logits [N, C] (contiguous, floating) against class indices [N] (I64,
+// ignore_index rows left out): writes the 0-d `loss` and `grad` = d loss / d logits ([N, C], contiguous) and
+// returns true, where a fused kernel applies (the CPU); false otherwise, writing nothing. Records nothing.
+// Throws neura::Error naming the target out of range, as cross_entropy().
+bool fused_cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& loss, const Tensor& grad,
+                         std::int64_t ignore_index);
+// Whether fused_cross_entropy() applies on `device`.
+bool has_fused_cross_entropy(Device device);
 
 }  // namespace neura::detail

@@ -211,14 +211,11 @@ FitResult Trainer::fit(data::DataLoader& train, const data::Dataset* val, std::i
             if (cb.on_capture && ((stop && stop->stepped()) || (cb.want_capture && cb.want_capture())))
                 recorder = std::make_unique<CaptureRecorder>(net_);
             const nn::SequenceLengthsScope padding(batch->lengths);  // variable-length rows: their padding
-            Tensor out = net_.forward(features);
-            Tensor loss = net_.loss(out, targets);
+            // Forward, loss and backward: through the network's compiled plan, or autograd while a
+            // capture's hooks watch (Network::train_step).
+            const auto [out, loss] = net_.train_step(features, targets);
             const double loss_value = loss.item<double>();
-            bool finite = std::isfinite(loss_value);
-            if (finite) {
-                loss.backward();
-                finite = gradients_finite(params, device);
-            }
+            const bool finite = std::isfinite(loss_value) && gradients_finite(params, device);
             if (!finite) {
                 recorder.reset();
                 auto [node, where] = locate_non_finite(features);

@@ -6,6 +6,7 @@
 // -0.4401875 against -0.4401897), PyTorch's is not.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "backend/cpu/Softmax.h"
 
@@ -90,6 +91,49 @@ void softmax(const SoftmaxArgs<slot::Softmax>& a) {
         softmax_cpu<false>(a.in, a.out);
 }
 void log_softmax(const SoftmaxArgs<slot::LogSoftmax>& a) { softmax_cpu<true>(a.in, a.out); }
+
+// CrossEntropyLoss (mean) and its gradient in one pass over each row, with log_softmax's max shift and
+// sum: loss = mean over kept rows of lse - x[t]; grad = (softmax - onehot) / kept.
+void cross_entropy(const CrossEntropyArgs& a) {
+    const std::int64_t rows = a.logits.size(0), classes = a.logits.size(1);
+    const std::int64_t* t = a.target.data<std::int64_t>();
+    std::int64_t kept = 0;
+    for (std::int64_t r = 0; r < rows; ++r) {
+        if (t[r] == a.ignore_index) continue;
+        NEURA_CHECK(t[r] >= 0 && t[r] < classes, "CrossEntropyLoss: target ", t[r], " is out of range for ", classes,
+                    " classes");
+        ++kept;
+    }
+    visit_dtype(a.logits.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (std::is_floating_point_v<T>) {
+            const T* x0 = static_cast<const T*>(a.logits.raw_data());
+            T* g0 = static_cast<T*>(a.grad.raw_data());
+            const double scale = kept > 0 ? 1.0 / static_cast<double>(kept) : 0.0;
+            double total_loss = 0.0;
+            for (std::int64_t r = 0; r < rows; ++r) {
+                const T* x = x0 + r * classes;
+                T* g = g0 + r * classes;
+                if (t[r] == a.ignore_index) {
+                    std::fill(g, g + classes, T(0));
+                    continue;
+                }
+                T m = x[0];
+                for (std::int64_t i = 1; i < classes; ++i) m = std::max(m, x[i]);
+                if (!std::isfinite(m)) m = T(0);
+                double total = 0;
+                for (std::int64_t i = 0; i < classes; ++i) total += std::exp(static_cast<double>(x[i] - m));
+                const T lse = static_cast<T>(std::log(total)) + m;
+                total_loss += static_cast<double>(lse - x[t[r]]);
+                for (std::int64_t i = 0; i < classes; ++i)
+                    g[i] = static_cast<T>(std::exp(static_cast<double>(x[i] - lse)) * scale);
+                g[t[r]] = static_cast<T>(static_cast<double>(g[t[r]]) - scale);
+            }
+            *static_cast<T*>(a.loss.raw_data()) =
+                static_cast<T>(kept > 0 ? total_loss / static_cast<double>(kept) : std::nan(""));
+        }
+    });
+}
 
 void softmax_backward(const Tensor& y, const Tensor& g, const Tensor& gx) {
     const std::int64_t len = y.shape().back();

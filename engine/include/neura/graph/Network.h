@@ -17,6 +17,10 @@
 namespace neura::nn {
 class Loss;  // neura/nn/Loss.h
 }
+namespace neura::plan {
+class TrainingPlan;  // neura/plan/TrainingPlan.h
+class FlatParameters;
+}
 
 namespace neura::graph {
 
@@ -43,13 +47,32 @@ public:
         Shape output_shape;                    // per sample
     };
 
-    Network() = default;
-    Network(Network&&) noexcept = default;
-    Network& operator=(Network&&) noexcept = default;
+    Network();
+    ~Network();
+    Network(Network&&) noexcept;
+    Network& operator=(Network&&) noexcept;
 
     // batch_input: [B, ...input_shape()]; throws neura::Error naming both shapes otherwise.
     Tensor forward(const Tensor& batch_input);
     Tensor loss(const Tensor& output, const Tensor& target) const;
+
+    // One training step's forward, loss and backward: every parameter's .grad holds this batch's gradient
+    // (what zero_grad(); loss(forward(input), target).backward() leaves), and the output and the 0-d loss
+    // come back. In training mode with gradients on and no forward hook, it runs through a compiled
+    // training plan (neura/plan/TrainingPlan.h; one per batch shape, kept), whose gradients equal autograd's;
+    // otherwise (eval mode, hooks: the inspector's captures, plan_enabled false) through autograd. The plan's
+    // output is a view of its buffers, valid until the next step. The first plan makes the parameters views
+    // of one flat buffer (their tensors stay the same objects).
+    struct StepResult {
+        Tensor output, loss;
+    };
+    StepResult train_step(const Tensor& input, const Tensor& target);
+    void set_plan_enabled(bool on) { plan_enabled_ = on; }  // default on; NEURA_PLAN=0 turns it off
+    bool plan_enabled() const { return plan_enabled_; }
+    // The plan the last train_step ran through; null when it ran through autograd.
+    const plan::TrainingPlan* last_plan() const { return last_plan_; }
+    const LossFunction& loss_function() const { return loss_; }
+    const std::shared_ptr<nn::Loss>& loss_module() const { return loss_module_; }
 
     std::vector<Tensor> parameters() const;
     // "<node name>.<module parameter name>" in step order: "fc1.weight", "fc1.bias", ...
@@ -84,6 +107,11 @@ private:
     NodeId loss_node_;
     std::string loss_type_;
     LossFunction loss_;
+    std::shared_ptr<nn::Loss> loss_module_;
+    std::shared_ptr<plan::FlatParameters> flat_;
+    std::vector<std::unique_ptr<plan::TrainingPlan>> plans_;  // most recently used last
+    const plan::TrainingPlan* last_plan_ = nullptr;
+    bool plan_enabled_ = true;
     std::unique_ptr<Generator> gen_;  // initialization and Dropout; heap-held so modules' pointers survive moves
     std::vector<std::pair<HookHandle, ForwardHook>> hooks_;
     HookHandle next_hook_ = 1;
