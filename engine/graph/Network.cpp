@@ -1,6 +1,7 @@
 #include "neura/graph/Network.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -157,7 +158,8 @@ Network::StepResult Network::train_step(const Tensor& input, const Tensor& targe
                     chosen = plans_.back().get();
                 }
             }
-        } catch (const Error&) {
+        } catch (const Error& e) {
+            if (std::getenv("NEURA_PLAN_DEBUG")) std::fprintf(stderr, "plan: %s\n", e.what());
             chosen = nullptr;  // a batch the plan cannot take: autograd below gives the error or the answer
         }
         if (chosen) {

@@ -57,8 +57,7 @@ namespace {
 DispatchSlot<AdamStepKernel> kAdamStep{"adam_step"};  // kernels: backend/cpu/Optim.cpp, backend/cuda
 }  // namespace
 
-void Adam::update(std::size_t i, const Tensor& g, ParamState& s) {
-    const Tensor& p = params_[i];
+void Adam::update(const Tensor& p, const Tensor& g, ParamState& s) {
     const Tensor m = buffer(s, kExpAvg, p);
     const Tensor v = buffer(s, kExpAvgSq, p);
     const Tensor vmax = o_.amsgrad ? buffer(s, kMaxExpAvgSq, p) : Tensor();

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "neura/autograd/GradMode.h"
+#include "ops/Internal.h"
 
 namespace neura::optim {
 
@@ -28,8 +29,70 @@ Optimizer::Optimizer(std::vector<Tensor> params, std::vector<std::string> buffer
     for (auto& s : states_) s.buffers.resize(buffer_names_.size());
 }
 
+bool Optimizer::step_flat() {
+    const Tensor& p0 = params_.front();
+    const Tensor g0 = p0.grad();
+    if (!g0.defined() || !p0.is_contiguous() || !g0.is_contiguous() || g0.dtype() != p0.dtype() ||
+        g0.device() != p0.device() || g0.storage().get() == p0.storage().get())
+        return false;
+    const std::int64_t step = states_.front().step;
+    std::int64_t end = p0.offset();
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+        const Tensor& p = params_[i];
+        const Tensor g = p.grad();
+        if (!g.defined() || p.storage().get() != p0.storage().get() || g.storage().get() != g0.storage().get() ||
+            !p.is_contiguous() || !g.is_contiguous() || p.offset() < end || g.shape() != p.shape() ||
+            p.offset() - p0.offset() != g.offset() - g0.offset() || states_[i].step != step)
+            return false;
+        end = p.offset() + p.numel();
+        for (std::size_t b = 0; b < buffer_names_.size(); ++b)  // all buffers of a kind made, or none
+            if (states_[i].buffers[b].defined() != states_.front().buffers[b].defined()) return false;
+    }
+    const std::int64_t span = end - p0.offset();
+    const Tensor flat_p = neura::detail::make_view(p0, {span}, {1}, p0.offset());
+    const Tensor flat_g = neura::detail::make_view(g0, {span}, {1}, g0.offset());
+    // The flat state: kept while it covers this span at this step count; else made from the per-parameter
+    // buffers (the gaps between parameters are zeros in the parameters, the gradients and the state, and so
+    // stay zeros under every update).
+    const bool same_span = flat_param_.defined() && flat_param_.storage().get() == p0.storage().get() &&
+                           flat_param_.offset() == p0.offset() && flat_param_.numel() == span &&
+                           flat_state_.step == step;
+    if (!same_span) {
+        flat_param_ = flat_p;
+        flat_state_ = ParamState{};
+        flat_state_.step = step;
+        flat_state_.buffers.resize(buffer_names_.size());
+        for (std::size_t b = 0; b < buffer_names_.size(); ++b) {
+            if (!states_.front().buffers[b].defined()) continue;
+            Tensor flat = Tensor::zeros({span}, p0.dtype(), p0.device());
+            for (std::size_t i = 0; i < params_.size(); ++i)
+                neura::detail::copy_into(neura::detail::make_view(flat, params_[i].shape(), params_[i].strides(),
+                                                    params_[i].offset() - p0.offset()),
+                                  states_[i].buffers[b]);
+            flat_state_.buffers[b] = flat;
+        }
+    }
+    ++flat_state_.step;
+    update(flat_p, flat_g, flat_state_);
+    p0.storage()->bump_version();
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+        ParamState& s = states_[i];
+        s.step = flat_state_.step;
+        for (std::size_t b = 0; b < buffer_names_.size(); ++b) {
+            const Tensor& flat = flat_state_.buffers[b];
+            if (!flat.defined() || (s.buffers[b].defined() && s.buffers[b].storage().get() == flat.storage().get()))
+                continue;
+            s.buffers[b] = neura::detail::make_view(flat, params_[i].shape(), params_[i].strides(),
+                                             params_[i].offset() - p0.offset());
+        }
+    }
+    return true;
+}
+
 void Optimizer::step() {
     NoGradGuard ng;
+    last_flat_ = step_flat();
+    if (last_flat_) return;
     for (std::size_t i = 0; i < params_.size(); ++i) {
         const Tensor& p = params_[i];
         Tensor g = p.grad();
@@ -40,7 +103,7 @@ void Optimizer::step() {
         if (g.device() != p.device()) g = g.to(p.device());
         ParamState& s = states_[i];
         ++s.step;
-        update(i, g.detach(), s);
+        update(p, g.detach(), s);
         p.storage()->bump_version();
     }
 }
@@ -148,6 +211,7 @@ void Optimizer::load_state(const OptimizerState& st) {
         throw;
     }
     states_ = std::move(states);
+    flat_param_ = Tensor();  // the next flat step starts from the loaded buffers
 }
 
 }  // namespace neura::optim

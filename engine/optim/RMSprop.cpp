@@ -52,8 +52,7 @@ namespace {
 DispatchSlot<RmspropStepKernel> kRmspropStep{"rmsprop_step"};  // kernels: backend/cpu/Optim.cpp, backend/cuda
 }  // namespace
 
-void RMSprop::update(std::size_t i, const Tensor& g, ParamState& s) {
-    const Tensor& p = params_[i];
+void RMSprop::update(const Tensor& p, const Tensor& g, ParamState& s) {
     const Tensor sq = buffer(s, kSquareAvg, p);
     const Tensor buf = o_.momentum > 0.0 ? buffer(s, kMomentumBuffer, p) : Tensor();
     const Tensor ga = o_.centered ? buffer(s, kGradAvg, p) : Tensor();

@@ -49,8 +49,7 @@ namespace {
 DispatchSlot<SgdStepKernel> kSgdStep{"sgd_step"};  // kernels: backend/cpu/Optim.cpp, backend/cuda
 }  // namespace
 
-void SGD::update(std::size_t i, const Tensor& g, ParamState& s) {
-    const Tensor& p = params_[i];
+void SGD::update(const Tensor& p, const Tensor& g, ParamState& s) {
     const bool use_momentum = o_.momentum != 0.0;
     const bool first = use_momentum && !s.buffers[kMomentumBuffer].defined();
     const Tensor buf = use_momentum ? buffer(s, kMomentumBuffer, p) : Tensor();

@@ -1,5 +1,5 @@
 // The compiled training plan (neura/plan/TrainingPlan.h): compile a Network's steps into native kernel
-// calls over one arena, islands through autograd, and run forward + loss + backward without a tape.
+// calls over two arenas, islands through autograd, and run forward + loss + backward without a tape.
 #include "neura/plan/TrainingPlan.h"
 
 #include <algorithm>
@@ -192,8 +192,11 @@ struct TrainingPlan::Impl {
     std::vector<Tensor> value, grad;   // per step: the output and its gradient (a view of its root's)
     std::vector<bool> needs_grad;      // whether a gradient flows into the step's output
     std::vector<bool> accumulate;      // per gradient root: several steps add into it (zeroed first)
-    std::vector<std::size_t> zero_first;  // roots to zero before the backward pass
-    Tensor arena, scratch_a, scratch_b;   // scratch: an accumulating step's gradient, an activation's temporary
+    // zero_before[c]: accumulating roots to zero just before step c's backward, their first writer (c = the
+    // step count: before the loss), so that they share memory as any other gradient buffer.
+    std::vector<std::vector<std::size_t>> zero_before;
+    Tensor activations, gradients;        // the two arenas (see the memory plan)
+    Tensor scratch_a, scratch_b;          // scratch: an accumulating step's gradient, an activation's temporary
     Tensor one;                           // 0-d 1, for 1 - y
     graph::Network::LossFunction loss;
     std::shared_ptr<nn::Loss> loss_module;
@@ -343,10 +346,10 @@ void TrainingPlan::Impl::forward(const Tensor& input) {
 
 void TrainingPlan::Impl::backward() {
     const Slots& k = slots();
-    for (std::size_t r : zero_first) zero(grad[r]);
     for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
         Step& s = *it;
         const std::size_t i = s.net_index;
+        for (std::size_t r : zero_before[i]) zero(grad[r]);
         switch (s.kind) {
             case Kind::Input:
             case Kind::Flatten:
@@ -410,6 +413,11 @@ TrainingPlan::TrainingPlan(graph::Network& net, std::shared_ptr<FlatParameters> 
     m.loss_module = net.loss_module();
     NEURA_CHECK(input.dim() >= 1 && input.device() == m.device && target.device() == m.device,
                 "training plan: the batch is not on the parameters' device");
+    const Shape& per_sample = net.input_shape();
+    NEURA_CHECK(input.dim() == static_cast<std::int64_t>(per_sample.size()) + 1 &&
+                    std::equal(per_sample.begin(), per_sample.end(), input.shape().begin() + 1),
+                "training plan: the batch has shape ", shape_str(input.shape()), ", the model takes [B, ",
+                shape_str(per_sample).substr(1));
     const std::int64_t batch = input.size(0);
     const std::size_t n = net_steps.size();
     const Slots& k = slots();
@@ -537,11 +545,12 @@ TrainingPlan::TrainingPlan(graph::Network& net, std::shared_ptr<FlatParameters> 
     ++writers[m.steps[out].grad_root];  // the loss
     first_write[m.steps[out].grad_root] = static_cast<std::int64_t>(n);
     m.accumulate.assign(n, false);
+    m.zero_before.assign(n + 1, {});
     for (std::size_t r = 0; r < n; ++r) {
         if (m.steps[r].grad_root != r || !m.needs_grad[r]) continue;
         if (writers[r] > 1) {
             m.accumulate[r] = true;
-            m.zero_first.push_back(r);
+            m.zero_before[static_cast<std::size_t>(first_write[r])].push_back(r);
         }
     }
 
@@ -551,12 +560,17 @@ TrainingPlan::TrainingPlan(graph::Network& net, std::shared_ptr<FlatParameters> 
     struct Region {
         std::int64_t offset = 0, size = 0;
     };
-    std::int64_t total = 0, unshared = 0;
-    auto take = [&](std::int64_t elems) {
+    // Two arenas: activations, and gradients with the scratch buffers. Apart, because autograd's version
+    // counter is per storage: an island's backward adds into gradient buffers in place, which must not
+    // look like a change to the activations an island saved for its backward.
+    std::int64_t act_total = 0, grad_total = 0, unshared = 0;
+    auto take_from = [](std::int64_t& total, std::int64_t elems) {
         const Region r{total, aligned(elems)};
         total += r.size;
         return r;
     };
+    auto take = [&](std::int64_t elems) { return take_from(act_total, elems); };
+    auto take_grad = [&](std::int64_t elems) { return take_from(grad_total, elems); };
     std::vector<Region> value_region(n), grad_region(n);
     std::vector<bool> has_value(n, false);
     for (const Impl::Step& s : m.steps) {
@@ -595,7 +609,7 @@ TrainingPlan::TrainingPlan(graph::Network& net, std::shared_ptr<FlatParameters> 
                 if (sl.busy_until < iv.start && sl.region.size >= iv.size && (!best || sl.region.size < best->region.size))
                     best = &sl;
             if (!best) {
-                pool.push_back({take(iv.size), 0});
+                pool.push_back({take_grad(iv.size), 0});
                 best = &pool.back();
             }
             best->busy_until = iv.end;
@@ -604,25 +618,26 @@ TrainingPlan::TrainingPlan(graph::Network& net, std::shared_ptr<FlatParameters> 
     }
     std::int64_t scratch_elems = 0;
     for (const Impl::Step& s : m.steps) scratch_elems = std::max(scratch_elems, shape_numel(s.shape));
-    const Region sa = take(scratch_elems), sb = take(scratch_elems);
+    const Region sa = take_grad(scratch_elems), sb = take_grad(scratch_elems);
     unshared += sa.size + sb.size;
 
     {
         NoGradGuard ng;
-        m.arena = Tensor::empty({std::max<std::int64_t>(total, 1)}, m.dtype, m.device);
-        m.scratch_a = region(m.arena, sa.offset, {sa.size});
-        m.scratch_b = region(m.arena, sb.offset, {sb.size});
+        m.activations = Tensor::empty({std::max<std::int64_t>(act_total, 1)}, m.dtype, m.device);
+        m.gradients = Tensor::empty({std::max<std::int64_t>(grad_total, 1)}, m.dtype, m.device);
+        m.scratch_a = region(m.gradients, sa.offset, {sa.size});
+        m.scratch_b = region(m.gradients, sb.offset, {sb.size});
         m.one = Tensor::ones({}, m.dtype, m.device);
     }
     m.value.assign(n, Tensor());
     m.grad.assign(n, Tensor());
     for (std::size_t i = 0; i < n; ++i) {
         Impl::Step& s = m.steps[i];
-        if (has_value[i]) m.value[i] = region(m.arena, value_region[i].offset, s.shape);
+        if (has_value[i]) m.value[i] = region(m.activations, value_region[i].offset, s.shape);
         if (s.kind == Impl::Kind::Alias) m.value[i] = m.value[s.inputs[0]];
         if (s.kind == Impl::Kind::Flatten) m.value[i] = m.value[s.inputs[0]];  // reshaped below
         const std::size_t r = s.grad_root;
-        if (m.needs_grad[r]) m.grad[i] = region(m.arena, grad_region[r].offset, s.shape);
+        if (m.needs_grad[r]) m.grad[i] = region(m.gradients, grad_region[r].offset, s.shape);
     }
     for (std::size_t i = 0; i < n; ++i)
         if (m.steps[i].kind == Impl::Kind::Flatten && m.value[i].defined())
@@ -641,7 +656,7 @@ TrainingPlan::TrainingPlan(graph::Network& net, std::shared_ptr<FlatParameters> 
     }
 
     // The summary.
-    summary_.arena_bytes = total * static_cast<std::int64_t>(element_size(m.dtype));
+    summary_.arena_bytes = (act_total + grad_total) * static_cast<std::int64_t>(element_size(m.dtype));
     summary_.unshared_bytes = unshared * static_cast<std::int64_t>(element_size(m.dtype));
     summary_.parameter_count = m.flat->flat().numel();
     summary_.fused_loss = m.fused_loss;
@@ -679,6 +694,7 @@ TrainingPlan::Result TrainingPlan::step(const Tensor& input_in, const Tensor& ta
     const std::size_t out = m.steps.size() - 1;
     Result r;
     r.output = m.value[out];
+    for (std::size_t root : m.zero_before[out + 1]) m.zero(m.grad[root]);
     if (m.fused_loss) {
         const Tensor g = m.grad[out];
         auto* ce = static_cast<nn::CrossEntropyLoss*>(m.loss_module.get());
@@ -689,7 +705,7 @@ TrainingPlan::Result TrainingPlan::step(const Tensor& input_in, const Tensor& ta
         Tensor o = r.output.detach();
         if (m.needs_grad[out]) {
             o.requires_grad_();
-            if (!m.accumulate[m.steps[out].grad_root]) m.zero(m.grad[out]);
+            m.zero(m.grad[out]);  // the loss adds into it
             o.set_grad(m.grad[out]);
         }
         EnableGradGuard grad_on(true);

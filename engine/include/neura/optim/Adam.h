@@ -25,7 +25,7 @@ protected:
     const double& lr_ref() const override { return o_.lr; }
     std::vector<std::pair<std::string, double>> hyperparameters() const override;
     bool set_hyperparameter(const std::string& name, double value) override;
-    void update(std::size_t i, const Tensor& g, ParamState& s) override;
+    void update(const Tensor& p, const Tensor& g, ParamState& s) override;
     void validate() const override;
 
 private:

@@ -28,8 +28,14 @@ public:
 
     virtual std::string type_name() const = 0;  // "SGD", "Adam", "AdamW", "RMSprop"
     // One update of every parameter that has a gradient; parameters without one are skipped, as in
-    // PyTorch. Runs without recording gradients.
+    // PyTorch. Runs without recording gradients. When the parameters are consecutive views of one buffer
+    // and so are their gradients (a Network's flat parameters, neura/plan/TrainingPlan.h), with one step
+    // count, the update runs once over the whole span (one fused pass; the state buffers are then views of
+    // flat ones, so state() and load_state() see them per parameter as before). Element for element this
+    // is the same update.
     void step();
+    // Whether the last step() ran as one pass over flat parameters.
+    bool last_step_was_flat() const { return last_flat_; }
     // Drops every parameter's gradient (PyTorch's zero_grad(set_to_none=True)).
     void zero_grad();
 
@@ -55,8 +61,9 @@ protected:
     virtual std::vector<std::pair<std::string, double>> hyperparameters() const = 0;  // lr included
     virtual bool set_hyperparameter(const std::string& name, double value) = 0;  // false: unknown name
     virtual void validate() const = 0;  // throws on out-of-range hyper-parameters
-    // Updates parameter i (its gradient g is defined, same shape; the step counter already advanced).
-    virtual void update(std::size_t i, const Tensor& g, ParamState& s) = 0;
+    // Updates parameter p (its gradient g is defined, same shape; the step counter already advanced). p is
+    // one of params(), or the flat span of all of them (see step()).
+    virtual void update(const Tensor& p, const Tensor& g, ParamState& s) = 0;
 
     // The i-th buffer of s, created as zeros shaped like param on first use.
     Tensor& buffer(ParamState& s, std::size_t index, const Tensor& param);
@@ -65,7 +72,14 @@ protected:
     std::vector<ParamState> states_;
 
 private:
+    bool step_flat();  // false: the per-parameter loop runs instead
+
     std::vector<std::string> buffer_names_;
+    // The flat span's state: `flat_param_` the view of all parameters it was made for, its buffers those
+    // the per-parameter states view.
+    Tensor flat_param_;
+    ParamState flat_state_;
+    bool last_flat_ = false;
 };
 
 // Checks PyTorch's ranges ("Invalid learning rate: -1"); shared by the optimizers' constructors.
