@@ -1,5 +1,7 @@
 // Engine benchmarks (not tests): the workloads of bench/WORKLOADS.md, printed as `name value unit`.
 //   neura_bench [THREADS [W1 ... W7]]   (run bench/run.sh to see PyTorch's figures beside them)
+// W2-W6 train as the studio does, through Network::train_step (the compiled plan); the *_autograd lines
+// run the same work through the dynamic autograd.
 #include <dnnl.h>
 #include <fcntl.h>
 #include <omp.h>
@@ -16,7 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "neura/graph/ModelGraph.h"
+#include "neura/graph/Network.h"
 #include "neura/neura.h"
+#include "neura/train/Experiment.h"
 
 using namespace neura;
 using Clock = std::chrono::steady_clock;
@@ -112,6 +117,42 @@ double adam_step_seconds(std::initializer_list<nn::Module*> modules, const std::
     }, reps);
 }
 
+// A chain of layers from an Input of `input` (per sample) to a Loss of `loss`: how the studio's graphs
+// look, compiled by graph::compile as the studio and the CLI compile them.
+graph::ModelGraph chain(const Shape& input, const std::vector<std::pair<const char*, graph::AttributeMap>>& layers,
+                        const char* loss = "CrossEntropyLoss") {
+    graph::ModelGraph g;
+    graph::NodeId last = g.add_node("Input", "input", {{"shape", graph::AttributeValue(std::vector<std::int64_t>(input))}});
+    int k = 0;
+    auto link = [&](graph::NodeId to) {
+        g.add_edge({last, graph::PortIndex{0}}, {to, graph::PortIndex{0}});
+        last = to;
+    };
+    for (const auto& [type, attrs] : layers) link(g.add_node(type, std::string(type) + std::to_string(k++), attrs));
+    link(g.add_node("Loss", "loss", {{"type", graph::AttributeValue(std::string(loss))}}));
+    return g;
+}
+
+graph::AttributeValue num(std::int64_t v) { return graph::AttributeValue(v); }
+
+// One training step as the studio, the CLI and the Python module run it: zero_grad, Network::train_step
+// (the compiled training plan, neura/plan) and the optimizer's step; median seconds over reps. With
+// NEURA_PLAN=0 in the environment the same steps run through autograd.
+double plan_step_seconds(const graph::ModelGraph& model, const Tensor& x, const Tensor& y, const char* optimizer,
+                         double lr, int reps) {
+    graph::Network net = graph::compile(model, 0);
+    train::TrainConfig cfg;
+    cfg.optimizer = optimizer;
+    cfg.lr = lr;
+    if (std::string(optimizer) == "SGD") cfg.momentum = 0.9;
+    const auto opt = train::make_optimizer(cfg, net.parameters());
+    return median_seconds([&] {
+        opt->zero_grad();
+        net.train_step(x, y);
+        opt->step();
+    }, reps);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -159,7 +200,13 @@ int main(int argc, char** argv) {
             m.loss(x, y).backward();
             m.step(0.01);
         }, 200);
-        std::printf("W2_mlp_b64_step %.0f us\n", t * 1e6);
+        const graph::AttributeMap none;
+        const double plan = plan_step_seconds(
+            chain({784}, {{"Linear", {{"out_features", num(256)}}}, {"ReLU", none}, {"Linear", {{"out_features", num(128)}}},
+                          {"ReLU", none}, {"Linear", {{"out_features", num(10)}}}}),
+            x, y, "SGD", 0.01, 200);
+        std::printf("W2_mlp_b64_step %.0f us\n", plan * 1e6);
+        std::printf("W2_mlp_b64_step_autograd %.0f us\n", t * 1e6);
     }
     // W3: MLP 2-16-16-2 (Tanh), batch 32: forward + backward, and with an SGD step.
     if (want("W3")) {
@@ -183,7 +230,13 @@ int main(int argc, char** argv) {
         nn::Linear l1(2, 16), l2(16, 16), l3(16, 2);
         const double t = adam_step_seconds({&l1, &l2, &l3}, [&](const Tensor& x) { return l3(tanh(l2(tanh(l1(x))))); },
                                            Tensor::randn({32, 2}), Tensor::randint(0, 2, {32}), 0.01, 2000);
-        std::printf("W3_tiny_mlp_b32_adam_step %.1f us\n", t * 1e6);
+        const graph::AttributeMap none;
+        const double plan = plan_step_seconds(
+            chain({2}, {{"Linear", {{"out_features", num(16)}}}, {"Tanh", none}, {"Linear", {{"out_features", num(16)}}},
+                        {"Tanh", none}, {"Linear", {{"out_features", num(2)}}}}),
+            Tensor::randn({32, 2}), Tensor::randint(0, 2, {32}), "Adam", 0.01, 2000);
+        std::printf("W3_tiny_mlp_b32_adam_step %.1f us\n", plan * 1e6);
+        std::printf("W3_tiny_mlp_b32_adam_step_autograd %.1f us\n", t * 1e6);
     }
     // W4: CNN on 1x28x28, batch 64, Adam.
     if (want("W4")) {
@@ -194,7 +247,19 @@ int main(int argc, char** argv) {
         const double t = adam_step_seconds(
             {&c1, &c2, &fc}, [&](const Tensor& x) { return fc(pool(relu(c2(pool(relu(c1(x)))))).flatten(1)); },
             Tensor::randn({64, 1, 28, 28}), Tensor::randint(0, 10, {64}), 1e-3, 50);
-        std::printf("W4_cnn28_b64_adam_step %.0f us\n", t * 1e6);
+        const graph::AttributeMap none;
+        const auto conv = [](std::int64_t out) {
+            return graph::AttributeMap{{"out_channels", num(out)},
+                                       {"kernel_size", graph::AttributeValue(std::vector<std::int64_t>{3, 3})},
+                                       {"padding", graph::AttributeValue(std::vector<std::int64_t>{1, 1})}};
+        };
+        const graph::AttributeMap pool2{{"kernel_size", graph::AttributeValue(std::vector<std::int64_t>{2, 2})}};
+        const double plan = plan_step_seconds(chain({1, 28, 28}, {{"Conv2d", conv(16)}, {"ReLU", none}, {"MaxPool2d", pool2},
+                                                                  {"Conv2d", conv(32)}, {"ReLU", none}, {"MaxPool2d", pool2},
+                                                                  {"Flatten", none}, {"Linear", {{"out_features", num(10)}}}}),
+                                              Tensor::randn({64, 1, 28, 28}), Tensor::randint(0, 10, {64}), "Adam", 1e-3, 50);
+        std::printf("W4_cnn28_b64_adam_step %.0f us\n", plan * 1e6);
+        std::printf("W4_cnn28_b64_adam_step_autograd %.0f us\n", t * 1e6);
     }
     // W5: LSTM(32 -> 128, one layer, batch_first), sequence 32, batch 32, last step -> Linear(128, 10), Adam.
     if (want("W5")) {
@@ -203,7 +268,11 @@ int main(int argc, char** argv) {
         nn::Linear fc(128, 10);
         const double t = adam_step_seconds({&lstm, &fc}, [&](const Tensor& x) { return fc(last(lstm(x))); },
                                            Tensor::randn({32, 32, 32}), Tensor::randint(0, 10, {32}), 1e-3, 50);
-        std::printf("W5_lstm_s32_b32_adam_step %.0f us\n", t * 1e6);
+        const double plan = plan_step_seconds(
+            chain({32, 32}, {{"LSTM", {{"hidden_size", num(128)}}}, {"LastStep", {}}, {"Linear", {{"out_features", num(10)}}}}),
+            Tensor::randn({32, 32, 32}), Tensor::randint(0, 10, {32}), "Adam", 1e-3, 50);
+        std::printf("W5_lstm_s32_b32_adam_step %.0f us\n", plan * 1e6);
+        std::printf("W5_lstm_s32_b32_adam_step_autograd %.0f us\n", t * 1e6);
     }
     // W6: Linear(32 -> 64), 2 x TransformerEncoderLayer(64, 4 heads, feed-forward 128, dropout 0, ReLU,
     // post-norm, batch_first), mean over the sequence -> Linear(64, 10); sequence 32, batch 32, Adam.
@@ -215,7 +284,13 @@ int main(int argc, char** argv) {
         nn::MeanOverTime pool;
         const double t = adam_step_seconds({&inp, &e1, &e2, &fc}, [&](const Tensor& x) { return fc(pool(e2(e1(inp(x))))); },
                                            Tensor::randn({32, 32, 32}), Tensor::randint(0, 10, {32}), 1e-3, 50);
-        std::printf("W6_encoder_s32_b32_adam_step %.0f us\n", t * 1e6);
+        const graph::AttributeMap enc{{"nhead", num(4)}, {"dim_feedforward", num(128)}, {"dropout", graph::AttributeValue(0.0)}};
+        const double plan = plan_step_seconds(
+            chain({32, 32}, {{"Linear", {{"out_features", num(64)}}}, {"TransformerEncoderLayer", enc},
+                             {"TransformerEncoderLayer", enc}, {"MeanOverTime", {}}, {"Linear", {{"out_features", num(10)}}}}),
+            Tensor::randn({32, 32, 32}), Tensor::randint(0, 10, {32}), "Adam", 1e-3, 50);
+        std::printf("W6_encoder_s32_b32_adam_step %.0f us\n", plan * 1e6);
+        std::printf("W6_encoder_s32_b32_adam_step_autograd %.0f us\n", t * 1e6);
     }
     return 0;
 }

@@ -1,6 +1,8 @@
 // The CPU kernels of the fused optimizer updates: the element formulas of ops/Formulas.h in one loop.
+#include <algorithm>
 #include <type_traits>
 
+#include "backend/cpu/Loops.h"
 #include "ops/Formulas.h"
 #include "ops/KernelSignatures.h"
 
@@ -16,6 +18,20 @@ T* at(T* p, std::int64_t j) {
     return p ? p + j : nullptr;
 }
 
+// Runs body(begin, end) over [0, n): in pieces across the threads when n is large (a whole network's
+// flat parameters), else at once on the calling thread.
+template <class Body>
+void for_pieces(std::int64_t n, Body&& body) {
+    constexpr std::int64_t piece = kParallelGrain;
+    if (n < 2 * piece) {
+        body(std::int64_t{0}, n);
+        return;
+    }
+    const std::int64_t pieces = (n + piece - 1) / piece;
+#pragma omp parallel for schedule(static)
+    for (std::int64_t k = 0; k < pieces; ++k) body(k * piece, std::min(n, (k + 1) * piece));
+}
+
 }  // namespace
 
 void sgd_step(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdStepParams& k) {
@@ -26,7 +42,15 @@ void sgd_step(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdStep
             T* pp = ptr<T>(p);
             const T* pg = ptr<T>(g);
             T* pb = ptr<T>(buf);
-            for (std::int64_t j = 0, n = p.numel(); j < n; ++j) step(pp[j], pg[j], at(pb, j));
+            for_pieces(p.numel(), [&](std::int64_t begin, std::int64_t end) {
+                if (pb) {
+#pragma omp simd
+                    for (std::int64_t j = begin; j < end; ++j) step(pp[j], pg[j], pb + j);
+                } else {
+#pragma omp simd
+                    for (std::int64_t j = begin; j < end; ++j) step(pp[j], pg[j], nullptr);
+                }
+            });
         }
     });
 }
@@ -39,13 +63,14 @@ void adam_step(const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& 
             const formula::AdamStep<T> step(k);
             T *pp = ptr<T>(p), *pm = ptr<T>(m), *pv = ptr<T>(v), *pmax = ptr<T>(vmax);
             const T* pg = ptr<T>(g);
-            const std::int64_t n = p.numel();
-            if (pmax) {
-                for (std::int64_t j = 0; j < n; ++j) step(pp[j], pg[j], pm[j], pv[j], pmax + j);
-            } else {  // no amsgrad: a loop the compiler vectorizes
+            for_pieces(p.numel(), [&](std::int64_t begin, std::int64_t end) {
+                if (pmax) {
+                    for (std::int64_t j = begin; j < end; ++j) step(pp[j], pg[j], pm[j], pv[j], pmax + j);
+                } else {  // no amsgrad: a loop the compiler vectorizes
 #pragma omp simd
-                for (std::int64_t j = 0; j < n; ++j) step(pp[j], pg[j], pm[j], pv[j], nullptr);
-            }
+                    for (std::int64_t j = begin; j < end; ++j) step(pp[j], pg[j], pm[j], pv[j], nullptr);
+                }
+            });
         }
     });
 }
@@ -58,7 +83,9 @@ void rmsprop_step(const Tensor& p, const Tensor& g, const Tensor& sq, const Tens
             const formula::RmspropStep<T> step(k);
             T *pp = ptr<T>(p), *psq = ptr<T>(sq), *pb = ptr<T>(buf), *pga = ptr<T>(ga);
             const T* pg = ptr<T>(g);
-            for (std::int64_t j = 0, n = p.numel(); j < n; ++j) step(pp[j], pg[j], psq[j], at(pb, j), at(pga, j));
+            for_pieces(p.numel(), [&](std::int64_t begin, std::int64_t end) {
+                for (std::int64_t j = begin; j < end; ++j) step(pp[j], pg[j], psq[j], at(pb, j), at(pga, j));
+            });
         }
     });
 }
