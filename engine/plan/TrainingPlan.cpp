@@ -182,6 +182,12 @@ struct TrainingPlan::Impl {
         ConvGeometry conv{};
         PoolGeometry pool{};
         Tensor workspace;  // max pooling's, per step
+        // Views made once at compile time (the steady state makes none): a Linear's input, output and
+        // output gradient as matrices, the gradient transposed and the bias broadcast; an activation's
+        // temporary and its broadcast 1; where the input's gradient goes (its buffer, or scratch that is
+        // then added into it when several steps write it).
+        Tensor x2d, y2d, g2d, g2d_t, bias_b, tmp, ones, dx;
+        bool dx_accumulates = false;
         // Islands: the inputs handed to the module (detached leaves where a gradient flows back), and
         // the parameters whose flat gradient views autograd accumulates into.
         std::vector<Tensor> island_inputs;
@@ -208,8 +214,6 @@ struct TrainingPlan::Impl {
     Device device;
 
     // ---- helpers ----
-    Tensor scratch(const Tensor& buf, const Shape& shape) const { return region(buf, 0, shape); }
-
     void apply_act(Act a, const Tensor& y) const {
         const Slots& k = slots();
         switch (a) {
@@ -223,23 +227,19 @@ struct TrainingPlan::Impl {
     // dst = g * act'(y), from the activation's output y; dst may be g itself. The same kernels and order
     // as the activations' autograd formulas (ops/Pointwise.cpp): relu_backward(g, y); g * (1 - y * y);
     // g * y * (1 - y).
-    void act_backward(Act a, const Tensor& g, const Tensor& y, const Tensor& dst) const {
+    void act_backward(Act a, const Tensor& g, const Tensor& y, const Tensor& dst, const Tensor& t,
+                      const Tensor& ones) const {
         const Slots& k = slots();
-        const Tensor ones = broadcast_view(one, y.shape());
         switch (a) {
-            case Act::None:
-                if (!dst.is_same(g)) detail::kCopy(device)(dst, g);
-                return;
+            case Act::None: return;  // dst is g: the layers without an activation
             case Act::Relu: (*k.relu_backward)(device)(g, y, dst, 0); return;
             case Act::Tanh: {
-                const Tensor t = scratch(scratch_b, y.shape());
                 (*k.mul)(device)(y, y, t, 0);
                 (*k.add)(device)(ones, t, t, -1.0);
                 (*k.mul)(device)(g, t, dst, 0);
                 return;
             }
             case Act::Sigmoid: {
-                const Tensor t = scratch(scratch_b, y.shape());
                 (*k.add)(device)(ones, y, t, -1.0);
                 (*k.mul)(device)(g, y, dst, 0);
                 (*k.mul)(device)(dst, t, dst, 0);
@@ -248,18 +248,11 @@ struct TrainingPlan::Impl {
         }
     }
 
-    // Hands a gradient for step p's output to `write` (which fills the tensor it is given): p's own buffer
-    // when it has one writer, else a scratch buffer then added into it.
-    template <class Write>
-    void deliver(std::size_t p, Write&& write) const {
-        const Tensor& dst = grad[p];
-        if (!accumulate[steps[p].grad_root]) {
-            write(dst);
-            return;
-        }
-        const Tensor tmp = scratch(scratch_a, dst.shape());
-        write(tmp);
-        (*slots().add)(device)(dst, tmp, dst, 1.0);
+    // Step s's gradient for its input p is in s.dx: added into p's buffer when that one accumulates.
+    void delivered(const Step& s) const {
+        if (!s.dx_accumulates) return;
+        const Tensor& dst = grad[s.inputs[0]];
+        (*slots().add)(device)(dst, s.dx, dst, 1.0);
     }
 
     void zero(const Tensor& t) const { detail::kFill(device)(t, 0.0); }
@@ -318,14 +311,12 @@ void TrainingPlan::Impl::forward(const Tensor& input) {
         const std::size_t i = s.net_index;
         switch (s.kind) {
             case Kind::Input: value[i] = input; break;
-            case Kind::Linear: {
-                const Tensor x = as_matrix(value[s.inputs[0]], s.weight.size(1));
-                const Tensor y = as_matrix(value[i], s.weight.size(0));
-                (*k.matmul)(device)(x, s.weight_t, y);
-                if (s.bias.defined()) (*k.add)(device)(y, broadcast_view(s.bias, y.shape()), y, 1.0);
-                apply_act(s.act, y);
+            case Kind::Linear:
+                if (s.inputs[0] == 0) s.x2d = as_matrix(input, s.weight.size(1));  // the batch itself
+                (*k.matmul)(device)(s.x2d, s.weight_t, s.y2d);
+                if (s.bias.defined()) (*k.add)(device)(s.y2d, s.bias_b, s.y2d, 1.0);
+                apply_act(s.act, s.y2d);
                 break;
-            }
             case Kind::Conv:
                 (*k.conv)(device)(value[s.inputs[0]], s.weight, s.bias, value[i], s.conv);
                 apply_act(s.act, value[i]);
@@ -354,43 +345,37 @@ void TrainingPlan::Impl::backward() {
             case Kind::Input:
             case Kind::Flatten:
             case Kind::Alias: break;
-            case Kind::Linear: {
-                const std::size_t p = s.inputs[0];
-                const Tensor x = as_matrix(value[p], s.weight.size(1));
-                const Tensor y = as_matrix(value[i], s.weight.size(0));
-                const Tensor g = as_matrix(grad[i], s.weight.size(0));
-                act_backward(s.act, g, y, g);
-                (*k.matmul)(device)(transposed(g), x, s.grad_weight);
-                if (s.bias.defined()) (*k.sum)(device)({.in = transposed(g), .out = s.grad_bias, .nred = 1});
-                if (needs_grad[p])
-                    deliver(p, [&](const Tensor& dst) {
-                        (*k.matmul)(device)(g, s.weight, as_matrix(dst, s.weight.size(1)));
-                    });
+            case Kind::Linear:
+                act_backward(s.act, s.g2d, s.y2d, s.g2d, s.tmp, s.ones);
+                (*k.matmul)(device)(s.g2d_t, s.x2d, s.grad_weight);
+                if (s.bias.defined()) (*k.sum)(device)({.in = s.g2d_t, .out = s.grad_bias, .nred = 1});
+                if (s.dx.defined()) {
+                    (*k.matmul)(device)(s.g2d, s.weight, s.dx);
+                    delivered(s);
+                }
                 break;
-            }
-            case Kind::Conv: {
-                const std::size_t p = s.inputs[0];
-                act_backward(s.act, grad[i], value[i], grad[i]);
-                (*k.conv_weights)(device)({.grad_out = grad[i], .x = value[p], .grad_weight = s.grad_weight,
+            case Kind::Conv:
+                act_backward(s.act, grad[i], value[i], grad[i], s.tmp, s.ones);
+                (*k.conv_weights)(device)({.grad_out = grad[i], .x = value[s.inputs[0]], .grad_weight = s.grad_weight,
                                            .grad_bias = s.grad_bias, .g = s.conv});
-                if (needs_grad[p])
-                    deliver(p, [&](const Tensor& dst) { (*k.conv_data)(device)(grad[i], s.weight, dst, s.conv); });
+                if (s.dx.defined()) {
+                    (*k.conv_data)(device)(grad[i], s.weight, s.dx, s.conv);
+                    delivered(s);
+                }
                 break;
-            }
-            case Kind::MaxPool: {
-                const std::size_t p = s.inputs[0];
-                if (needs_grad[p])
-                    deliver(p, [&](const Tensor& dst) {
-                        (*k.max_pool_backward)(device)(grad[i], s.workspace, dst, s.pool);
-                    });
+            case Kind::MaxPool:
+                if (s.dx.defined()) {
+                    (*k.max_pool_backward)(device)(grad[i], s.workspace, s.dx, s.pool);
+                    delivered(s);
+                }
                 s.workspace = Tensor();
                 break;
-            }
-            case Kind::Activation: {
-                const std::size_t p = s.inputs[0];
-                if (needs_grad[p]) deliver(p, [&](const Tensor& dst) { act_backward(s.act, grad[i], value[i], dst); });
+            case Kind::Activation:
+                if (s.dx.defined()) {
+                    act_backward(s.act, grad[i], value[i], s.dx, s.tmp, s.ones);
+                    delivered(s);
+                }
                 break;
-            }
             case Kind::Island: island_backward(s); break;
         }
     }
@@ -643,6 +628,34 @@ TrainingPlan::TrainingPlan(graph::Network& net, std::shared_ptr<FlatParameters> 
         if (m.steps[i].kind == Impl::Kind::Flatten && m.value[i].defined())
             m.value[i] = reshaped(m.value[i], m.steps[i].shape);
     // A Flatten whose input is the batch itself reshapes the batch at run time (see step()).
+
+    // The views the native steps use, made once.
+    for (Impl::Step& s : m.steps) {
+        const bool native = s.kind == Impl::Kind::Linear || s.kind == Impl::Kind::Conv ||
+                            s.kind == Impl::Kind::MaxPool || s.kind == Impl::Kind::Activation;
+        if (!native) continue;
+        const std::size_t i = s.net_index, p = s.inputs[0];
+        const Tensor& y = m.value[i];
+        if (s.act != Act::None) {
+            s.tmp = region(m.scratch_b, 0, y.shape());
+            s.ones = broadcast_view(m.one, y.shape());
+        }
+        if (m.needs_grad[p]) {
+            s.dx_accumulates = m.accumulate[m.steps[p].grad_root];
+            s.dx = s.dx_accumulates ? region(m.scratch_a, 0, m.steps[p].shape) : m.grad[p];
+        }
+        if (s.kind == Impl::Kind::Linear) {
+            const std::int64_t in = s.weight.size(1), outf = s.weight.size(0);
+            if (p != 0) s.x2d = as_matrix(m.value[p], in);
+            s.y2d = as_matrix(y, outf);
+            s.g2d = as_matrix(m.grad[i], outf);
+            s.g2d_t = transposed(s.g2d);
+            if (s.bias.defined()) s.bias_b = broadcast_view(s.bias, s.y2d.shape());
+            if (s.dx.defined()) s.dx = as_matrix(s.dx, in);
+            if (s.act != Act::None) s.tmp = as_matrix(s.tmp, outf);
+            if (s.act != Act::None) s.ones = broadcast_view(m.one, s.y2d.shape());
+        }
+    }
 
     // The loss: one fused kernel for CrossEntropyLoss over [N, C] logits with class indices, no weights,
     // no label smoothing and mean reduction, where the device has it; else autograd on the output.

@@ -18,11 +18,12 @@ T* at(T* p, std::int64_t j) {
     return p ? p + j : nullptr;
 }
 
-// Runs body(begin, end) over [0, n): in pieces across the threads when n is large (a whole network's
-// flat parameters), else at once on the calling thread.
+// Runs body(begin, end) over [0, n): in pieces across the threads when n is large, else at once on the
+// calling thread. An update is bound by memory bandwidth: on 2 cores a whole W2 network (235k floats)
+// takes 34 us on one thread and 58 us on two, so only millions of elements are split.
 template <class Body>
 void for_pieces(std::int64_t n, Body&& body) {
-    constexpr std::int64_t piece = kParallelGrain;
+    constexpr std::int64_t piece = std::int64_t{1} << 21;
     if (n < 2 * piece) {
         body(std::int64_t{0}, n);
         return;
@@ -43,12 +44,15 @@ void sgd_step(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdStep
             const T* pg = ptr<T>(g);
             T* pb = ptr<T>(buf);
             for_pieces(p.numel(), [&](std::int64_t begin, std::int64_t end) {
-                if (pb) {
+                const formula::SgdStep<T> f = step;  // a local copy: no store through pp can change it
+                T* __restrict__ q = pp;
+                T* __restrict__ qb = pb;
+                if (qb) {
 #pragma omp simd
-                    for (std::int64_t j = begin; j < end; ++j) step(pp[j], pg[j], pb + j);
+                    for (std::int64_t j = begin; j < end; ++j) f(q[j], pg[j], qb + j);
                 } else {
 #pragma omp simd
-                    for (std::int64_t j = begin; j < end; ++j) step(pp[j], pg[j], nullptr);
+                    for (std::int64_t j = begin; j < end; ++j) f(q[j], pg[j], nullptr);
                 }
             });
         }
@@ -64,11 +68,13 @@ void adam_step(const Tensor& p, const Tensor& g, const Tensor& m, const Tensor& 
             T *pp = ptr<T>(p), *pm = ptr<T>(m), *pv = ptr<T>(v), *pmax = ptr<T>(vmax);
             const T* pg = ptr<T>(g);
             for_pieces(p.numel(), [&](std::int64_t begin, std::int64_t end) {
+                const formula::AdamStep<T> f = step;  // a local copy: no store through pp can change it
+                T *__restrict__ q = pp, *__restrict__ qm = pm, *__restrict__ qv = pv;
                 if (pmax) {
-                    for (std::int64_t j = begin; j < end; ++j) step(pp[j], pg[j], pm[j], pv[j], pmax + j);
+                    for (std::int64_t j = begin; j < end; ++j) f(q[j], pg[j], qm[j], qv[j], pmax + j);
                 } else {  // no amsgrad: a loop the compiler vectorizes
 #pragma omp simd
-                    for (std::int64_t j = begin; j < end; ++j) step(pp[j], pg[j], pm[j], pv[j], nullptr);
+                    for (std::int64_t j = begin; j < end; ++j) f(q[j], pg[j], qm[j], qv[j], nullptr);
                 }
             });
         }
@@ -84,7 +90,8 @@ void rmsprop_step(const Tensor& p, const Tensor& g, const Tensor& sq, const Tens
             T *pp = ptr<T>(p), *psq = ptr<T>(sq), *pb = ptr<T>(buf), *pga = ptr<T>(ga);
             const T* pg = ptr<T>(g);
             for_pieces(p.numel(), [&](std::int64_t begin, std::int64_t end) {
-                for (std::int64_t j = begin; j < end; ++j) step(pp[j], pg[j], psq[j], at(pb, j), at(pga, j));
+                const formula::RmspropStep<T> f = step;  // a local copy: no store through pp can change it
+                for (std::int64_t j = begin; j < end; ++j) f(pp[j], pg[j], psq[j], at(pb, j), at(pga, j));
             });
         }
     });
