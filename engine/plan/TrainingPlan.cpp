@@ -2,6 +2,8 @@
 // calls over two arenas, islands through autograd, and run forward + loss + backward without a tape.
 #include "neura/plan/TrainingPlan.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <map>
 #include <numeric>
@@ -188,6 +190,7 @@ struct TrainingPlan::Impl {
         // then added into it when several steps write it).
         Tensor x2d, y2d, g2d, g2d_t, bias_b, tmp, ones, dx;
         bool dx_accumulates = false;
+        bool serial = false;  // its work is too small for a parallel region: it runs on the calling thread
         // Islands: the inputs handed to the module (detached leaves where a gradient flows back), and
         // the parameters whose flat gradient views autograd accumulates into.
         std::vector<Tensor> island_inputs;
@@ -207,6 +210,7 @@ struct TrainingPlan::Impl {
     graph::Network::LossFunction loss;
     std::shared_ptr<nn::Loss> loss_module;
     bool fused_loss = false;
+    bool all_serial = false;  // every step is native and serial: the whole step runs on the calling thread
     Tensor loss_value;                    // fused loss: its 0-d result
     std::shared_ptr<FlatParameters> flat;
     Shape input_shape, target_shape;
@@ -305,10 +309,29 @@ void TrainingPlan::Impl::island_backward(Step& s) {
     value[i] = Tensor();  // drops the island's graph
 }
 
+namespace {
+// Runs a step on the calling thread alone when the plan chose so (the team size is restored after).
+class SerialScope {
+public:
+    explicit SerialScope(bool serial) : previous_(serial ? omp_get_max_threads() : 1) {
+        if (previous_ > 1) omp_set_num_threads(1);
+    }
+    ~SerialScope() {
+        if (previous_ > 1) omp_set_num_threads(previous_);
+    }
+    SerialScope(const SerialScope&) = delete;
+    SerialScope& operator=(const SerialScope&) = delete;
+
+private:
+    int previous_;
+};
+}  // namespace
+
 void TrainingPlan::Impl::forward(const Tensor& input) {
     const Slots& k = slots();
     for (Step& s : steps) {
         const std::size_t i = s.net_index;
+        const SerialScope team(s.serial && !all_serial);
         switch (s.kind) {
             case Kind::Input: value[i] = input; break;
             case Kind::Linear:
@@ -340,6 +363,7 @@ void TrainingPlan::Impl::backward() {
     for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
         Step& s = *it;
         const std::size_t i = s.net_index;
+        const SerialScope team(s.serial && !all_serial);
         for (std::size_t r : zero_before[i]) zero(grad[r]);
         switch (s.kind) {
             case Kind::Input:
@@ -629,6 +653,23 @@ TrainingPlan::TrainingPlan(graph::Network& net, std::shared_ptr<FlatParameters> 
             m.value[i] = reshaped(m.value[i], m.steps[i].shape);
     // A Flatten whose input is the batch itself reshapes the batch at run time (see step()).
 
+    // Threads: a native step whose work is below a parallel region's cost runs on the calling thread (the
+    // matmul kernel's own limit for splitting one product: 2^18 multiply-adds; elementwise steps below
+    // the CPU loops' grain). The rest use the run's team (Experiment sets it, 1 for small models).
+    constexpr std::int64_t kSerialWork = std::int64_t{1} << 18;
+    for (Impl::Step& s : m.steps) {
+        const std::int64_t out_elems = shape_numel(s.shape);
+        std::int64_t work = -1;
+        if (s.kind == Impl::Kind::Linear) work = out_elems * s.weight.size(1);
+        if (s.kind == Impl::Kind::Conv) work = out_elems * s.weight.numel() / std::max<std::int64_t>(s.weight.size(0), 1);
+        if (s.kind == Impl::Kind::MaxPool || s.kind == Impl::Kind::Activation) work = out_elems * 4;
+        s.serial = work >= 0 && work < kSerialWork;
+        summary_.serial_steps += s.serial;
+    }
+    m.all_serial = std::all_of(m.steps.begin(), m.steps.end(), [](const Impl::Step& s) {
+        return s.kind == Impl::Kind::Input || s.kind == Impl::Kind::Flatten || s.kind == Impl::Kind::Alias || s.serial;
+    });
+
     // The views the native steps use, made once.
     for (Impl::Step& s : m.steps) {
         const bool native = s.kind == Impl::Kind::Linear || s.kind == Impl::Kind::Conv ||
@@ -700,6 +741,7 @@ TrainingPlan::Result TrainingPlan::step(const Tensor& input_in, const Tensor& ta
     const Tensor input = input_in.contiguous(), target = target_in.contiguous();
     NEURA_CHECK(fits(input, target), "training plan: the batch does not fit the plan (shape ",
                 shape_str(input.shape()), ", compiled for ", shape_str(m.input_shape), ")");
+    const SerialScope team(m.all_serial);
     // A Flatten straight after the Input views the batch.
     for (Impl::Step& s : m.steps)
         if (s.kind == Impl::Kind::Flatten && s.inputs[0] == 0) m.value[s.net_index] = reshaped(input, s.shape);

@@ -15,6 +15,8 @@
 // - Memory plan: activations and gradients are views of one arena allocated at compile time; gradient
 //   buffers are shared between steps whose lifetimes do not overlap. The steady state allocates nothing
 //   for native steps.
+// - Threads: OpenMP's one persistent team; the plan runs each native step whose work (multiply-adds,
+//   elements) is below what a parallel region costs on the calling thread alone, the others on the team.
 // - Parameters: every parameter of the network becomes a view of one flat buffer (its tensors keep their
 //   identity: the modules', the optimizer's and the caller's handles see the flat storage), and the plan
 //   writes the gradients into one flat gradient buffer whose views it sets as each parameter's .grad. An
@@ -40,6 +42,7 @@ struct PlanSummary {
     std::int64_t native_steps = 0;       // steps run by kernels of the op table
     std::int64_t fused_activations = 0;  // activations folded into the Linear / Conv2d before them
     std::int64_t islands = 0;            // steps run through autograd
+    std::int64_t serial_steps = 0;       // native steps too small for threads: run on the calling thread
     bool fused_loss = false;             // softmax + cross-entropy + its gradient in one kernel
     std::vector<std::string> island_layers;  // "<node name> (<type>)"
     std::int64_t arena_bytes = 0;        // activations + gradients + scratch, after sharing
