@@ -139,6 +139,27 @@ private slots:
         }
     }
 
+    void training_runs_through_the_plan() {
+        // What the studio, `neura train` and the Python module's Project.train run: Experiment -> Trainer.
+        // Two epochs of an example with the plan and without it give the same history.
+        const project::Project p = project::load_project(NEURA_SOURCE_DIR "/projects/digits-cnn.neura");
+        train::TrainConfig cfg = train::TrainConfig::from_json(p.train_config_json);
+        cfg.epochs = 2;
+        train::Experiment planned(p, cfg), reference(p, cfg);
+        reference.network().set_plan_enabled(false);
+        const train::FitResult a = planned.run({}), b = reference.run({});
+        QVERIFY(planned.network().last_plan());
+        QVERIFY(!reference.network().last_plan());
+        QVERIFY(planned.optimizer().last_step_was_flat());
+        QCOMPARE(a.history.size(), b.history.size());
+        for (std::size_t e = 0; e < a.history.size(); ++e) {
+            qInfo("epoch %zu: train loss %.9f (plan) %.9f (autograd), val accuracy %.4f %.4f", e + 1,
+                  a.history[e].train_loss, b.history[e].train_loss, a.history[e].val_accuracy, b.history[e].val_accuracy);
+            QVERIFY(std::abs(a.history[e].train_loss - b.history[e].train_loss) < 1e-5);
+            QVERIFY(std::abs(a.history[e].val_loss - b.history[e].val_loss) < 1e-5);
+        }
+    }
+
     void every_layer_type_agrees_with_autograd() {
         int native = 0;
         for (const LayerCase& lc : layer_cases()) {
