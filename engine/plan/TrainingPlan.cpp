@@ -191,6 +191,8 @@ struct TrainingPlan::Impl {
         Tensor x2d, y2d, g2d, g2d_t, bias_b, tmp, ones, dx;
         bool dx_accumulates = false;
         bool serial = false;  // its work is too small for a parallel region: it runs on the calling thread
+        bool from_island = false;  // a native step reading an island's output: x_in, taken each step
+        Tensor x_in;
         // Islands: the inputs handed to the module (detached leaves where a gradient flows back), and
         // the parameters whose flat gradient views autograd accumulates into.
         std::vector<Tensor> island_inputs;
@@ -260,6 +262,18 @@ struct TrainingPlan::Impl {
     }
 
     void zero(const Tensor& t) const { detail::kFill(device)(t, 0.0); }
+
+    // A native step's input: its producer's buffer, or the island output it reads this step (contiguous).
+    const Tensor& input_of(Step& s) {
+        const std::size_t p = s.inputs[0];
+        if (!s.from_island) return value[p];
+        const Tensor& v = value[p];
+        NEURA_CHECK(v.defined() && v.dtype() == dtype && v.shape() == steps[p].shape, "training plan: layer '",
+                    steps[p].name, "' gave ", v.defined() ? shape_str(v.shape()) : std::string("nothing"),
+                    " where its shape rule says ", shape_str(steps[p].shape));
+        s.x_in = v.is_contiguous() ? v.detach() : v.detach().contiguous();
+        return s.x_in;
+    }
 
     // ---- the passes ----
     void forward(const Tensor& input);
@@ -336,18 +350,19 @@ void TrainingPlan::Impl::forward(const Tensor& input) {
             case Kind::Input: value[i] = input; break;
             case Kind::Linear:
                 if (s.inputs[0] == 0) s.x2d = as_matrix(input, s.weight.size(1));  // the batch itself
+                if (s.from_island) s.x2d = as_matrix(input_of(s), s.weight.size(1));
                 (*k.matmul)(device)(s.x2d, s.weight_t, s.y2d);
                 if (s.bias.defined()) (*k.add)(device)(s.y2d, s.bias_b, s.y2d, 1.0);
                 apply_act(s.act, s.y2d);
                 break;
             case Kind::Conv:
-                (*k.conv)(device)(value[s.inputs[0]], s.weight, s.bias, value[i], s.conv);
+                (*k.conv)(device)(input_of(s), s.weight, s.bias, value[i], s.conv);
                 apply_act(s.act, value[i]);
                 break;
-            case Kind::MaxPool: s.workspace = (*k.max_pool)(device)(value[s.inputs[0]], value[i], s.pool, true); break;
+            case Kind::MaxPool: s.workspace = (*k.max_pool)(device)(input_of(s), value[i], s.pool, true); break;
             case Kind::Flatten: break;  // value[i] is a view of its input's buffer
             case Kind::Activation: {
-                const Tensor& x = value[s.inputs[0]];
+                const Tensor& x = input_of(s);
                 const DispatchSlot<UnaryKernel>* f = s.act == Act::Relu ? k.relu : s.act == Act::Tanh ? k.tanh : k.sigmoid;
                 (*f)(device)(x, value[i], 0, 0);
                 break;
@@ -380,7 +395,7 @@ void TrainingPlan::Impl::backward() {
                 break;
             case Kind::Conv:
                 act_backward(s.act, grad[i], value[i], grad[i], s.tmp, s.ones);
-                (*k.conv_weights)(device)({.grad_out = grad[i], .x = value[s.inputs[0]], .grad_weight = s.grad_weight,
+                (*k.conv_weights)(device)({.grad_out = grad[i], .x = s.from_island ? s.x_in : value[s.inputs[0]], .grad_weight = s.grad_weight,
                                            .grad_bias = s.grad_bias, .g = s.conv});
                 if (s.dx.defined()) {
                     (*k.conv_data)(device)(grad[i], s.weight, s.dx, s.conv);
@@ -463,12 +478,13 @@ TrainingPlan::TrainingPlan(graph::Network& net, std::shared_ptr<FlatParameters> 
         }
         const bool one_input = s.inputs.size() == 1;
         const std::size_t p = one_input ? s.inputs[0] : 0;
-        // A native step reads its input from a contiguous buffer of the plan's dtype: a native step's, or
-        // the batch itself when it comes so.
-        const bool input_ok = one_input && (m.steps[p].kind != Impl::Kind::Island) &&
-                              (p != 0 || (input.dtype() == m.dtype && input.is_contiguous()));
+        // A native step reads its input from a buffer of the plan's dtype: a native step's, the batch itself
+        // when it comes so, or an island's output (made contiguous at run time when it is not).
+        const bool from_island = one_input && m.steps[p].kind == Impl::Kind::Island;
+        const bool input_ok = one_input && (p != 0 || (input.dtype() == m.dtype && input.is_contiguous()));
         const bool floating_ok = input_ok && is_floating(m.dtype);
         if (!floating_ok) continue;  // island
+        s.from_island = from_island;
         if (auto* lin = dynamic_cast<nn::Linear*>(s.module.get());
             lin && has(k.matmul, m.device) && has(k.add, m.device) && has(k.sum, m.device) &&
             lin->weight.dtype() == m.dtype && m.steps[p].shape.back() == lin->weight.size(1)) {
@@ -492,7 +508,7 @@ TrainingPlan::TrainingPlan(graph::Network& net, std::shared_ptr<FlatParameters> 
             s.pool = {xs[0], xs[1], xs[2], xs[3], s.shape[2], s.shape[3], o.kernel_h, o.kernel_w,
                       default_stride ? o.kernel_h : o.stride_h, default_stride ? o.kernel_w : o.stride_w,
                       o.padding_h, o.padding_w};
-        } else if (dynamic_cast<nn::Flatten*>(s.module.get()) && consumers[p].size() == 1) {
+        } else if (dynamic_cast<nn::Flatten*>(s.module.get()) && consumers[p].size() == 1 && !from_island) {
             s.kind = Impl::Kind::Flatten;
         } else if (const Act a = activation_of(s.type); a != Act::None && act_supported(a, m.device)) {
             s.act = a;
@@ -687,7 +703,7 @@ TrainingPlan::TrainingPlan(graph::Network& net, std::shared_ptr<FlatParameters> 
         }
         if (s.kind == Impl::Kind::Linear) {
             const std::int64_t in = s.weight.size(1), outf = s.weight.size(0);
-            if (p != 0) s.x2d = as_matrix(m.value[p], in);
+            if (p != 0 && !s.from_island) s.x2d = as_matrix(m.value[p], in);
             s.y2d = as_matrix(y, outf);
             s.g2d = as_matrix(m.grad[i], outf);
             s.g2d_t = transposed(s.g2d);
