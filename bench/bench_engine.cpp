@@ -1,5 +1,5 @@
 // Engine benchmarks (not tests): the workloads of bench/WORKLOADS.md, printed as `name value unit`.
-//   neura_bench [THREADS [W1 ... W7]]   (run bench/run.sh to see PyTorch's figures beside them)
+//   neura_bench [THREADS [W1 ... W8]]   (run bench/run.sh to see PyTorch's figures beside them)
 #include <dnnl.h>
 #include <fcntl.h>
 #include <omp.h>
@@ -23,19 +23,21 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// W7: `neura --version` as a whole process, `runs` times: the median wall time and the largest peak
-// resident set (wait4's ru_maxrss), standard output to /dev/null. {-1, -1} when it cannot be started.
-std::pair<double, double> process_start_up(const char* program, int runs) {
+// A program run as a whole process, `runs` times: the median wall time and the largest peak resident set
+// (wait4's ru_maxrss), standard output to /dev/null. {-1, -1} when it cannot be started or fails.
+std::pair<double, double> process_run(const std::vector<std::string>& argv, int runs) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
     std::vector<double> walls;
     double peak_kib = 0;
     for (int i = 0; i < runs; ++i) {
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-        char* const args[] = {const_cast<char*>(program), const_cast<char*>("--version"), nullptr};
         pid_t pid = 0;
         const auto t0 = Clock::now();
-        const int rc = posix_spawn(&pid, program, &actions, nullptr, args, environ);
+        const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
         posix_spawn_file_actions_destroy(&actions);
         if (rc != 0) return {-1, -1};
         int status = 0;
@@ -46,6 +48,30 @@ std::pair<double, double> process_start_up(const char* program, int runs) {
     }
     std::sort(walls.begin(), walls.end());
     return {walls[walls.size() / 2], peak_kib / 1024.0};
+}
+
+// W8's process: W4 as the W4 section below builds it (CNN on 1x28x28, batch 64, Adam) trained for 50
+// steps, in a process of its own so that its peak resident set is the footprint of that alone.
+//   neura_bench --w8-child THREADS
+int w8_child(int threads) {
+    omp_set_num_threads(threads);
+    manual_seed(0);
+    nn::Conv2d c1({.in_channels = 1, .out_channels = 16, .padding_h = 1, .padding_w = 1});
+    nn::Conv2d c2({.in_channels = 16, .out_channels = 32, .padding_h = 1, .padding_w = 1});
+    nn::MaxPool2d pool({});
+    nn::Linear fc(32 * 7 * 7, 10);
+    std::vector<Tensor> params;
+    for (nn::Module* m : std::initializer_list<nn::Module*>{&c1, &c2, &fc})
+        for (auto& p : m->parameters()) params.push_back(p);
+    optim::Adam opt(params, {.lr = 1e-3});
+    nn::CrossEntropyLoss lossf;
+    const Tensor x = Tensor::randn({64, 1, 28, 28}), y = Tensor::randint(0, 10, {64});
+    for (int i = 0; i < 50; ++i) {
+        opt.zero_grad();
+        lossf(fc(pool(relu(c2(pool(relu(c1(x)))))).flatten(1)), y).backward();
+        opt.step();
+    }
+    return 0;
 }
 
 double median_seconds(const std::function<void()>& fn, int reps, int warm = 3) {
@@ -115,7 +141,8 @@ double adam_step_seconds(std::initializer_list<nn::Module*> modules, const std::
 }  // namespace
 
 int main(int argc, char** argv) {
-    // bench_engine [THREADS [W1 ... W7]]: the workloads named, or all of them.
+    if (argc > 2 && std::string(argv[1]) == "--w8-child") return w8_child(std::atoi(argv[2]));
+    // bench_engine [THREADS [W1 ... W8]]: the workloads named, or all of them.
     const int threads = argc > 1 ? std::atoi(argv[1]) : 2;
     const std::vector<std::string> only(argv + std::min(argc, 2), argv + argc);
     auto want = [&](const char* w) { return only.empty() || std::find(only.begin(), only.end(), w) != only.end(); };
@@ -127,13 +154,33 @@ int main(int argc, char** argv) {
     // kernel counts that memory's high-water mark into the child's peak at its exec, so a bench process
     // grown by W1-W6 would report its own size instead of neura's (80 MiB instead of 11).
     if (want("W7")) {
-        const auto [wall, peak] = process_start_up(NEURA_CLI_PATH, 20);
+        const auto [wall, peak] = process_run({NEURA_CLI_PATH, "--version"}, 20);
         if (wall < 0) {
             std::fprintf(stderr, "W7: cannot run %s --version\n", NEURA_CLI_PATH);
             return 1;
         }
         std::printf("W7_start_up_wall %.1f ms\n", wall * 1e3);
         std::printf("W7_start_up_peak_rss %.1f MiB\n", peak);
+    }
+    // W8: peak RSS of a process that trains W4 for 50 steps: this program again (--w8-child), the median of
+    // 3 runs. Right after W7 for the same reason: this process's high-water mark is still small.
+    if (want("W8")) {
+        char self[4096] = {};
+        if (readlink("/proc/self/exe", self, sizeof self - 1) <= 0) {
+            std::fprintf(stderr, "W8: cannot find this program (/proc/self/exe)\n");
+            return 1;
+        }
+        std::vector<double> peaks;
+        for (int i = 0; i < 3; ++i) {
+            const auto [wall, peak] = process_run({self, "--w8-child", std::to_string(threads)}, 1);
+            if (wall < 0) {
+                std::fprintf(stderr, "W8: %s --w8-child failed\n", self);
+                return 1;
+            }
+            peaks.push_back(peak);
+        }
+        std::sort(peaks.begin(), peaks.end());
+        std::printf("W8_cnn28_50_steps_peak_rss %.1f MiB\n", peaks[1]);
     }
 
     // W1: sgemm 1024^3 through neura::matmul, next to a raw dnnl_sgemm call.
