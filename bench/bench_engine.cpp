@@ -1,7 +1,7 @@
 // Engine benchmarks (not tests): the workloads of bench/WORKLOADS.md, printed as `name value unit`.
-//   neura_bench [THREADS [W1 ... W7]]   (run bench/run.sh to see PyTorch's figures beside them)
-// W2-W6 train as the studio does, through Network::train_step (the compiled plan); the *_autograd lines
-// run the same work through the dynamic autograd.
+//   neura_bench [THREADS [W1 ... W8]]   (run bench/run.sh to see PyTorch's figures beside them)
+// W2-W6 and W8 train as the studio does, through Network::train_step (the compiled plan); the *_autograd
+// lines run the same work through the dynamic autograd.
 #include <dnnl.h>
 #include <fcntl.h>
 #include <omp.h>
@@ -28,19 +28,21 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// W7: `neura --version` as a whole process, `runs` times: the median wall time and the largest peak
-// resident set (wait4's ru_maxrss), standard output to /dev/null. {-1, -1} when it cannot be started.
-std::pair<double, double> process_start_up(const char* program, int runs) {
+// A program run as a whole process, `runs` times: the median wall time and the largest peak resident set
+// (wait4's ru_maxrss), standard output to /dev/null. {-1, -1} when it cannot be started or fails.
+std::pair<double, double> process_run(const std::vector<std::string>& argv, int runs) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
     std::vector<double> walls;
     double peak_kib = 0;
     for (int i = 0; i < runs; ++i) {
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-        char* const args[] = {const_cast<char*>(program), const_cast<char*>("--version"), nullptr};
         pid_t pid = 0;
         const auto t0 = Clock::now();
-        const int rc = posix_spawn(&pid, program, &actions, nullptr, args, environ);
+        const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
         posix_spawn_file_actions_destroy(&actions);
         if (rc != 0) return {-1, -1};
         int status = 0;
@@ -52,6 +54,7 @@ std::pair<double, double> process_start_up(const char* program, int runs) {
     std::sort(walls.begin(), walls.end());
     return {walls[walls.size() / 2], peak_kib / 1024.0};
 }
+
 
 double median_seconds(const std::function<void()>& fn, int reps, int warm = 3) {
     for (int i = 0; i < warm; ++i) fn();
@@ -153,10 +156,45 @@ double plan_step_seconds(const graph::ModelGraph& model, const Tensor& x, const 
     }, reps);
 }
 
+// W4's network: Conv2d(1,16,3,p=1)-ReLU-MaxPool2d(2)-Conv2d(16,32,3,p=1)-ReLU-MaxPool2d(2)-Flatten-Linear(1568,10).
+graph::ModelGraph w4_model() {
+    const graph::AttributeMap none;
+    const auto conv = [](std::int64_t out) {
+        return graph::AttributeMap{{"out_channels", num(out)},
+                                   {"kernel_size", graph::AttributeValue(std::vector<std::int64_t>{3, 3})},
+                                   {"padding", graph::AttributeValue(std::vector<std::int64_t>{1, 1})}};
+    };
+    const graph::AttributeMap pool2{{"kernel_size", graph::AttributeValue(std::vector<std::int64_t>{2, 2})}};
+    return chain({1, 28, 28}, {{"Conv2d", conv(16)}, {"ReLU", none}, {"MaxPool2d", pool2}, {"Conv2d", conv(32)},
+                               {"ReLU", none}, {"MaxPool2d", pool2}, {"Flatten", none},
+                               {"Linear", {{"out_features", num(10)}}}});
+}
+
+// W8's process: W4 (w4_model(), batch 64, Adam) trained for 50 steps as the studio trains it, in a
+// process of its own so that its peak resident set is the footprint of that alone.
+//   neura_bench --w8-child THREADS
+int w8_child(int threads) {
+    omp_set_num_threads(threads);
+    manual_seed(0);
+    graph::Network net = graph::compile(w4_model(), 0);
+    train::TrainConfig cfg;
+    cfg.optimizer = "Adam";
+    cfg.lr = 1e-3;
+    const auto opt = train::make_optimizer(cfg, net.parameters());
+    const Tensor x = Tensor::randn({64, 1, 28, 28}), y = Tensor::randint(0, 10, {64});
+    for (int i = 0; i < 50; ++i) {
+        opt->zero_grad();
+        net.train_step(x, y);
+        opt->step();
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    // bench_engine [THREADS [W1 ... W7]]: the workloads named, or all of them.
+    if (argc > 2 && std::string(argv[1]) == "--w8-child") return w8_child(std::atoi(argv[2]));
+    // bench_engine [THREADS [W1 ... W8]]: the workloads named, or all of them.
     const int threads = argc > 1 ? std::atoi(argv[1]) : 2;
     const std::vector<std::string> only(argv + std::min(argc, 2), argv + argc);
     auto want = [&](const char* w) { return only.empty() || std::find(only.begin(), only.end(), w) != only.end(); };
@@ -168,13 +206,33 @@ int main(int argc, char** argv) {
     // kernel counts that memory's high-water mark into the child's peak at its exec, so a bench process
     // grown by W1-W6 would report its own size instead of neura's (80 MiB instead of 11).
     if (want("W7")) {
-        const auto [wall, peak] = process_start_up(NEURA_CLI_PATH, 20);
+        const auto [wall, peak] = process_run({NEURA_CLI_PATH, "--version"}, 20);
         if (wall < 0) {
             std::fprintf(stderr, "W7: cannot run %s --version\n", NEURA_CLI_PATH);
             return 1;
         }
         std::printf("W7_start_up_wall %.1f ms\n", wall * 1e3);
         std::printf("W7_start_up_peak_rss %.1f MiB\n", peak);
+    }
+    // W8: peak RSS of a process that trains W4 for 50 steps: this program again (--w8-child), the median of
+    // 3 runs. Right after W7 for the same reason: this process's high-water mark is still small.
+    if (want("W8")) {
+        char self[4096] = {};
+        if (readlink("/proc/self/exe", self, sizeof self - 1) <= 0) {
+            std::fprintf(stderr, "W8: cannot find this program (/proc/self/exe)\n");
+            return 1;
+        }
+        std::vector<double> peaks;
+        for (int i = 0; i < 3; ++i) {
+            const auto [wall, peak] = process_run({self, "--w8-child", std::to_string(threads)}, 1);
+            if (wall < 0) {
+                std::fprintf(stderr, "W8: %s --w8-child failed\n", self);
+                return 1;
+            }
+            peaks.push_back(peak);
+        }
+        std::sort(peaks.begin(), peaks.end());
+        std::printf("W8_cnn28_50_steps_peak_rss %.1f MiB\n", peaks[1]);
     }
 
     // W1: sgemm 1024^3 through neura::matmul, next to a raw dnnl_sgemm call.
@@ -247,17 +305,8 @@ int main(int argc, char** argv) {
         const double t = adam_step_seconds(
             {&c1, &c2, &fc}, [&](const Tensor& x) { return fc(pool(relu(c2(pool(relu(c1(x)))))).flatten(1)); },
             Tensor::randn({64, 1, 28, 28}), Tensor::randint(0, 10, {64}), 1e-3, 50);
-        const graph::AttributeMap none;
-        const auto conv = [](std::int64_t out) {
-            return graph::AttributeMap{{"out_channels", num(out)},
-                                       {"kernel_size", graph::AttributeValue(std::vector<std::int64_t>{3, 3})},
-                                       {"padding", graph::AttributeValue(std::vector<std::int64_t>{1, 1})}};
-        };
-        const graph::AttributeMap pool2{{"kernel_size", graph::AttributeValue(std::vector<std::int64_t>{2, 2})}};
-        const double plan = plan_step_seconds(chain({1, 28, 28}, {{"Conv2d", conv(16)}, {"ReLU", none}, {"MaxPool2d", pool2},
-                                                                  {"Conv2d", conv(32)}, {"ReLU", none}, {"MaxPool2d", pool2},
-                                                                  {"Flatten", none}, {"Linear", {{"out_features", num(10)}}}}),
-                                              Tensor::randn({64, 1, 28, 28}), Tensor::randint(0, 10, {64}), "Adam", 1e-3, 50);
+        const double plan = plan_step_seconds(w4_model(), Tensor::randn({64, 1, 28, 28}), Tensor::randint(0, 10, {64}),
+                                              "Adam", 1e-3, 50);
         std::printf("W4_cnn28_b64_adam_step %.0f us\n", plan * 1e6);
         std::printf("W4_cnn28_b64_adam_step_autograd %.0f us\n", t * 1e6);
     }

@@ -6,6 +6,11 @@
 //     selects a node by name, --dock brings a dock to the front (by its title)
 // neurastudio --script FILE [PROJECT]
 //     run a screenshot script (gui/app/ScreenshotScript.h: the tutorial's steps) and exit
+// neurastudio --exit-after-first-paint [PROJECT]
+//     start as usual, print `first_paint MS ms` (from the process's start to the end of the main window's
+//     first paint) and exit: bench/gui_start's W9. The start is NEURA_START_MONOTONIC_NS where set (the
+//     launcher's CLOCK_MONOTONIC just before it started this program), else the kernel's start time of
+//     the process (/proc/self/stat, in clock ticks of 10 ms).
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -16,9 +21,18 @@
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <time.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <iterator>
 #include <memory>
+#include <sstream>
+#include <string>
+#include <utility>
 
 #include "app/MainWindow.h"
 #include "app/ScreenshotScript.h"
@@ -42,6 +56,41 @@ protected:
         std::fprintf(stderr, "neurastudio: %s: %s\n", qPrintable(title), qPrintable(text));
     }
 };
+
+// Calls `done` once, when the widget's first paint has been handled: the posted call runs after the
+// repaint that sent the paint event, which draws the children and flushes the window too.
+class FirstPaintHook : public QObject {
+public:
+    FirstPaintHook(QWidget* widget, std::function<void()> done) : QObject(widget), done_(std::move(done)) {
+        widget->installEventFilter(this);
+    }
+
+protected:
+    bool eventFilter(QObject*, QEvent* e) override {
+        if (e->type() == QEvent::Paint && done_) QTimer::singleShot(0, this, std::exchange(done_, {}));
+        return false;
+    }
+
+private:
+    std::function<void()> done_;
+};
+
+// Milliseconds since this process started (see --exit-after-first-paint above).
+double msSinceProcessStart() {
+    timespec now{};
+    if (const char* t0 = std::getenv("NEURA_START_MONOTONIC_NS")) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (static_cast<double>(now.tv_sec) * 1e9 + static_cast<double>(now.tv_nsec) - std::strtod(t0, nullptr)) / 1e6;
+    }
+    std::ifstream stat("/proc/self/stat");
+    const std::string text{std::istreambuf_iterator<char>(stat), {}};
+    std::istringstream fields(text.substr(text.rfind(')') + 1));  // after field 2, the command's name
+    std::string field;
+    for (int i = 3; i <= 22; ++i) fields >> field;  // 22: starttime, clock ticks after boot
+    clock_gettime(CLOCK_BOOTTIME, &now);
+    const double start = std::stod(field) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    return (static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9 - start) * 1e3;
+}
 
 QString defaultProject() {
     for (const QString& dir : {QDir::currentPath(), QCoreApplication::applicationDirPath() + "/../..",
@@ -95,6 +144,9 @@ int main(int argc, char** argv) {
     parser.addOption(script);
     QCommandLineOption dark("dark", "Use the dark theme.");
     parser.addOption(dark);
+    QCommandLineOption firstPaint("exit-after-first-paint",
+                                  "Print the milliseconds from start to the main window's first paint, then exit.");
+    parser.addOption(firstPaint);
     parser.addPositionalArgument("project", "The .neura project to open.", "[PROJECT]");
     parser.process(app);
     if (parser.isSet(versionOption)) {
@@ -121,6 +173,10 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "neurastudio: --%s goes with --screenshot\n", qPrintable(o->names().front()));
             return 2;
         }
+    if (parser.isSet(firstPaint) && screenshot) {
+        std::fprintf(stderr, "neurastudio: --exit-after-first-paint does not go with --screenshot or --script\n");
+        return 2;
+    }
     // --dark, or the View ▸ Dark Theme choice (not for screenshots: they show what was asked).
     if (parser.isSet(dark) || (!screenshot && QSettings().value("view/dark", false).toBool()))
         neura::gui::applyTheme(true);
@@ -255,6 +311,12 @@ int main(int argc, char** argv) {
         });
         return finish(app.exec(), window);
     }
+    if (parser.isSet(firstPaint))
+        new FirstPaintHook(window.get(), [&] {
+            std::printf("first_paint %.1f ms\n", msSinceProcessStart());
+            std::fflush(stdout);
+            app.exit(0);
+        });
     window->show();
     if (const auto refused = plugins.refused().size())
         window->statusBar()->showMessage(QObject::tr("%n plugin(s) refused: see Help ▸ Plugins…", "", int(refused)), 15000);
