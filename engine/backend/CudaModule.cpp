@@ -85,6 +85,8 @@ const Module& module() {
 
 }  // namespace
 
+const ModuleApi* loaded_module() { return module().api; }
+
 bool built_with_cuda() {
 #ifdef NEURA_CUDA_MODULE
     return true;

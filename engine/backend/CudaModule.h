@@ -4,8 +4,11 @@
 // GPU maps nothing of CUDA (cuBLAS alone costs a start-up of ~0.5 s and ~200 MiB). The module is not
 // linked against the engine: like a plugin, it resolves the engine's symbols against the program that
 // opens it (neura_enable_plugins in engine/CMakeLists.txt), and hands back this table.
+#include <cstdint>
 #include <string>
 #include <vector>
+
+#include "neura/core/Tensor.h"
 
 #include "neura/backend/Cuda.h"
 
@@ -13,7 +16,7 @@ namespace neura::cuda {
 
 // Bumped whenever the table, or an engine type or kernel signature the module relies on, changes; a
 // module of another ABI is refused with that reason.
-inline constexpr int kModuleAbi = 1;
+inline constexpr int kModuleAbi = 2;
 inline constexpr const char* kModuleEntry = "neura_cuda_module";
 inline constexpr const char* kModuleFile = "libneura_cuda.so";
 
@@ -31,7 +34,22 @@ struct ModuleApi {
     // and its end (waits for it, restores the previous one).
     void* (*stream_begin)(int device, void** previous) = nullptr;
     void (*stream_end)(int device, void* stream, void* previous) = nullptr;
+    // CUDA graphs (the training plan's steady-state step): capture of this thread's current stream on
+    // `device` (false when it cannot be captured: the legacy default stream), its end (an executable graph,
+    // or null with the reason in *error), a launch on the current stream, and the graph's destruction.
+    bool (*graph_begin)(int device) = nullptr;
+    void* (*graph_end)(int device, std::string* error) = nullptr;
+    void (*graph_launch)(int device, void* exec) = nullptr;
+    void (*graph_destroy)(void* exec) = nullptr;
+    // The training plan's fused CrossEntropyLoss (ops/Fused.h): logits [N, C], target I64 [N], the 0-d loss,
+    // grad [N, C], scratch `rows` of 3 N + 1 elements, `flag` I64 [1] set to 1 by a target out of range.
+    void (*cross_entropy)(const Tensor& logits, const Tensor& target, const Tensor& loss, const Tensor& grad,
+                          const Tensor& rows, const Tensor& flag, std::int64_t ignore_index) = nullptr;
 };
+
+// The loaded module's table, or null (no CUDA build, no module, or it does not fit): for the engine's own
+// users of the additions above (ops/Fused.cpp, plan/).
+const ModuleApi* loaded_module();
 
 }  // namespace neura::cuda
 

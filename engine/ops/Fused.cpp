@@ -2,6 +2,7 @@
 // backward.
 #include "ops/Fused.h"
 
+#include "backend/CudaModule.h"
 #include "backend/cpu/Rnn.h"
 #include "backend/cpu/Softmax.h"
 #include "ops/Internal.h"
@@ -102,15 +103,25 @@ Tensor fused_softmax_backward(const Tensor& y, const Tensor& g) {
     return gx;
 }
 
-bool has_fused_cross_entropy(Device device) { return device == Device::cpu(); }
+bool has_fused_cross_entropy(Device device) {
+    if (device == Device::cpu()) return true;
+    const cuda::ModuleApi* m = device.type == DeviceType::CUDA ? cuda::loaded_module() : nullptr;
+    return m && m->cross_entropy;
+}
 
 bool fused_cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& loss, const Tensor& grad,
-                         std::int64_t ignore_index) {
+                         std::int64_t ignore_index, const Tensor& rows, const Tensor& flag) {
     if (!has_fused_cross_entropy(logits.device()) || logits.dim() != 2 || !is_floating(logits.dtype()) ||
         !logits.is_contiguous() || target.dtype() != DType::I64 || target.shape() != Shape{logits.size(0)} ||
         !target.is_contiguous() || !grad.is_contiguous() || grad.shape() != logits.shape())
         return false;
-    cpu::cross_entropy({.logits = logits, .target = target, .loss = loss, .grad = grad, .ignore_index = ignore_index});
+    if (logits.device() == Device::cpu()) {
+        cpu::cross_entropy({.logits = logits, .target = target, .loss = loss, .grad = grad, .ignore_index = ignore_index});
+        return true;
+    }
+    if (!rows.defined() || rows.numel() < 3 * logits.size(0) + 1 || !flag.defined() || flag.dtype() != DType::I64)
+        return false;
+    cuda::loaded_module()->cross_entropy(logits, target, loss, grad, rows, flag, ignore_index);
     return true;
 }
 

@@ -34,10 +34,12 @@ Tensor fused_softmax_backward(const Tensor& y, const Tensor& g);
 
 // CrossEntropyLoss with mean reduction of logits [N, C] (contiguous, floating) against class indices [N] (I64,
 // ignore_index rows left out): writes the 0-d `loss` and `grad` = d loss / d logits ([N, C], contiguous) and
-// returns true, where a fused kernel applies (the CPU); false otherwise, writing nothing. Records nothing.
-// Throws neura::Error naming the target out of range, as cross_entropy().
+// returns true, where a fused kernel applies (the CPU, a GPU); false otherwise, writing nothing. Records
+// nothing. On the CPU it throws neura::Error naming a target out of range, as cross_entropy(). On a GPU it
+// never synchronizes: it needs scratch `rows` (3 N + 1 elements of the logits' dtype) and `flag` (I64 [1],
+// zero), which a target out of range sets to 1 for the caller to read after the step.
 bool fused_cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& loss, const Tensor& grad,
-                         std::int64_t ignore_index);
+                         std::int64_t ignore_index, const Tensor& rows = {}, const Tensor& flag = {});
 // Whether fused_cross_entropy() applies on `device`.
 bool has_fused_cross_entropy(Device device);
 

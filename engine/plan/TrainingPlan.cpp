@@ -5,6 +5,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 #include <numeric>
 
@@ -12,6 +14,7 @@
 #include "neura/graph/Network.h"
 #include "neura/nn/Layers.h"
 #include "neura/nn/Loss.h"
+#include "backend/CudaModule.h"
 #include "ops/Fused.h"
 #include "ops/Internal.h"
 
@@ -275,7 +278,20 @@ struct TrainingPlan::Impl {
         return s.x_in;
     }
 
+    // ---- a GPU's loss scratch and CUDA graph ----
+    Tensor ce_rows, ce_flag;  // fused loss on a GPU: per-row scratch, the out-of-range flag
+    enum class Graph { Off, WarmUp, Capture, Replay, Failed };
+    Graph graph = Graph::Off;
+    void* graph_exec = nullptr;
+    Tensor graph_input, graph_target;  // the batch's fixed home while a graph replays
+    std::string graph_status;
+
+    ~Impl() {
+        if (graph_exec) cuda::loaded_module()->graph_destroy(graph_exec);
+    }
+
     // ---- the passes ----
+    Result run(const Tensor& input, const Tensor& target);  // forward, loss, backward
     void forward(const Tensor& input);
     void backward();
     void island_forward(Step& s);
@@ -407,7 +423,7 @@ void TrainingPlan::Impl::backward() {
                     (*k.max_pool_backward)(device)(grad[i], s.workspace, s.dx, s.pool);
                     delivered(s);
                 }
-                s.workspace = Tensor();
+                if (graph == Graph::Off || graph == Graph::Failed) s.workspace = Tensor();  // a graph keeps its address
                 break;
             case Kind::Activation:
                 if (s.dx.defined()) {
@@ -723,6 +739,30 @@ TrainingPlan::TrainingPlan(graph::Network& net, std::shared_ptr<FlatParameters> 
         m.fused_loss = true;
         NoGradGuard ng;
         m.loss_value = Tensor::zeros({}, m.dtype, m.device);
+        if (m.device.type == DeviceType::CUDA) {
+            m.ce_rows = Tensor::zeros({3 * batch + 1}, m.dtype, m.device);
+            m.ce_flag = Tensor::zeros({1}, DType::I64, m.device);
+        }
+    }
+
+    // On a GPU, a step made only of native steps and the fused loss is captured as a CUDA graph after one
+    // warm-up step and replayed from then on (NEURA_CUDA_GRAPHS=0 turns this off).
+    if (m.device.type == DeviceType::CUDA) {
+        const char* env = std::getenv("NEURA_CUDA_GRAPHS");
+        const cuda::ModuleApi* api = cuda::loaded_module();
+        const bool islands = std::any_of(m.steps.begin(), m.steps.end(),
+                                         [](const Impl::Step& s) { return s.kind == Impl::Kind::Island; });
+        if (env && std::strcmp(env, "0") == 0) m.graph_status = "off (NEURA_CUDA_GRAPHS=0)";
+        else if (!api || !api->graph_begin) m.graph_status = "the CUDA module has no graphs";
+        else if (islands) m.graph_status = "not captured: the network has layers that run through autograd";
+        else if (!m.fused_loss) m.graph_status = "not captured: the loss runs through autograd";
+        else {
+            m.graph = Impl::Graph::WarmUp;
+            m.graph_status = "warming up";
+            NoGradGuard ng;
+            m.graph_input = Tensor::empty(input.shape(), input.dtype(), m.device);
+            m.graph_target = Tensor::empty(target.shape(), target.dtype(), m.device);
+        }
     }
 
     // The summary.
@@ -752,42 +792,100 @@ bool TrainingPlan::fits(const Tensor& input, const Tensor& target) const {
            target.device() == m.device && m.flat->intact();
 }
 
+TrainingPlan::Result TrainingPlan::Impl::run(const Tensor& input, const Tensor& target) {
+    // A Flatten straight after the Input views the batch.
+    for (Step& s : steps)
+        if (s.kind == Kind::Flatten && s.inputs[0] == 0) value[s.net_index] = reshaped(input, s.shape);
+    forward(input);
+    const std::size_t out = steps.size() - 1;
+    Result r;
+    r.output = value[out];
+    for (std::size_t root : zero_before[out + 1]) zero(grad[root]);
+    if (fused_loss) {
+        auto* ce = static_cast<nn::CrossEntropyLoss*>(loss_module.get());
+        NEURA_CHECK(detail::fused_cross_entropy(r.output, target, loss_value, grad[out], ce->ignore_index, ce_rows,
+                                                ce_flag),
+                    "training plan: the fused loss does not apply to this batch");
+        r.loss = loss_value;
+    } else {
+        Tensor o = r.output.detach();
+        if (needs_grad[out]) {
+            o.requires_grad_();
+            zero(grad[out]);  // the loss adds into it
+            o.set_grad(grad[out]);
+        }
+        EnableGradGuard grad_on(true);
+        Tensor l = loss(o, target);
+        if (l.requires_grad()) l.backward();
+        r.loss = l.detach();
+    }
+    backward();
+    return r;
+}
+
 TrainingPlan::Result TrainingPlan::step(const Tensor& input_in, const Tensor& target_in) {
     Impl& m = *impl_;
-    const Tensor input = input_in.contiguous(), target = target_in.contiguous();
+    Tensor input = input_in.contiguous(), target = target_in.contiguous();
     NEURA_CHECK(fits(input, target), "training plan: the batch does not fit the plan (shape ",
                 shape_str(input.shape()), ", compiled for ", shape_str(m.input_shape), ")");
     const SerialScope team(m.all_serial);
-    // A Flatten straight after the Input views the batch.
-    for (Impl::Step& s : m.steps)
-        if (s.kind == Impl::Kind::Flatten && s.inputs[0] == 0) m.value[s.net_index] = reshaped(input, s.shape);
-    m.forward(input);
-    const std::size_t out = m.steps.size() - 1;
     Result r;
-    r.output = m.value[out];
-    for (std::size_t root : m.zero_before[out + 1]) m.zero(m.grad[root]);
-    if (m.fused_loss) {
-        const Tensor g = m.grad[out];
-        auto* ce = static_cast<nn::CrossEntropyLoss*>(m.loss_module.get());
-        NEURA_CHECK(detail::fused_cross_entropy(r.output, target, m.loss_value, g, ce->ignore_index),
-                    "training plan: the fused loss does not apply to this batch");
-        r.loss = m.loss_value;
+    if (m.graph == Impl::Graph::Off || m.graph == Impl::Graph::Failed) {
+        r = m.run(input, target);
     } else {
-        Tensor o = r.output.detach();
-        if (m.needs_grad[out]) {
-            o.requires_grad_();
-            m.zero(m.grad[out]);  // the loss adds into it
-            o.set_grad(m.grad[out]);
+        // A CUDA graph reads fixed addresses: the batch goes into the plan's own buffers first.
+        detail::kCopy(m.device)(m.graph_input, input);
+        detail::kCopy(m.device)(m.graph_target, target);
+        input = m.graph_input;
+        target = m.graph_target;
+        const cuda::ModuleApi* api = cuda::loaded_module();
+        if (m.graph == Impl::Graph::Replay) {
+            api->graph_launch(m.device.index, m.graph_exec);
+            r.output = m.value[m.steps.size() - 1];
+            r.loss = m.loss_value;
+        } else if (m.graph == Impl::Graph::WarmUp) {
+            // One step as usual first: cuBLAS handles, the allocator's blocks and every lazy first use happen
+            // outside the capture.
+            r = m.run(input, target);
+            m.graph = Impl::Graph::Capture;
+        } else {  // capture this step, then replay it (a capture only records)
+            std::string why;
+            void* exec = nullptr;
+            if (!api->graph_begin(m.device.index)) {
+                why = "the training runs on CUDA's legacy default stream (no cuda::StreamScope)";
+            } else {
+                try {
+                    r = m.run(input, target);
+                } catch (const std::exception& e) {
+                    why = e.what();
+                }
+                std::string end_error;
+                exec = api->graph_end(m.device.index, &end_error);
+                if (why.empty() && !exec) why = end_error;
+                if (!why.empty() && exec) api->graph_destroy(exec);
+            }
+            if (why.empty()) {
+                m.graph_exec = exec;
+                m.graph = Impl::Graph::Replay;
+                m.graph_status = "replayed";
+                api->graph_launch(m.device.index, exec);
+            } else {
+                m.graph = Impl::Graph::Failed;
+                m.graph_status = "not captured: " + why;
+                r = m.run(input, target);
+            }
         }
-        EnableGradGuard grad_on(true);
-        Tensor loss = m.loss(o, target);
-        if (loss.requires_grad()) loss.backward();
-        r.loss = loss.detach();
     }
-    m.backward();
+    if (m.ce_flag.defined() && m.ce_flag.item<std::int64_t>() != 0) {
+        m.zero(m.ce_flag);
+        throw Error(detail::concat("CrossEntropyLoss: a target is out of range for ", m.steps.back().shape.back(),
+                                   " classes"));
+    }
     m.flat->attach_grads();
     if (m.fused_loss) r.loss = r.loss.clone();  // the caller keeps it past the next step
     return r;
 }
+
+const std::string& TrainingPlan::cuda_graph_status() const { return impl_->graph_status; }
 
 }  // namespace neura::plan

@@ -12,7 +12,9 @@
 #include <memory>
 #include <sstream>
 
+#include "neura/graph/ModelJson.h"
 #include "neura/neura.h"
+#include "neura/plan/TrainingPlan.h"
 #include "neura/project/Project.h"
 #include "neura/train/Experiment.h"
 
@@ -177,6 +179,52 @@ private slots:
             const double lc = cpu.step(x, y), lg = gpu.step(xg, yg);
             QVERIFY2(close(lg, lc), qPrintable(QString("step %1: GPU loss %2, CPU loss %3").arg(s).arg(lg).arg(lc)));
         }
+    }
+
+    void the_plan_on_a_gpu_replays_a_cuda_graph_as_the_cpu_steps() {
+        // The compiled training plan (neura/plan) on a GPU: a network of native steps and the fused loss is
+        // captured as a CUDA graph after one warm-up step; six steps (warm-up, capture, four replays, each on
+        // a new batch) leave the CPU plan's losses and parameters.
+        NEURA_REQUIRE_GPU();
+        const project::Project p = moons_project();
+        const graph::ModelGraph model = graph::from_json(p.model_json);
+        graph::Network cpu = graph::compile(model, 5), gpu = graph::compile(model, 5);
+        gpu.to(kGpu);
+        train::TrainConfig c;
+        c.optimizer = "Adam";
+        c.lr = 0.01;
+        auto oc = train::make_optimizer(c, cpu.parameters());
+        auto og = train::make_optimizer(c, gpu.parameters());
+        cuda::StreamScope stream(kGpu);
+        Generator data(4);
+        for (int s = 0; s < 6; ++s) {
+            Shape xs{16};
+            xs.insert(xs.end(), cpu.input_shape().begin(), cpu.input_shape().end());
+            const Tensor x = Tensor::randn(xs, DType::F32, &data);
+            const Tensor y = Tensor::randint(0, cpu.output_shape().back(), {16}, &data);
+            oc->zero_grad();
+            og->zero_grad();
+            const double lc = cpu.train_step(x, y).loss.item<double>();
+            const double lg = gpu.train_step(x.to(kGpu), y.to(kGpu)).loss.item<double>();
+            oc->step();
+            og->step();
+            QVERIFY2(gpu.last_plan(), "the GPU step ran through autograd");
+            QVERIFY2(close(lg, lc), qPrintable(QString("step %1: GPU loss %2, CPU loss %3").arg(s).arg(lg).arg(lc)));
+        }
+        const std::string status = gpu.last_plan()->cuda_graph_status();
+        QVERIFY2(status == "replayed", status.c_str());
+        const auto pc = cpu.parameters(), pg = gpu.parameters();
+        for (std::size_t k = 0; k < pc.size(); ++k) {
+            const auto a = pc[k].to_vector<double>(), b = pg[k].to(Device::cpu()).to_vector<double>();
+            for (std::size_t e = 0; e < a.size(); ++e) QVERIFY(close(b[e], a[e], 1e-3));
+        }
+        // A target out of range is refused on the GPU too (read after the step: the kernels never wait).
+        const QString why = error_of([&] {
+            Shape xs{16};
+            xs.insert(xs.end(), cpu.input_shape().begin(), cpu.input_shape().end());
+            gpu.train_step(Tensor::randn(xs).to(kGpu), Tensor::full({16}, 99, DType::I64).to(kGpu));
+        });
+        QVERIFY2(why.contains("out of range"), qPrintable(why));
     }
 
     void an_experiment_trains_on_the_gpu_as_on_the_cpu() {

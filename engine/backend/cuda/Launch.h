@@ -129,4 +129,12 @@ cudaError_t adam_step(DType type, void* p, const void* g, void* m, void* v, void
 cudaError_t rmsprop_step(DType type, void* p, const void* g, void* sq, void* buf, void* ga, std::int64_t n,
                          const RmspropStepParams& k, cudaStream_t s);
 
+// CrossEntropyLoss (mean over the rows whose target is not ignore_index) of logits [n, c] against class
+// indices, and its gradient (softmax - onehot) / kept rows: the training plan's fused loss. `rows` is
+// scratch of 3 n + 1 elements of the logits' type; a target out of range sets *flag to 1 (read by the host
+// after the step, so the kernels never synchronize and can be captured in a CUDA graph).
+cudaError_t cross_entropy(DType type, const void* logits, const std::int64_t* target, void* loss, void* grad,
+                          void* rows, std::int64_t* flag, std::int64_t n, std::int64_t c, std::int64_t ignore_index,
+                          cudaStream_t s);
+
 }  // namespace neura::cuda::launch

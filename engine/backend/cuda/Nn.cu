@@ -308,6 +308,66 @@ __global__ void matmul_int64_kernel(const std::int64_t* a, const std::int64_t* b
     }
 }
 
+
+// ------------------------------------------------------------------ fused cross-entropy (the training plan)
+// One thread per row: its log-sum-exp (max-shifted, summed in double as the CPU's loop) and its loss.
+template <class T>
+__global__ void ce_rows_kernel(const T* x, const std::int64_t* t, T* lse, T* row_loss, T* kept, std::int64_t* flag,
+                               std::int64_t n, std::int64_t c, std::int64_t ignore) {
+    NEURA_GRID_LOOP(r, n) {
+        const T* xr = x + r * c;
+        const std::int64_t tr = t[r];
+        lse[r] = T(0);
+        row_loss[r] = T(0);
+        kept[r] = T(0);
+        if (tr == ignore) continue;
+        if (tr < 0 || tr >= c) {
+            atomicExch(reinterpret_cast<unsigned long long*>(flag), 1ull);
+            continue;
+        }
+        T m = xr[0];
+        for (std::int64_t i = 1; i < c; ++i) m = xr[i] > m ? xr[i] : m;
+        if (!isfinite(static_cast<double>(m))) m = T(0);
+        double total = 0;
+        for (std::int64_t i = 0; i < c; ++i) total += exp(static_cast<double>(xr[i] - m));
+        const T l = static_cast<T>(log(total)) + m;
+        lse[r] = l;
+        row_loss[r] = l - xr[tr];
+        kept[r] = T(1);
+    }
+}
+
+// One block: the mean over kept rows, and 1 / kept for the gradient.
+template <class T>
+__global__ void ce_total_kernel(const T* row_loss, const T* kept, T* loss, T* scale, std::int64_t n) {
+    double acc = 0, k = 0;
+    for (std::int64_t i = threadIdx.x; i < n; i += blockDim.x) {
+        acc += static_cast<double>(row_loss[i]);
+        k += static_cast<double>(kept[i]);
+    }
+    acc = block_sum(acc);
+    k = block_sum(k);
+    if (threadIdx.x == 0) {
+        *loss = static_cast<T>(k > 0 ? acc / k : nan(""));
+        *scale = static_cast<T>(k > 0 ? 1.0 / k : 0.0);
+    }
+}
+
+template <class T>
+__global__ void ce_grad_kernel(const T* x, const std::int64_t* t, const T* lse, const T* kept, const T* scale, T* g,
+                               std::int64_t n, std::int64_t c) {
+    NEURA_GRID_LOOP(i, n * c) {
+        const std::int64_t r = i / c, j = i % c;
+        if (kept[r] == T(0)) {
+            g[i] = T(0);
+            continue;
+        }
+        const double s = static_cast<double>(*scale);
+        double v = exp(static_cast<double>(x[i] - lse[r])) * s;
+        if (j == t[r]) v -= s;
+        g[i] = static_cast<T>(v);
+    }
+}
 }  // namespace
 
 #define NEURA_LAUNCH_FLOATING(type, total, kernel, ...)                                        \
@@ -443,6 +503,22 @@ cudaError_t matmul_int64(const std::int64_t* a, const std::int64_t* b, std::int6
     if (total == 0) return cudaSuccess;
     matmul_int64_kernel<<<blocks_for(total), kThreads, 0, s>>>(a, b, c, sh, total);
     return launched();
+}
+
+
+cudaError_t cross_entropy(DType type, const void* logits, const std::int64_t* target, void* loss, void* grad,
+                          void* rows, std::int64_t* flag, std::int64_t n, std::int64_t c, std::int64_t ignore_index,
+                          cudaStream_t s) {
+    return visit_floating(type, [&](auto tag) {
+        using T = decltype(tag);
+        const T* x = static_cast<const T*>(logits);
+        T* scratch = static_cast<T*>(rows);
+        T *lse = scratch, *row_loss = scratch + n, *kept = scratch + 2 * n, *scale = scratch + 3 * n;
+        ce_rows_kernel<<<blocks_for(n), kThreads, 0, s>>>(x, target, lse, row_loss, kept, flag, n, c, ignore_index);
+        ce_total_kernel<<<1, kThreads, 0, s>>>(row_loss, kept, static_cast<T*>(loss), scale, n);
+        ce_grad_kernel<<<blocks_for(n * c), kThreads, 0, s>>>(x, target, lse, kept, scale, static_cast<T*>(grad), n, c);
+        return launched();
+    });
 }
 
 }  // namespace neura::cuda::launch

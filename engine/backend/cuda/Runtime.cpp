@@ -186,6 +186,38 @@ void module_stream_end(int device, void* stream, void* previous) {
     (void)cudaStreamDestroy(s);
 }
 
+bool module_graph_begin(int device) {
+    const cudaStream_t s = current_stream(device);
+    if (s == nullptr) return false;  // the legacy default stream cannot be captured
+    DeviceGuard g(device);
+    check(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture", device);
+    return true;
+}
+
+void* module_graph_end(int device, std::string* error) {
+    DeviceGuard g(device);
+    cudaGraph_t graph = nullptr;
+    cudaError_t e = cudaStreamEndCapture(current_stream(device), &graph);
+    cudaGraphExec_t exec = nullptr;
+    if (e == cudaSuccess) e = cudaGraphInstantiate(&exec, graph, 0);
+    if (graph) (void)cudaGraphDestroy(graph);
+    if (e != cudaSuccess) {
+        (void)cudaGetLastError();
+        if (error) *error = std::string(cudaGetErrorName(e)) + ": " + cudaGetErrorString(e);
+        return nullptr;
+    }
+    return exec;
+}
+
+void module_graph_launch(int device, void* exec) {
+    DeviceGuard g(device);
+    check(cudaGraphLaunch(static_cast<cudaGraphExec_t>(exec), current_stream(device)), "cudaGraphLaunch", device);
+}
+
+void module_graph_destroy(void* exec) {
+    if (exec) (void)cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(exec));
+}
+
 void module_register_backend() {
     set_allocator(DeviceType::CUDA, &caching_allocator());
     register_kernels();
@@ -210,6 +242,11 @@ extern "C" __attribute__((visibility("default"))) const neura::cuda::ModuleApi* 
         a.synchronize = &module_synchronize;
         a.stream_begin = &module_stream_begin;
         a.stream_end = &module_stream_end;
+        a.graph_begin = &module_graph_begin;
+        a.graph_end = &module_graph_end;
+        a.graph_launch = &module_graph_launch;
+        a.graph_destroy = &module_graph_destroy;
+        a.cross_entropy = &module_cross_entropy;
         return a;
     }();
     return &api;

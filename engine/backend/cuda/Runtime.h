@@ -8,6 +8,7 @@
 
 #include "neura/backend/Cuda.h"
 #include "neura/core/Storage.h"
+#include "neura/core/Tensor.h"
 
 namespace neura::cuda {
 
@@ -46,5 +47,8 @@ void module_empty_cache();
 
 // Fills the CUDA column of the op table (Kernels.cpp).
 void register_kernels();
+// The training plan's fused loss (Kernels.cpp; ModuleApi::cross_entropy).
+void module_cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& loss, const Tensor& grad,
+                          const Tensor& rows, const Tensor& flag, std::int64_t ignore_index);
 
 }  // namespace neura::cuda

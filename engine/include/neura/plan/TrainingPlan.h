@@ -17,6 +17,8 @@
 //   for native steps.
 // - Threads: OpenMP's one persistent team; the plan runs each native step whose work (multiply-adds,
 //   elements) is below what a parallel region costs on the calling thread alone, the others on the team.
+// - On a GPU, a plan made only of native steps and the fused loss is captured as a CUDA graph after one
+//   warm-up step and replayed from then on (the batch copied into the plan's buffers first).
 // - Parameters: every parameter of the network becomes a view of one flat buffer (its tensors keep their
 //   identity: the modules', the optimizer's and the caller's handles see the flat storage), and the plan
 //   writes the gradients into one flat gradient buffer whose views it sets as each parameter's .grad. An
@@ -78,6 +80,9 @@ public:
     Result step(const Tensor& input, const Tensor& target);
 
     const PlanSummary& summary() const { return summary_; }
+    // On a GPU: "replayed" once each step runs as one captured CUDA graph (after a warm-up step and the
+    // capture), "warming up" before, or why not ("not captured: ..."). Empty on the CPU.
+    const std::string& cuda_graph_status() const;
 
 private:
     struct Impl;
