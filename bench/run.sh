@@ -80,7 +80,7 @@ awk -v threads="$threads" '
     }
     if (threads == 1) exit
     # The workloads first (what the target is about), then the other figures neura_bench prints (the same
-    # work through autograd, W3's hand-written loops), for information.
+    # work through autograd, the hand-written loops of W3), for information.
     for (pass = 1; pass <= 2; ++pass) {
       printf "\n%-36s %16s %16s %s\n", pass == 1 ? "workload" : "other figures (no target)", threads " threads",
              "1 thread", threads " threads never slower than 1"
