@@ -2,8 +2,8 @@
 # Runs the engine's benchmarks and PyTorch's on the same machine, one after the other, then prints them
 # side by side: each figure both print, the ratio engine ÷ PyTorch, and issue 17's target for it.
 #   bench/run.sh [THREADS]   (build first: tools/setup-debian.sh)
-# Also: the engine again at 1 thread for W2-W6 (THREADS threads must never be slower than 1), and, when
-# the studio was built, bench/gui_start (W9: start to the window's first paint) and bench/gui_stall.
+# Also: the engine again at 1 thread, all workloads in the same order (THREADS threads must never be slower
+# than 1), and, when the studio was built, bench/gui_start (W9: start to the window's first paint) and bench/gui_stall.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 threads=${1:-2}
@@ -15,7 +15,7 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)  # busy cores (a build) skew every timing,
 echo "== NeuraStudio engine, $threads threads"
 OMP_NUM_THREADS=$threads "$build/bench/neura_bench" "$threads" | tee "$out/engine"
 echo "== NeuraStudio engine, 1 thread"
-OMP_NUM_THREADS=1 "$build/bench/neura_bench" 1 W2 W3 W4 W5 W6 | tee "$out/engine1"
+OMP_NUM_THREADS=1 "$build/bench/neura_bench" 1 | tee "$out/engine1"  # the same workloads in the same order: each 1-thread figure follows what its 2-thread twin followed
 echo "== PyTorch (Debian python3-torch)"
 # OpenBLAS core-type overrides slow PyTorch down; unset them for this command only (see WORKLOADS.md).
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 "$here/torch_ref.py" "$threads" | tee "$out/torch"
@@ -86,7 +86,7 @@ awk -v threads="$threads" '
              "1 thread", threads " threads never slower than 1"
       for (i = 1; i <= n; ++i) {
         name = order[i]
-        if (!(name in one) || unit[name] == "GFLOP/s") continue
+        if (!(name in one) || unit[name] == "GFLOP/s" || name ~ /^W[178]_/) continue
         workload = name ~ /^W[2-6]_[a-z0-9_]*_step$/ && name != "W3_tiny_mlp_b32_sgd_step"
         if (workload != (pass == 1)) continue
         printf "%-36s %16s %16s %s\n", name, eng[name] " " unit[name], one[name] " " unit[name],
