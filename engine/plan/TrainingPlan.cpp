@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -194,6 +195,11 @@ struct TrainingPlan::Impl {
         Tensor x2d, y2d, g2d, g2d_t, bias_b, tmp, ones, dx;
         bool dx_accumulates = false;
         bool serial = false;  // its work is too small for a parallel region: it runs on the calling thread
+        // Measured choice for the other native steps: whether this plan step runs it on the calling thread
+        // alone, and the timings that decide it (see ThreadChoice).
+        bool run_serial = false, probing = false;
+        double elapsed = 0, probe_team = 0, probe_serial = 0;
+        int probes_team = 0, probes_serial = 0;
         bool from_island = false;  // a native step reading an island's output: x_in, taken each step
         Tensor x_in;
         // Islands: the inputs handed to the module (detached leaves where a gradient flows back), and
@@ -216,6 +222,7 @@ struct TrainingPlan::Impl {
     std::shared_ptr<nn::Loss> loss_module;
     bool fused_loss = false;
     bool all_serial = false;  // every step is native and serial: the whole step runs on the calling thread
+    std::int64_t steps_run = 0;  // for the measured thread choice
     Tensor loss_value;                    // fused loss: its 0-d result
     std::shared_ptr<FlatParameters> flat;
     Shape input_shape, target_shape;
@@ -292,6 +299,8 @@ struct TrainingPlan::Impl {
 
     // ---- the passes ----
     Result run(const Tensor& input, const Tensor& target);  // forward, loss, backward
+    void choose_threads();       // before a step: each native step's team or calling thread
+    void note_thread_timings();  // after it: the measured times
     void forward(const Tensor& input);
     void backward();
     void island_forward(Step& s);
@@ -355,13 +364,76 @@ public:
 private:
     int previous_;
 };
+// Times a step into s.elapsed while its thread choice is being measured.
+class StepTimer {
+public:
+    explicit StepTimer(TrainingPlan::Impl::Step& s) : s_(s) {
+        if (s_.probing) t0_ = std::chrono::steady_clock::now();
+    }
+    ~StepTimer() {
+        if (s_.probing) s_.elapsed += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    }
+    StepTimer(const StepTimer&) = delete;
+    StepTimer& operator=(const StepTimer&) = delete;
+
+private:
+    TrainingPlan::Impl::Step& s_;
+    std::chrono::steady_clock::time_point t0_;
+};
+
+// The measured thread choice. A native step big enough for the team is not always faster on it: on a
+// machine whose other cores are busy (a shared VM's second vCPU, another program), an evenly split product
+// waits for the slowest thread, and 2 threads took 368 us where 1 took 329 (W2). So every kRetune steps the
+// plan runs each such step kProbes times, alternating the team and the calling thread alone, times both
+// (forward and backward), and keeps the faster until the next measurement.
+constexpr std::int64_t kWarmSteps = 2, kProbes = 6, kRetune = 500;
 }  // namespace
+
+void TrainingPlan::Impl::choose_threads() {
+    const bool team = device.type == DeviceType::CPU && !all_serial && omp_get_max_threads() > 1;
+    const std::int64_t phase = steps_run % kRetune;
+    for (Step& s : steps) {
+        s.probing = false;
+        s.elapsed = 0;
+        const bool native = s.kind == Kind::Linear || s.kind == Kind::Conv || s.kind == Kind::MaxPool ||
+                            s.kind == Kind::Activation;
+        if (!team || !native || s.serial) {
+            s.run_serial = false;
+            continue;
+        }
+        if (phase == 0) {
+            s.probe_team = s.probe_serial = 0;
+            s.probes_team = s.probes_serial = 0;
+        }
+        if (phase >= kWarmSteps && phase < kWarmSteps + kProbes) {
+            s.probing = true;
+            s.run_serial = (phase - kWarmSteps) % 2 == 1;
+        } else if (phase == kWarmSteps + kProbes && s.probes_team > 0 && s.probes_serial > 0) {
+            s.run_serial = s.probe_serial / s.probes_serial < s.probe_team / s.probes_team;
+        }
+    }
+}
+
+void TrainingPlan::Impl::note_thread_timings() {
+    for (Step& s : steps) {
+        if (!s.probing) continue;
+        if (s.run_serial) {
+            s.probe_serial += s.elapsed;
+            ++s.probes_serial;
+        } else {
+            s.probe_team += s.elapsed;
+            ++s.probes_team;
+        }
+    }
+    ++steps_run;
+}
 
 void TrainingPlan::Impl::forward(const Tensor& input) {
     const Slots& k = slots();
     for (Step& s : steps) {
         const std::size_t i = s.net_index;
-        const SerialScope team(s.serial && !all_serial);
+        const SerialScope team((s.serial || s.run_serial) && !all_serial);
+        const StepTimer timer(s);
         switch (s.kind) {
             case Kind::Input: value[i] = input; break;
             case Kind::Linear:
@@ -394,7 +466,8 @@ void TrainingPlan::Impl::backward() {
     for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
         Step& s = *it;
         const std::size_t i = s.net_index;
-        const SerialScope team(s.serial && !all_serial);
+        const SerialScope team((s.serial || s.run_serial) && !all_serial);
+        const StepTimer timer(s);
         for (std::size_t r : zero_before[i]) zero(grad[r]);
         switch (s.kind) {
             case Kind::Input:
@@ -829,6 +902,7 @@ TrainingPlan::Result TrainingPlan::step(const Tensor& input_in, const Tensor& ta
     NEURA_CHECK(fits(input, target), "training plan: the batch does not fit the plan (shape ",
                 shape_str(input.shape()), ", compiled for ", shape_str(m.input_shape), ")");
     const SerialScope team(m.all_serial);
+    m.choose_threads();
     Result r;
     if (m.graph == Impl::Graph::Off || m.graph == Impl::Graph::Failed) {
         r = m.run(input, target);
@@ -881,6 +955,7 @@ TrainingPlan::Result TrainingPlan::step(const Tensor& input_in, const Tensor& ta
         throw Error(detail::concat("CrossEntropyLoss: a target is out of range for ", m.steps.back().shape.back(),
                                    " classes"));
     }
+    m.note_thread_timings();
     m.flat->attach_grads();
     if (m.fused_loss) r.loss = r.loss.clone();  // the caller keeps it past the next step
     return r;

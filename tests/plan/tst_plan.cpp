@@ -3,6 +3,8 @@
 // layer type (float64); finite differences of the plan's own loss agree with its gradients; several
 // optimizer steps over the flat parameters (one fused pass) leave the parameters autograd's per-parameter
 // steps leave; the memory plan shares gradient buffers; hooks and eval mode fall back to autograd.
+#include <omp.h>
+
 #include <QDir>
 #include <QtTest>
 #include <cmath>
@@ -304,6 +306,32 @@ private slots:
             }
             QCOMPARE(sa.scalars, sb.scalars);
         }
+    }
+
+    void measured_thread_choice_keeps_the_gradients() {
+        // With a team of 2, the plan times its big steps on the team and on the calling thread alone for a
+        // few steps and keeps the faster; whichever it runs, the gradients stay autograd's.
+        const int before = omp_get_max_threads();
+        omp_set_num_threads(2);
+        GraphBuilder g({128});
+        g.add("Linear", "fc1", {{"out_features", i(512)}});
+        g.add("ReLU", "r1");
+        g.add("Linear", "fc2", {{"out_features", i(256)}});
+        g.add("Tanh", "t2");
+        g.add("Linear", "fc3", {{"out_features", i(8)}});
+        graph::ModelGraph model = g.done();
+        model.set_attribute(model.find_node("loss"), "type", graph::AttributeValue(std::string("CrossEntropyLoss")));
+        Network planned = graph::compile(model, 2), reference = graph::compile(model, 2);
+        planned.to(DType::F64);
+        reference.to(DType::F64);
+        Generator gen(1);
+        for (int step = 0; step < 14; ++step) {  // warm-up, 6 timed steps, then the chosen threads
+            const Tensor x = Tensor::randn({64, 128}, DType::F64, &gen), y = Tensor::randint(0, 8, {64}, &gen);
+            const Comparison c = compare_step(planned, reference, x, y);
+            QVERIFY2(c.worst <= kTol, qPrintable(QString("step %1: %2 differs by %3").arg(step).arg(c.where).arg(c.worst)));
+        }
+        QCOMPARE(planned.last_plan()->summary().serial_steps, 1);  // fc3 only: 64 x 256 x 8 multiply-adds
+        omp_set_num_threads(before);
     }
 
     void gradient_buffers_are_shared() {
