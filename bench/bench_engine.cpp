@@ -139,21 +139,55 @@ graph::ModelGraph chain(const Shape& input, const std::vector<std::pair<const ch
 graph::AttributeValue num(std::int64_t v) { return graph::AttributeValue(v); }
 
 // One training step as the studio, the CLI and the Python module run it: zero_grad, Network::train_step
-// (the compiled training plan, neura/plan) and the optimizer's step; median seconds over reps. With
+// (the compiled training plan, neura/plan) and the optimizer's step; the median seconds at the team size
+// set (omp_get_max_threads) and at 1 thread, measured in alternating rounds of the same process, so that
+// both see the same memory, the same warm plan and the same minute of a shared machine (two processes a
+// minute apart differ by a few percent on identical code). `one` is 0 when the team is 1 thread. With
 // NEURA_PLAN=0 in the environment the same steps run through autograd.
-double plan_step_seconds(const graph::ModelGraph& model, const Tensor& x, const Tensor& y, const char* optimizer,
-                         double lr, int reps) {
+struct StepTimes {
+    double team = 0, one = 0;
+};
+StepTimes plan_step_seconds(const graph::ModelGraph& model, const Tensor& x, const Tensor& y, const char* optimizer,
+                            double lr, int reps) {
     graph::Network net = graph::compile(model, 0);
     train::TrainConfig cfg;
     cfg.optimizer = optimizer;
     cfg.lr = lr;
     if (std::string(optimizer) == "SGD") cfg.momentum = 0.9;
     const auto opt = train::make_optimizer(cfg, net.parameters());
-    return median_seconds([&] {
+    const auto step = [&] {
         opt->zero_grad();
         net.train_step(x, y);
         opt->step();
-    }, reps);
+    };
+    const int team = omp_get_max_threads();
+    if (team == 1) return {median_seconds(step, reps), 0.0};
+    for (int i = 0; i < 3; ++i) step();
+    constexpr int kRounds = 10;
+    const int per = std::max(1, reps / kRounds);
+    std::vector<double> at_team, at_one;
+    for (int r = 0; r < kRounds; ++r)
+        for (int threads : {team, 1}) {
+            omp_set_num_threads(threads);
+            step();  // the first step after a change of team is not timed
+            for (int i = 0; i < per; ++i) {
+                const auto t0 = Clock::now();
+                step();
+                (threads == 1 ? at_one : at_team).push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+            }
+        }
+    omp_set_num_threads(team);
+    auto median = [](std::vector<double>& v) {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    return {median(at_team), median(at_one)};
+}
+
+// Prints a workload's figure at the team size and, when the team is larger, at 1 thread (`<name>_1thread`).
+void print_step(const char* name, const StepTimes& t, const char* format) {
+    std::printf(format, name, t.team * 1e6);
+    if (t.one > 0) std::printf(format, (std::string(name) + "_1thread").c_str(), t.one * 1e6);
 }
 
 // W4's network: Conv2d(1,16,3,p=1)-ReLU-MaxPool2d(2)-Conv2d(16,32,3,p=1)-ReLU-MaxPool2d(2)-Flatten-Linear(1568,10).
@@ -259,11 +293,11 @@ int main(int argc, char** argv) {
             m.step(0.01);
         }, 200);
         const graph::AttributeMap none;
-        const double plan = plan_step_seconds(
+        const StepTimes plan = plan_step_seconds(
             chain({784}, {{"Linear", {{"out_features", num(256)}}}, {"ReLU", none}, {"Linear", {{"out_features", num(128)}}},
                           {"ReLU", none}, {"Linear", {{"out_features", num(10)}}}}),
             x, y, "SGD", 0.01, 200);
-        std::printf("W2_mlp_b64_step %.0f us\n", plan * 1e6);
+        print_step("W2_mlp_b64_step", plan, "%s %.0f us\n");
         std::printf("W2_mlp_b64_step_autograd %.0f us\n", t * 1e6);
     }
     // W3: MLP 2-16-16-2 (Tanh), batch 32: forward + backward, and with an SGD step.
@@ -289,11 +323,11 @@ int main(int argc, char** argv) {
         const double t = adam_step_seconds({&l1, &l2, &l3}, [&](const Tensor& x) { return l3(tanh(l2(tanh(l1(x))))); },
                                            Tensor::randn({32, 2}), Tensor::randint(0, 2, {32}), 0.01, 2000);
         const graph::AttributeMap none;
-        const double plan = plan_step_seconds(
+        const StepTimes plan = plan_step_seconds(
             chain({2}, {{"Linear", {{"out_features", num(16)}}}, {"Tanh", none}, {"Linear", {{"out_features", num(16)}}},
                         {"Tanh", none}, {"Linear", {{"out_features", num(2)}}}}),
             Tensor::randn({32, 2}), Tensor::randint(0, 2, {32}), "Adam", 0.01, 2000);
-        std::printf("W3_tiny_mlp_b32_adam_step %.1f us\n", plan * 1e6);
+        print_step("W3_tiny_mlp_b32_adam_step", plan, "%s %.1f us\n");
         std::printf("W3_tiny_mlp_b32_adam_step_autograd %.1f us\n", t * 1e6);
     }
     // W4: CNN on 1x28x28, batch 64, Adam.
@@ -305,9 +339,9 @@ int main(int argc, char** argv) {
         const double t = adam_step_seconds(
             {&c1, &c2, &fc}, [&](const Tensor& x) { return fc(pool(relu(c2(pool(relu(c1(x)))))).flatten(1)); },
             Tensor::randn({64, 1, 28, 28}), Tensor::randint(0, 10, {64}), 1e-3, 50);
-        const double plan = plan_step_seconds(w4_model(), Tensor::randn({64, 1, 28, 28}), Tensor::randint(0, 10, {64}),
+        const StepTimes plan = plan_step_seconds(w4_model(), Tensor::randn({64, 1, 28, 28}), Tensor::randint(0, 10, {64}),
                                               "Adam", 1e-3, 50);
-        std::printf("W4_cnn28_b64_adam_step %.0f us\n", plan * 1e6);
+        print_step("W4_cnn28_b64_adam_step", plan, "%s %.0f us\n");
         std::printf("W4_cnn28_b64_adam_step_autograd %.0f us\n", t * 1e6);
     }
     // W5: LSTM(32 -> 128, one layer, batch_first), sequence 32, batch 32, last step -> Linear(128, 10), Adam.
@@ -317,10 +351,10 @@ int main(int argc, char** argv) {
         nn::Linear fc(128, 10);
         const double t = adam_step_seconds({&lstm, &fc}, [&](const Tensor& x) { return fc(last(lstm(x))); },
                                            Tensor::randn({32, 32, 32}), Tensor::randint(0, 10, {32}), 1e-3, 50);
-        const double plan = plan_step_seconds(
+        const StepTimes plan = plan_step_seconds(
             chain({32, 32}, {{"LSTM", {{"hidden_size", num(128)}}}, {"LastStep", {}}, {"Linear", {{"out_features", num(10)}}}}),
             Tensor::randn({32, 32, 32}), Tensor::randint(0, 10, {32}), "Adam", 1e-3, 50);
-        std::printf("W5_lstm_s32_b32_adam_step %.0f us\n", plan * 1e6);
+        print_step("W5_lstm_s32_b32_adam_step", plan, "%s %.0f us\n");
         std::printf("W5_lstm_s32_b32_adam_step_autograd %.0f us\n", t * 1e6);
     }
     // W6: Linear(32 -> 64), 2 x TransformerEncoderLayer(64, 4 heads, feed-forward 128, dropout 0, ReLU,
@@ -334,11 +368,11 @@ int main(int argc, char** argv) {
         const double t = adam_step_seconds({&inp, &e1, &e2, &fc}, [&](const Tensor& x) { return fc(pool(e2(e1(inp(x))))); },
                                            Tensor::randn({32, 32, 32}), Tensor::randint(0, 10, {32}), 1e-3, 50);
         const graph::AttributeMap enc{{"nhead", num(4)}, {"dim_feedforward", num(128)}, {"dropout", graph::AttributeValue(0.0)}};
-        const double plan = plan_step_seconds(
+        const StepTimes plan = plan_step_seconds(
             chain({32, 32}, {{"Linear", {{"out_features", num(64)}}}, {"TransformerEncoderLayer", enc},
                              {"TransformerEncoderLayer", enc}, {"MeanOverTime", {}}, {"Linear", {{"out_features", num(10)}}}}),
             Tensor::randn({32, 32, 32}), Tensor::randint(0, 10, {32}), "Adam", 1e-3, 50);
-        std::printf("W6_encoder_s32_b32_adam_step %.0f us\n", plan * 1e6);
+        print_step("W6_encoder_s32_b32_adam_step", plan, "%s %.0f us\n");
         std::printf("W6_encoder_s32_b32_adam_step_autograd %.0f us\n", t * 1e6);
     }
     return 0;

@@ -2,8 +2,9 @@
 # Runs the engine's benchmarks and PyTorch's on the same machine, one after the other, then prints them
 # side by side: each figure both print, the ratio engine ÷ PyTorch, and issue 17's target for it.
 #   bench/run.sh [THREADS]   (build first: tools/setup-debian.sh)
-# Also: the engine again at 1 thread, all workloads in the same order (THREADS threads must never be slower
-# than 1), and, when the studio was built, bench/gui_start (W9: start to the window's first paint) and bench/gui_stall.
+# neura_bench also times W2-W6 at 1 thread in the same process (THREADS threads must never be slower than
+# 1); when the studio was built, this also runs bench/gui_start (W9: start to the window's first paint) and
+# bench/gui_stall.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 threads=${1:-2}
@@ -14,8 +15,6 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)  # busy cores (a build) skew every timing,
 
 echo "== NeuraStudio engine, $threads threads"
 OMP_NUM_THREADS=$threads "$build/bench/neura_bench" "$threads" | tee "$out/engine"
-echo "== NeuraStudio engine, 1 thread"
-OMP_NUM_THREADS=1 "$build/bench/neura_bench" 1 | tee "$out/engine1"  # the same workloads in the same order: each 1-thread figure follows what its 2-thread twin followed
 echo "== PyTorch (Debian python3-torch)"
 # OpenBLAS core-type overrides slow PyTorch down; unset them for this command only (see WORKLOADS.md).
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 "$here/torch_ref.py" "$threads" | tee "$out/torch"
@@ -36,12 +35,13 @@ echo
 echo "== Side by side, $threads threads (ratio = engine ÷ PyTorch; for GFLOP/s, higher is better)"
 echo "# load average at the start: $load; at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 awk -v threads="$threads" '
-  { file = FILENAME == ARGV[1] ? 1 : FILENAME == ARGV[2] ? 2 : FILENAME == ARGV[3] ? 3 : 4 }
+  { file = FILENAME == ARGV[1] ? 1 : FILENAME == ARGV[2] ? 2 : 3 }
   /^#/ || NF != 3 || $2 !~ /^[0-9.]+$/ { next }
+  # neura_bench measures each workload at THREADS and at 1 thread in alternating rounds: <name>_1thread.
+  file == 1 && $1 ~ /_1thread$/ { one[substr($1, 1, length($1) - 8)] = $2; next }
   file == 1 { if (!($1 in eng)) order[++n] = $1; eng[$1] = $2; unit[$1] = $3 }
-  file == 2 { one[$1] = $2 }
-  file == 3 { ref[$1] = $2 }
-  file == 4 { gui[++g] = $1; eng[$1] = $2; unit[$1] = $3 }
+  file == 2 { ref[$1] = $2 }
+  file == 3 { gui[++g] = $1; eng[$1] = $2; unit[$1] = $3 }
   # The issue-17 target of a figure: "ratio" (engine ÷ PyTorch) or "abs" (the engine figure), a bound, and
   # whether the bound itself is allowed.
   function target(name) {
@@ -79,19 +79,13 @@ awk -v threads="$threads" '
       row(name, eng[name] " " unit[name], "-", "-", bound_text("engine") " " unit[name], verdict(eng[name]))
     }
     if (threads == 1) exit
-    # The workloads first (what the target is about), then the other figures neura_bench prints (the same
-    # work through autograd, the hand-written loops of W3), for information.
-    for (pass = 1; pass <= 2; ++pass) {
-      printf "\n%-36s %16s %16s %s\n", pass == 1 ? "workload" : "other figures (no target)", threads " threads",
-             "1 thread", threads " threads never slower than 1"
-      for (i = 1; i <= n; ++i) {
-        name = order[i]
-        if (!(name in one) || unit[name] == "GFLOP/s" || name ~ /^W[178]_/) continue
-        workload = name ~ /^W[2-6]_[a-z0-9_]*_step$/ && name != "W3_tiny_mlp_b32_sgd_step"
-        if (workload != (pass == 1)) continue
-        printf "%-36s %16s %16s %s\n", name, eng[name] " " unit[name], one[name] " " unit[name],
-               eng[name] + 0 <= one[name] + 0 ? "yes" : sprintf("NO (%.2f x the 1-thread time)", eng[name] / one[name])
-      }
+    printf "\n%-36s %16s %16s %s\n", "workload (same process, alternating)", threads " threads", "1 thread",
+           threads " threads never slower than 1"
+    for (i = 1; i <= n; ++i) {
+      name = order[i]
+      if (!(name in one)) continue
+      printf "%-36s %16s %16s %s\n", name, eng[name] " " unit[name], one[name] " " unit[name],
+             eng[name] + 0 <= one[name] + 0 ? "yes" : sprintf("NO (%.2f x the 1-thread time)", eng[name] / one[name])
     }
   }
-' "$out/engine" "$out/engine1" "$out/torch" "$out/gui"
+' "$out/engine" "$out/torch" "$out/gui"
