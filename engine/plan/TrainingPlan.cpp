@@ -198,7 +198,7 @@ struct TrainingPlan::Impl {
         // Measured choice for the other native steps: whether this plan step runs it on the calling thread
         // alone, and the timings that decide it (see ThreadChoice).
         bool run_serial = false, probing = false;
-        double elapsed = 0, probe_team = 0, probe_serial = 0;
+        double elapsed = 0, probe_team = 0, probe_serial = 0;  // this step's time; the best probe of each
         int probes_team = 0, probes_serial = 0;
         bool from_island = false;  // a native step reading an island's output: x_in, taken each step
         Tensor x_in;
@@ -385,8 +385,9 @@ private:
 // machine whose other cores are busy (a shared VM's second vCPU, another program), an evenly split product
 // waits for the slowest thread, and 2 threads took 368 us where 1 took 329 (W2). So every kRetune steps the
 // plan runs each such step kProbes times, alternating the team and the calling thread alone, times both
-// (forward and backward), and keeps the faster until the next measurement.
-constexpr std::int64_t kWarmSteps = 2, kProbes = 6, kRetune = 500;
+// (forward and backward), and keeps the one with the faster best time until the next measurement (the best
+// of each: a probe that a page fault or a preemption hit says nothing about the choice).
+constexpr std::int64_t kWarmSteps = 4, kProbes = 8, kRetune = 200;
 }  // namespace
 
 void TrainingPlan::Impl::choose_threads() {
@@ -402,14 +403,14 @@ void TrainingPlan::Impl::choose_threads() {
             continue;
         }
         if (phase == 0) {
-            s.probe_team = s.probe_serial = 0;
+            s.probe_team = s.probe_serial = 1e300;
             s.probes_team = s.probes_serial = 0;
         }
         if (phase >= kWarmSteps && phase < kWarmSteps + kProbes) {
             s.probing = true;
             s.run_serial = (phase - kWarmSteps) % 2 == 1;
         } else if (phase == kWarmSteps + kProbes && s.probes_team > 0 && s.probes_serial > 0) {
-            s.run_serial = s.probe_serial / s.probes_serial < s.probe_team / s.probes_team;
+            s.run_serial = s.probe_serial < s.probe_team;
         }
     }
 }
@@ -418,10 +419,10 @@ void TrainingPlan::Impl::note_thread_timings() {
     for (Step& s : steps) {
         if (!s.probing) continue;
         if (s.run_serial) {
-            s.probe_serial += s.elapsed;
+            s.probe_serial = std::min(s.probe_serial, s.elapsed);
             ++s.probes_serial;
         } else {
-            s.probe_team += s.elapsed;
+            s.probe_team = std::min(s.probe_team, s.elapsed);
             ++s.probes_team;
         }
     }

@@ -325,7 +325,7 @@ private slots:
         planned.to(DType::F64);
         reference.to(DType::F64);
         Generator gen(1);
-        for (int step = 0; step < 14; ++step) {  // warm-up, 6 timed steps, then the chosen threads
+        for (int step = 0; step < 16; ++step) {  // warm-up, 8 timed steps, then the chosen threads
             const Tensor x = Tensor::randn({64, 128}, DType::F64, &gen), y = Tensor::randint(0, 8, {64}, &gen);
             const Comparison c = compare_step(planned, reference, x, y);
             QVERIFY2(c.worst <= kTol, qPrintable(QString("step %1: %2 differs by %3").arg(step).arg(c.where).arg(c.worst)));

@@ -17,7 +17,7 @@
 //   for native steps.
 // - Threads: OpenMP's one persistent team; the plan runs each native step whose work (multiply-adds,
 //   elements) is below what a parallel region costs on the calling thread alone. The others it times both
-//   ways for a few steps every 500 and keeps the faster (a busy second core makes the team slower).
+//   ways for a few steps every 200 and keeps the faster (a busy second core makes the team slower).
 // - On a GPU, a plan made only of native steps and the fused loss is captured as a CUDA graph after one
 //   warm-up step and replayed from then on (the batch copied into the plan's buffers first).
 // - Parameters: every parameter of the network becomes a view of one flat buffer (its tensors keep their
