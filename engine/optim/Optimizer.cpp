@@ -32,9 +32,9 @@ Optimizer::Optimizer(std::vector<Tensor> params, std::vector<std::string> buffer
 bool Optimizer::step_flat() {
     const Tensor& p0 = params_.front();
     const Tensor g0 = p0.grad();
-    if (!g0.defined() || !p0.is_contiguous() || !g0.is_contiguous() || g0.dtype() != p0.dtype() ||
-        g0.device() != p0.device() || g0.storage().get() == p0.storage().get())
-        return false;
+    if (!g0.defined() || g0.dtype() != p0.dtype() || g0.device() != p0.device() ||
+        g0.storage().get() == p0.storage().get())
+        return false;  // the loop below checks every parameter's layout, the first one's included
     const std::int64_t step = states_.front().step;
     std::int64_t end = p0.offset();
     for (std::size_t i = 0; i < params_.size(); ++i) {
@@ -51,6 +51,11 @@ bool Optimizer::step_flat() {
     const std::int64_t span = end - p0.offset();
     const Tensor flat_p = neura::detail::make_view(p0, {span}, {1}, p0.offset());
     const Tensor flat_g = neura::detail::make_view(g0, {span}, {1}, g0.offset());
+    // Parameter i's place in a buffer laid out like the span.
+    const auto inside = [&](const Tensor& flat, std::size_t i) {
+        return neura::detail::make_view(flat, params_[i].shape(), params_[i].strides(),
+                                        params_[i].offset() - p0.offset());
+    };
     // The flat state: kept while it covers this span at this step count; else made from the per-parameter
     // buffers (the gaps between parameters are zeros in the parameters, the gradients and the state, and so
     // stay zeros under every update).
@@ -66,9 +71,7 @@ bool Optimizer::step_flat() {
             if (!states_.front().buffers[b].defined()) continue;
             Tensor flat = Tensor::zeros({span}, p0.dtype(), p0.device());
             for (std::size_t i = 0; i < params_.size(); ++i)
-                neura::detail::copy_into(neura::detail::make_view(flat, params_[i].shape(), params_[i].strides(),
-                                                    params_[i].offset() - p0.offset()),
-                                  states_[i].buffers[b]);
+                neura::detail::copy_into(inside(flat, i), states_[i].buffers[b]);
             flat_state_.buffers[b] = flat;
         }
     }
@@ -82,8 +85,7 @@ bool Optimizer::step_flat() {
             const Tensor& flat = flat_state_.buffers[b];
             if (!flat.defined() || (s.buffers[b].defined() && s.buffers[b].storage().get() == flat.storage().get()))
                 continue;
-            s.buffers[b] = neura::detail::make_view(flat, params_[i].shape(), params_[i].strides(),
-                                             params_[i].offset() - p0.offset());
+            s.buffers[b] = inside(flat, i);
         }
     }
     return true;

@@ -8,14 +8,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <map>
-#include <numeric>
 
 #include "neura/autograd/GradMode.h"
 #include "neura/graph/Network.h"
 #include "neura/nn/Layers.h"
 #include "neura/nn/Loss.h"
 #include "backend/CudaModule.h"
+#include "backend/cpu/ThreadScope.h"
 #include "ops/Fused.h"
 #include "ops/Internal.h"
 
@@ -42,7 +41,6 @@ struct Slots {
     const DispatchSlot<UnaryKernel>* relu = find_slot<UnaryKernel>("relu");
     const DispatchSlot<UnaryKernel>* tanh = find_slot<UnaryKernel>("tanh");
     const DispatchSlot<UnaryKernel>* sigmoid = find_slot<UnaryKernel>("sigmoid");
-    const DispatchSlot<FillKernel>* fill = find_slot<FillKernel>("fill");
     const DispatchSlot<SumKernel>* sum = find_slot<SumKernel>("sum");
     const DispatchSlot<ConvForwardKernel>* conv = find_slot<ConvForwardKernel>("conv2d");
     const DispatchSlot<ConvBackwardDataKernel>* conv_data = find_slot<ConvBackwardDataKernel>("conv2d_backward_data");
@@ -196,7 +194,7 @@ struct TrainingPlan::Impl {
         bool dx_accumulates = false;
         bool serial = false;  // its work is too small for a parallel region: it runs on the calling thread
         // Measured choice for the other native steps: whether this plan step runs it on the calling thread
-        // alone, and the timings that decide it (see ThreadChoice).
+        // alone, and the timings that decide it (see choose_threads()).
         bool run_serial = false, probing = false;
         double elapsed = 0, probe_team = 0, probe_serial = 0;  // this step's time; the best probe of each
         int probes_team = 0, probes_serial = 0;
@@ -349,21 +347,6 @@ void TrainingPlan::Impl::island_backward(Step& s) {
 }
 
 namespace {
-// Runs a step on the calling thread alone when the plan chose so (the team size is restored after).
-class SerialScope {
-public:
-    explicit SerialScope(bool serial) : previous_(serial ? omp_get_max_threads() : 1) {
-        if (previous_ > 1) omp_set_num_threads(1);
-    }
-    ~SerialScope() {
-        if (previous_ > 1) omp_set_num_threads(previous_);
-    }
-    SerialScope(const SerialScope&) = delete;
-    SerialScope& operator=(const SerialScope&) = delete;
-
-private:
-    int previous_;
-};
 // Times a step into s.elapsed while its thread choice is being measured.
 class StepTimer {
 public:
@@ -433,7 +416,7 @@ void TrainingPlan::Impl::forward(const Tensor& input) {
     const Slots& k = slots();
     for (Step& s : steps) {
         const std::size_t i = s.net_index;
-        const SerialScope team((s.serial || s.run_serial) && !all_serial);
+        const cpu::ThreadScope team((s.serial || s.run_serial) && !all_serial ? 1 : 0);
         const StepTimer timer(s);
         switch (s.kind) {
             case Kind::Input: value[i] = input; break;
@@ -467,7 +450,7 @@ void TrainingPlan::Impl::backward() {
     for (auto it = steps.rbegin(); it != steps.rend(); ++it) {
         Step& s = *it;
         const std::size_t i = s.net_index;
-        const SerialScope team((s.serial || s.run_serial) && !all_serial);
+        const cpu::ThreadScope team((s.serial || s.run_serial) && !all_serial ? 1 : 0);
         const StepTimer timer(s);
         for (std::size_t r : zero_before[i]) zero(grad[r]);
         switch (s.kind) {
@@ -902,7 +885,7 @@ TrainingPlan::Result TrainingPlan::step(const Tensor& input_in, const Tensor& ta
     Tensor input = input_in.contiguous(), target = target_in.contiguous();
     NEURA_CHECK(fits(input, target), "training plan: the batch does not fit the plan (shape ",
                 shape_str(input.shape()), ", compiled for ", shape_str(m.input_shape), ")");
-    const SerialScope team(m.all_serial);
+    const cpu::ThreadScope team(m.all_serial ? 1 : 0);
     m.choose_threads();
     Result r;
     if (m.graph == Impl::Graph::Off || m.graph == Impl::Graph::Failed) {

@@ -12,7 +12,7 @@
 #include "neura/optim/RMSprop.h"
 #include "neura/optim/SGD.h"
 #include "neura/core/JsonText.h"
-#include "train/ThreadScope.h"
+#include "backend/cpu/ThreadScope.h"
 
 namespace neura::train {
 
@@ -178,7 +178,7 @@ int compute_threads(const TrainConfig& config, std::int64_t parameters) {
 }
 
 FitResult Experiment::run(const Callbacks& callbacks, StopToken* stop) {
-    ThreadScope threads(compute_threads(config_, net_.parameter_count()));
+    cpu::ThreadScope threads(compute_threads(config_, net_.parameter_count()));
     cuda::StreamScope stream(device_);  // one stream for the whole run on a GPU; nothing on the CPU
     data::DataLoaderOptions o;
     o.batch_size = config_.batch_size;

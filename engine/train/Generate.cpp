@@ -11,7 +11,7 @@
 #include "neura/data/DatasetRegistry.h"
 #include "neura/data/Sequence.h"
 #include "neura/train/Experiment.h"
-#include "train/ThreadScope.h"
+#include "backend/cpu/ThreadScope.h"
 
 namespace neura::train {
 
@@ -145,7 +145,7 @@ GenerateResult generate_text(TrainedModel& model, const std::vector<char32_t>& v
     for (std::size_t k = prompt.size() > context.size() ? prompt.size() - context.size() : 0; k < prompt.size(); ++k)
         push(prompt[k]);
 
-    ThreadScope one_thread(1);  // one row per forward: too small for a parallel region
+    cpu::ThreadScope one_thread(1);  // one row per forward: too small for a parallel region
     NoGradGuard no_grad;
     model.network.eval();
     Generator gen(options.seed);

@@ -5,7 +5,7 @@
 #include "neura/autograd/GradMode.h"
 #include "neura/nn/Module.h"
 #include "neura/ops/Ops.h"
-#include "train/ThreadScope.h"
+#include "backend/cpu/ThreadScope.h"
 
 namespace neura::train {
 
@@ -13,7 +13,7 @@ std::vector<LayerGradcheckResult> check_layers(graph::Network& net, const Tensor
                                                const LayerGradcheckOptions& opts, DType dtype,
                                                const std::function<void(int, int)>& progress, StopToken* stop) {
     // Thousands of forwards on a few rows: far too small for a parallel region (see ThreadScope).
-    ThreadScope one_thread(1);
+    cpu::ThreadScope one_thread(1);
     net.to(dtype);
     net.train();
     // Dropout would make every forward different: check it (and everything) deterministically.
@@ -112,7 +112,7 @@ LayerTypeCheck check_layer_type(const graph::LayerDescriptor& d, const autograd:
     std::string shapes_text;
     for (const auto& s : shapes) shapes_text += (shapes_text.empty() ? "" : ", ") + shape_str(s);
 
-    ThreadScope one_thread(1);  // a few hundred tiny forwards
+    cpu::ThreadScope one_thread(1);  // a few hundred tiny forwards
     try {
         const graph::AttributeMap attrs = d.default_attributes();
         const graph::ShapeResult rule = d.shape(attrs, shapes);

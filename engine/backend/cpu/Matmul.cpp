@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "backend/cpu/Loops.h"
+#include "backend/cpu/ThreadScope.h"
 #include "ops/KernelSignatures.h"
 
 namespace neura::cpu {
@@ -107,16 +108,8 @@ void matmul_cpu(const Tensor& a, const Tensor& b, const Tensor& out) {
         } else {
             // A small product runs on this thread: oneDNN's sgemm would open a parallel region over the team,
             // which costs more than the product (W3's layers at 2 threads: 1.15x their time at 1).
-            const int team = omp_get_max_threads();
-            const bool serial = flops < kSmallProduct && team > 1 && !omp_in_parallel();
-            if (serial) omp_set_num_threads(1);
-            try {
-                for (std::int64_t bi = 0; bi < nbatch; ++bi) product(bi);
-            } catch (...) {
-                if (serial) omp_set_num_threads(team);
-                throw;
-            }
-            if (serial) omp_set_num_threads(team);
+            const ThreadScope team(flops < kSmallProduct && !omp_in_parallel() ? 1 : 0);
+            for (std::int64_t bi = 0; bi < nbatch; ++bi) product(bi);
         }
     });
 }

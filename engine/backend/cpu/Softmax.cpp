@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
+#include <utility>
 
 #include "backend/cpu/Softmax.h"
 
@@ -19,6 +20,19 @@ namespace {
 
 template <bool Log>
 void softmax_cpu(const Tensor& in, const Tensor& out);
+
+// A row's shift m (its max; 0 when that is not finite, so exp stays finite and an all -inf row gives NaN/0
+// as PyTorch) and the sum of exp(x - m) in double: what softmax, log_softmax and the fused cross-entropy
+// share. Elements are `st` apart.
+template <class T>
+std::pair<T, double> shift_and_exp_sum(const T* x, std::int64_t len, std::int64_t st) {
+    T m = x[0];
+    for (std::int64_t i = 1; i < len; ++i) m = std::max(m, x[i * st]);
+    if (!std::isfinite(m)) m = T(0);
+    double total = 0;
+    for (std::int64_t i = 0; i < len; ++i) total += std::exp(static_cast<double>(x[i * st] - m));
+    return {m, total};
+}
 
 // oneDNN's softmax over the last dim of contiguous float32 `in` into `out`. Rows with a NaN in the
 // result are redone by the loop (an inf logit gives NaN in oneDNN's max-shift where PyTorch's result is
@@ -64,11 +78,7 @@ void softmax_cpu(const Tensor& in, const Tensor& out) {
             }
             const T* x = src + io;
             T* y = dst + oo;
-            T m = x[0];
-            for (std::int64_t i = 1; i < len; ++i) m = std::max(m, x[i * in_st]);
-            if (!std::isfinite(m)) m = T(0);  // all -inf row: keep exp finite, result NaN/0 as PyTorch
-            double total = 0;
-            for (std::int64_t i = 0; i < len; ++i) total += std::exp(static_cast<double>(x[i * in_st] - m));
+            const auto [m, total] = shift_and_exp_sum(x, len, in_st);
             if constexpr (Log) {
                 const T lse = static_cast<T>(std::log(total)) + m;
                 for (std::int64_t i = 0; i < len; ++i) y[i * out_st] = x[i * in_st] - lse;
@@ -118,11 +128,7 @@ void cross_entropy(const CrossEntropyArgs& a) {
                     std::fill(g, g + classes, T(0));
                     continue;
                 }
-                T m = x[0];
-                for (std::int64_t i = 1; i < classes; ++i) m = std::max(m, x[i]);
-                if (!std::isfinite(m)) m = T(0);
-                double total = 0;
-                for (std::int64_t i = 0; i < classes; ++i) total += std::exp(static_cast<double>(x[i] - m));
+                const auto [m, total] = shift_and_exp_sum(x, classes, std::int64_t{1});
                 const T lse = static_cast<T>(std::log(total)) + m;
                 total_loss += static_cast<double>(lse - x[t[r]]);
                 for (std::int64_t i = 0; i < classes; ++i)

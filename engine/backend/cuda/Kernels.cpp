@@ -445,16 +445,6 @@ Tensor max_pool_forward_cuda(const Tensor& x, const Tensor& out, const PoolGeome
     return argmax;
 }
 
-void cross_entropy_cuda(const Tensor& logits, const Tensor& target, const Tensor& loss, const Tensor& grad,
-                        const Tensor& rows, const Tensor& flag, std::int64_t ignore_index) {
-    Call c("cross_entropy (fused)", logits);
-    for (const Tensor* t : {&target, &loss, &grad, &rows, &flag}) c.require(*t);
-    require_floating(c, logits.dtype());
-    c.check(launch::cross_entropy(logits.dtype(), logits.raw_data(), target.data<std::int64_t>(), loss.raw_data(),
-                                  grad.raw_data(), rows.raw_data(), flag.data<std::int64_t>(), logits.size(0),
-                                  logits.size(1), ignore_index, c.stream()));
-}
-
 void max_pool_backward_cuda(const Tensor& grad_out, const Tensor& workspace, const Tensor& grad_x,
                             const PoolGeometry& g) {
     Call c("max_pool2d backward", grad_x);
@@ -616,7 +606,12 @@ void register_kernels() {
 
 void module_cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& loss, const Tensor& grad,
                           const Tensor& rows, const Tensor& flag, std::int64_t ignore_index) {
-    cross_entropy_cuda(logits, target, loss, grad, rows, flag, ignore_index);
+    Call c("cross_entropy (fused)", logits);
+    for (const Tensor* t : {&target, &loss, &grad, &rows, &flag}) c.require(*t);
+    require_floating(c, logits.dtype());
+    c.check(launch::cross_entropy(logits.dtype(), logits.raw_data(), target.data<std::int64_t>(), loss.raw_data(),
+                                  grad.raw_data(), rows.raw_data(), flag.data<std::int64_t>(), logits.size(0),
+                                  logits.size(1), ignore_index, c.stream()));
 }
 
 }  // namespace neura::cuda

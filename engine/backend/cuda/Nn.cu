@@ -308,7 +308,6 @@ __global__ void matmul_int64_kernel(const std::int64_t* a, const std::int64_t* b
     }
 }
 
-
 // ------------------------------------------------------------------ fused cross-entropy (the training plan)
 // One thread per row: its log-sum-exp (max-shifted, summed in double as the CPU's loop) and its loss.
 template <class T>
@@ -504,7 +503,6 @@ cudaError_t matmul_int64(const std::int64_t* a, const std::int64_t* b, std::int6
     matmul_int64_kernel<<<blocks_for(total), kThreads, 0, s>>>(a, b, c, sh, total);
     return launched();
 }
-
 
 cudaError_t cross_entropy(DType type, const void* logits, const std::int64_t* target, void* loss, void* grad,
                           void* rows, std::int64_t* flag, std::int64_t n, std::int64_t c, std::int64_t ignore_index,
