@@ -160,6 +160,17 @@ void check_attribute(const ::onnx::NodeProto& n, const ::onnx::AttributeProto& a
     }
 }
 
+// What shape inference divides by must not be 0 (Debian's libonnx 1.12 dies of SIGFPE on a Conv's stride
+// of 0, which onnx.checker lets through): a window's kernel_shape, strides and dilations, a convolution's
+// group. These names mean the same in every ONNX op that has them.
+void check_divisors(const ::onnx::NodeProto& n, const ::onnx::AttributeProto& a) {
+    const std::string& name = a.name();
+    if (name == "kernel_shape" || name == "strides" || name == "dilations")
+        for (const std::int64_t v : a.ints())
+            NEURA_CHECK(v > 0, describe(n), " attribute '", name, "' holds ", v, "; its values must be positive");
+    if (name == "group") NEURA_CHECK(a.i() > 0, describe(n), " attribute 'group' is ", a.i(), "; it must be positive");
+}
+
 // Everything shape inference would trust: node arity and attributes, declared values, initializers.
 void check_structure(const ::onnx::GraphProto& g) {
     const auto& ops = known_ops();
@@ -179,7 +190,10 @@ void check_structure(const ::onnx::GraphProto& g) {
         NEURA_CHECK(n.output_size() >= ar.min_out && n.output_size() <= ar.max_out, describe(n), " has ",
                     n.output_size(), " outputs; ", n.op_type(), " gives ",
                     ar.min_out == ar.max_out ? concat(ar.min_out) : concat(ar.min_out, " to ", ar.max_out));
-        for (const auto& a : n.attribute()) check_attribute(n, a);
+        for (const auto& a : n.attribute()) {
+            check_attribute(n, a);
+            check_divisors(n, a);
+        }
     }
 }
 

@@ -647,6 +647,11 @@ a = helper.make_attribute("alpha", 0.5); a.type = onnx.AttributeProto.INTS
 n = helper.make_node("LeakyRelu", ["input"], ["output"], name="lr"); n.attribute.extend([a])
 save("attr_kind", [n])
 save("rank_99", [helper.make_node("Relu", ["input"], ["output"], name="r")], in_dims=["batch"] + [1] * 98)
+k = helper.make_tensor("k", TensorProto.FLOAT, [3, 3, 3, 3], [0.0] * 81)
+save("stride_0", [helper.make_node("Conv", ["input", "k"], ["output"], name="c", kernel_shape=[3, 3], strides=[1, 0])],
+     [k], in_dims=("batch", 3, 8, 8))
+save("group_0", [helper.make_node("Conv", ["input", "k"], ["output"], name="c", kernel_shape=[3, 3], group=0)],
+     [k], in_dims=("batch", 3, 8, 8))
 )").arg(dir.path())});
         QVERIFY2(py.code == 0, qPrintable(py.err));
         const std::vector<std::pair<const char*, QString>> cases = {
@@ -656,6 +661,10 @@ save("rank_99", [helper.make_node("Relu", ["input"], ["output"], name="r")], in_
             {"raw_short", "initializer 'b': raw_data holds 5 bytes, its dims [3] need 3 elements of 4 bytes"},
             {"attr_kind", "ONNX node 'lr' (LeakyRelu) attribute 'alpha' is declared INTS but holds another kind"},
             {"rank_99", "input 'input' has 99 dimensions; at most 16 are read"},
+            // libonnx's shape inference divides by these (a fuzzed model with strides [1, 0] killed the
+            // importer with SIGFPE).
+            {"stride_0", "ONNX node 'c' (Conv) attribute 'strides' holds 0; its values must be positive"},
+            {"group_0", "ONNX node 'c' (Conv) attribute 'group' is 0; it must be positive"},
         };
         for (const auto& [name, want] : cases) {
             const QString path = dir.filePath(QString(name) + ".onnx");
