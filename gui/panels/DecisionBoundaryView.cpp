@@ -198,7 +198,7 @@ void DecisionBoundaryView::keepAspect() {
 
 void DecisionBoundaryView::changeEvent(QEvent* event) {
     QWidget::changeEvent(event);
-    if (event->type() == QEvent::PaletteChange) recolour();  // View ▸ Dark Theme: the tints follow
+    if (event->type() == QEvent::PaletteChange && plot_) recolour();  // View ▸ Dark Theme: the tints follow
 }
 
 }  // namespace neura::gui

@@ -60,10 +60,10 @@ private:
     void keepAspect();     // square cells: the data's extent fills the axis rect at one scale
     void rebuildSamples();
 
-    QStackedLayout* stack_;
-    QLabel* note_;
-    QCustomPlot* plot_;
-    QCPColorMap* map_;
+    QStackedLayout* stack_ = nullptr;
+    QLabel* note_ = nullptr;
+    QCustomPlot* plot_ = nullptr;
+    QCPColorMap* map_ = nullptr;
     std::vector<QCPGraph*> samples_;  // one scatter graph per class
     std::vector<Point> points_;
     bool supported_ = false;
