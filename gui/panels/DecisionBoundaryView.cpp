@@ -39,6 +39,11 @@ DecisionBoundaryView::DecisionBoundaryView(QWidget* parent) : QWidget(parent) {
     plot_ = new QCustomPlot;
     plot_->xAxis->setLabel(tr("feature 1"));
     plot_->yAxis->setLabel(tr("feature 2"));
+    // The dock is narrow: tick labels inside the plane leave the data most of the room.
+    for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis}) {
+        axis->setTickLabelSide(QCPAxis::lsInside);
+        axis->setLabelPadding(2);
+    }
     plot_->axisRect()->setAutoMargins(QCP::msLeft | QCP::msBottom);
     plot_->axisRect()->setMargins(QMargins(0, 6, 6, 0));
     map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
