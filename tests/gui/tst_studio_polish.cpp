@@ -108,6 +108,8 @@ void TestStudioPolish::autoLayoutIsLegible() {
 
         GraphView* view = win.view();
         const double zoom = view->transform().m11();
+        qInfo("%s: zoom %.3f in a %d × %d canvas", qPrintable(name), zoom, view->viewport()->width(),
+              view->viewport()->height());
         QVERIFY2(zoom >= kLegibleZoom, qPrintable(QString("%1: zoom %2 in a %3 × %4 canvas")
                                                        .arg(name).arg(zoom)
                                                        .arg(view->viewport()->width())
