@@ -352,8 +352,10 @@ void PlotsPanel::autoscale() {
             // A margin of a few percent in log space, so markers on the extremes are not cut.
             const double pad = std::pow(y1 / y0, 0.04);
             yAxis->setRange(y0 / (y0 == y1 ? 2.0 : pad), y1 * (y0 == y1 ? 2.0 : pad));
+        } else if (y0 == y1 && accuracy) {
+            yAxis->setRange(std::min(0.0, y0), std::max(1.0, y1));  // one value: the whole 0…1 scale
         } else if (y0 == y1) {
-            const double half = accuracy ? 0.5 : std::max(0.05 * std::abs(y0), 0.05);
+            const double half = std::max(0.05 * std::abs(y0), 0.05);
             yAxis->setRange(y0 - half, y1 + half);
         } else {
             const double pad = 0.04 * (y1 - y0);

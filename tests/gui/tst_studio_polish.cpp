@@ -229,6 +229,9 @@ void TestStudioPolish::divergedRunGetsItsOwnAxes() {
     // Finite points among infinite ones: the axes show the finite ones only.
     plots.beginRun("run 3");
     plots.addEpoch(epoch(0, 0.75, 0.5));
+    QCOMPARE(range(plot, 1, QCPAxis::atLeft).lower, 0.0);  // one accuracy value: the whole 0…1 scale
+    QCOMPARE(range(plot, 1, QCPAxis::atLeft).upper, 1.0);
+    QVERIFY(range(plot, 0, QCPAxis::atLeft).contains(0.75) && range(plot, 0, QCPAxis::atLeft).size() < 0.5);
     plots.addEpoch(epoch(1, inf, 0.5));
     plots.addEpoch(epoch(2, 0.5, 0.5));
     const QCPRange y3 = range(plot, 0, QCPAxis::atLeft);
