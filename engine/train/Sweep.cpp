@@ -109,7 +109,8 @@ json config_value(const json& current, const std::string& key, const std::string
 json attribute_value(const graph::AttributeSpec& spec, const std::string& key, const std::string& text) {
     auto in_range = [&](double v) {
         auto num = [](double d) {
-            return d == std::floor(d) && std::abs(d) < 1e15 ? std::to_string(static_cast<std::int64_t>(d)) : json(d).dump();
+            if (d == std::floor(d) && std::abs(d) < 1e15) return std::to_string(static_cast<std::int64_t>(d));
+            return json(d).dump();
         };
         if ((spec.min && v < *spec.min) || (spec.max && v > *spec.max))
             bad_value(key, text, "is out of range: the attribute takes " +
@@ -334,7 +335,8 @@ std::string Sweep::model_json(std::size_t i) const {
     for (const SweepSetting& s : combinations_.at(i)) {
         if (s.node.empty()) continue;
         const graph::NodeId id = g.find_node(s.node);
-        const graph::AttributeSpec* spec = graph::LayerRegistry::instance().at(g.node(id).type).find_attribute(s.attribute);
+        const graph::LayerDescriptor& layer = graph::LayerRegistry::instance().at(g.node(id).type);
+        const graph::AttributeSpec* spec = layer.find_attribute(s.attribute);
         NEURA_CHECK(spec != nullptr, "sweep: node '", s.node, "' has no attribute '", s.attribute, "'");
         g.set_attribute(id, s.attribute, to_attribute(spec->type, json::parse(s.value_json)));
     }
@@ -356,7 +358,8 @@ project::RunRecord run_sweep_run(const Sweep& sweep, std::size_t index, const pr
         const graph::ModelGraph graph = graph::from_json(record.model_json);
         std::string problems;
         for (const auto& d : graph::validate(graph))
-            if (d.severity == graph::Severity::Error) problems += (problems.empty() ? "" : "; ") + graph::describe(graph, d);
+            if (d.severity == graph::Severity::Error)
+                problems += (problems.empty() ? "" : "; ") + graph::describe(graph, d);
         if (!problems.empty()) throw Error("the model is not valid with these settings: " + problems);
         // The run's own copy: the model with the settings, the project's dataset; no weights (a fresh start).
         project::Project copy;

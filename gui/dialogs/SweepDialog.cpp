@@ -37,7 +37,7 @@ QString settingsText(const std::string& json_text) {
     QStringList parts;
     for (const auto& [k, v] : j->items())
         parts << QStringLiteral("%1 = %2").arg(QString::fromStdString(k),
-                                                QString::fromStdString(v.is_string() ? v.get<std::string>() : v.dump()));
+                                               QString::fromStdString(v.is_string() ? v.get<std::string>() : v.dump()));
     return parts.join(QStringLiteral(", "));
 }
 }  // namespace
@@ -146,9 +146,13 @@ SweepDialog::SweepDialog(MainWindow* window) : QDialog(window), window_(window),
         QString line = tr("Run %1: %2 → %3").arg(index + 1).arg(settingsText(record.settings_json),
                                                                QString::fromStdString(record.status));
         if (const auto f = try_parse_json<nlohmann::json>(record.final_metrics_json); f && f->is_object()) {
-            if (f->contains("val_accuracy")) line += tr(", validation accuracy %1").arg((*f)["val_accuracy"].get<double>(), 0, 'f', 3);
-            else if (f->contains("val_loss")) line += tr(", validation loss %1").arg((*f)["val_loss"].get<double>(), 0, 'g', 4);
-            else if (f->contains("train_loss")) line += tr(", loss %1").arg((*f)["train_loss"].get<double>(), 0, 'g', 4);
+            auto number = [&](const char* name) { return (*f)[name].get<double>(); };
+            if (f->contains("val_accuracy"))
+                line += tr(", validation accuracy %1").arg(number("val_accuracy"), 0, 'f', 3);
+            else if (f->contains("val_loss"))
+                line += tr(", validation loss %1").arg(number("val_loss"), 0, 'g', 4);
+            else if (f->contains("train_loss"))
+                line += tr(", loss %1").arg(number("train_loss"), 0, 'g', 4);
             if (record.status == project::run_status::kFailed && f->contains("message"))
                 line += QStringLiteral(": ") + QString::fromStdString((*f)["message"].get<std::string>());
         }
@@ -176,7 +180,8 @@ SweepDialog* SweepDialog::showFor(MainWindow* window) {
     auto* dialog = window->findChild<SweepDialog*>(QStringLiteral("SweepDialog"), Qt::FindDirectChildrenOnly);
     if (!dialog) {
         dialog = new SweepDialog(window);
-        dialog->setEpochs(static_cast<int>(std::min<std::int64_t>(window->trainingPanel()->config().epochs, 1'000'000)));
+        const std::int64_t epochs = window->trainingPanel()->config().epochs;
+        dialog->setEpochs(static_cast<int>(std::min<std::int64_t>(epochs, 1'000'000)));
     }
     dialog->refreshKeys();
     dialog->show();

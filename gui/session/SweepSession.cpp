@@ -59,8 +59,9 @@ bool SweepSession::start(const project::Project& project, const train::TrainConf
         } catch (...) {
             error = QStringLiteral("the sweep failed with an unknown error");
         }
-        job.post([this, runs = static_cast<int>(result.runs), failed = static_cast<int>(result.failed),
-                  stopped = result.stopped || job.stop().stop_requested(), error] { onDone(runs, failed, stopped, error); });
+        const bool stopped = result.stopped || job.stop().stop_requested();
+        const int runs = static_cast<int>(result.runs), failed = static_cast<int>(result.failed);
+        job.post([this, runs, failed, stopped, error] { onDone(runs, failed, stopped, error); });
     });
     return true;
 }

@@ -58,7 +58,8 @@ private slots:
         for (std::size_t i = 0; i < before.weights.size(); ++i) {
             const Tensor a = before.weights[i].tensor, b = after.weights[i].tensor;
             QCOMPARE(a.shape(), b.shape());
-            QVERIFY(std::memcmp(a.raw_data(), b.raw_data(), static_cast<std::size_t>(a.numel()) * element_size(a.dtype())) == 0);
+            const auto bytes = static_cast<std::size_t>(a.numel()) * element_size(a.dtype());
+            QVERIFY(std::memcmp(a.raw_data(), b.raw_data(), bytes) == 0);
         }
     }
 

@@ -87,7 +87,8 @@ private slots:
         for (std::size_t i = 0; i < p.weights.size(); ++i) {
             const Tensor a = p.weights[i].tensor.contiguous(), b = weightsBefore[i].tensor.contiguous();
             QCOMPARE(a.shape(), b.shape());
-            QVERIFY(std::memcmp(a.raw_data(), b.raw_data(), static_cast<std::size_t>(a.numel()) * element_size(a.dtype())) == 0);
+            const auto bytes = static_cast<std::size_t>(a.numel()) * element_size(a.dtype());
+            QVERIFY(std::memcmp(a.raw_data(), b.raw_data(), bytes) == 0);
         }
 
         // Saved, the file holds them.

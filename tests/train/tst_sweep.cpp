@@ -54,7 +54,8 @@ std::string error_of(const std::function<void()>& fn) {
 bool same_bytes(const Tensor& a, const Tensor& b) {
     if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
     const Tensor ca = a.contiguous(), cb = b.contiguous();
-    return std::memcmp(ca.raw_data(), cb.raw_data(), static_cast<std::size_t>(ca.numel()) * element_size(ca.dtype())) == 0;
+    const auto bytes = static_cast<std::size_t>(ca.numel()) * element_size(ca.dtype());
+    return std::memcmp(ca.raw_data(), cb.raw_data(), bytes) == 0;
 }
 
 }  // namespace
@@ -146,9 +147,8 @@ private slots:
             QCOMPARE(after.weights[i].name, before.weights[i].name);
             QVERIFY(same_bytes(after.weights[i].tensor, before.weights[i].tensor));
         }
-        QCOMPARE(graph::int_attribute(graph::from_json(after.model_json).node(graph::from_json(after.model_json).find_node("fc1")).attributes,
-                                      "out_features"),
-                 std::int64_t(32));
+        const graph::ModelGraph own = graph::from_json(after.model_json);
+        QCOMPARE(graph::int_attribute(own.node(own.find_node("fc1")).attributes, "out_features"), std::int64_t(32));
     }
 
     void randomDrawsDistinctCombinations() {
@@ -181,8 +181,8 @@ private slots:
         const project::Project p = small_spiral();
         const train::Sweep s = make_sweep(p, {"optimizer=SGD", "scheduler.type=StepLR", "normalize=false",
                                               "batch_size=16", "input.shape=[2]"});
-        QCOMPARE(s.settings_json(0), std::string(R"({"optimizer": "SGD", "scheduler.type": "StepLR", "normalize": false, )"
-                                                 R"("batch_size": 16, "input.shape": [2]})"));
+        QCOMPARE(s.settings_json(0), std::string(R"({"optimizer": "SGD", "scheduler.type": "StepLR", )"
+                                                 R"("normalize": false, "batch_size": 16, "input.shape": [2]})"));
         const train::TrainConfig c = s.config(0);
         QCOMPARE(c.optimizer, std::string("SGD"));
         QCOMPARE(c.scheduler.type, std::string("StepLR"));
@@ -195,7 +195,8 @@ private slots:
         const project::Project p = small_spiral();
         auto message = [&](const std::string& axis) { return error_of([&] { make_sweep(p, {axis}); }); };
         std::string e = message("learning_rate=0.1");
-        QVERIFY2(e.find("unknown setting 'learning_rate'") != std::string::npos && e.find("batch_size") != std::string::npos,
+        QVERIFY2(e.find("unknown setting 'learning_rate'") != std::string::npos &&
+                     e.find("batch_size") != std::string::npos && e.find("fc1") != std::string::npos,
                  e.c_str());
         e = message("fc9.out_features=4");
         QVERIFY2(e.find("no node 'fc9'") != std::string::npos && e.find("fc1, ") != std::string::npos &&
@@ -235,7 +236,8 @@ private slots:
         QCOMPARE(p.runs[0].status, std::string(project::run_status::kFailed));
         const json final = json::parse(p.runs[0].final_metrics_json);
         QCOMPARE(final["status"].get<std::string>(), std::string("failed"));
-        QVERIFY2(final["message"].get<std::string>().find("[3]") != std::string::npos, p.runs[0].final_metrics_json.c_str());
+        QVERIFY2(final["message"].get<std::string>().find("[3]") != std::string::npos,
+                 p.runs[0].final_metrics_json.c_str());
         QVERIFY(!p.runs[0].model_json.empty());
         QCOMPARE(p.runs[1].status, std::string(project::run_status::kCompleted));
         QVERIFY(p.runs[1].id > p.runs[0].id);
