@@ -275,14 +275,12 @@ public:
                         found = true;
                     }
             if (!found) fail(QStringLiteral("no tab titled '%1'").arg(title));
-        } else if (c == "resize") {
+        } else if (c == "float") {
             need(3);
-            QDockWidget* dock = nullptr;
-            for (auto* d : w_.findChildren<QDockWidget*>())
-                if (d->windowTitle() == args[0]) dock = d;
-            if (!dock) fail(QStringLiteral("no dock titled '%1'").arg(args[0]));
-            w_.resizeDocks({dock}, {static_cast<int>(number(args[1]))}, Qt::Horizontal);
-            w_.resizeDocks({dock}, {static_cast<int>(number(args[2]))}, Qt::Vertical);
+            QDockWidget* dock = dockTitled(args[0]);
+            dock->setFloating(true);
+            dock->show();
+            dock->resize(static_cast<int>(number(args[1])), static_cast<int>(number(args[2])));
         } else if (c == "layout") {
             doc().autoLayout();
         } else if (c == "fit") {
@@ -295,7 +293,8 @@ public:
             need(1);
             settle(250);  // layouts, docks and queued replots
             const QString file = outputPath(args[0]);
-            if (!w_.grab().save(file)) fail(QStringLiteral("cannot write %1").arg(file));
+            QWidget* what = args.size() > 1 ? static_cast<QWidget*>(dockTitled(args.mid(1).join(QLatin1Char(' ')))) : &w_;
+            if (!what->grab().save(file)) fail(QStringLiteral("cannot write %1").arg(file));
         } else {
             fail(QStringLiteral("unknown command '%1'").arg(c));
         }
@@ -316,6 +315,12 @@ private:
         const double v = text.toDouble(&ok);
         if (!ok) fail(QStringLiteral("'%1' is not a number").arg(text));
         return v;
+    }
+
+    QDockWidget* dockTitled(const QString& title) {
+        for (auto* d : w_.findChildren<QDockWidget*>())
+            if (d->windowTitle() == title) return d;
+        fail(QStringLiteral("no dock titled '%1'").arg(title));
     }
 
     static void selectTab(QTabWidget* tabs, const QString& title) {

@@ -27,11 +27,11 @@
 //   select NODE ...                        selects nodes (the Properties and Inspector docks follow)
 //   dock TITLE                             brings a dock to the front
 //   tab TITLE                              shows the tab titled TITLE (e.g. the Inspector's "Attention")
-//   resize TITLE WIDTH HEIGHT              resizes a dock (as dragging its edges does)
+//   float TITLE WIDTH HEIGHT               floats a dock at that size (for a picture of the dock alone)
 //   layout | fit                           View ▸ Auto Layout | View ▸ Fit
 //   expect NODE shape|params|error TEXT    fails the script unless the node shows TEXT
 //   expect accuracy|val_accuracy|loss OP NUMBER    on the last run (OP is > or <)
-//   shot FILE.png                          grabs the window
+//   shot FILE.png [DOCK]                   grabs the window, or only the dock titled DOCK
 #include <QString>
 #include <QStringList>
 

@@ -65,8 +65,9 @@ EvaluationPanel::EvaluationPanel(QWidget* parent) : QWidget(parent) {
     top->addWidget(split_);
     top->addWidget(evaluateButton_);
     top->addWidget(progress_);
-    top->addWidget(status_, 1);
+    top->addStretch(1);
     v->addLayout(top);
+    v->addWidget(status_);
     connect(evaluateButton_, &QPushButton::clicked, this, &EvaluationPanel::evaluate);
     connect(split_, &QComboBox::currentIndexChanged, this, [this] {
         if (result_) evaluate();
