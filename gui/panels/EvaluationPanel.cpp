@@ -21,6 +21,7 @@
 #include "neura/train/Experiment.h"
 #include "panels/ConfusionMatrixView.h"
 #include "panels/DecisionBoundaryView.h"
+#include "panels/PlotExport.h"
 #include "panels/PlotPalette.h"
 
 namespace neura::gui {
@@ -29,14 +30,15 @@ namespace {
 constexpr int kMaxListed = 400;
 constexpr std::int64_t kSaliencySteps = 2048;  // samples a cell lists (the label says how many there are)
 
-QCustomPlot* makePlot(QWidget* parent, const QString& x, const QString& y) {
+// A plot in the studio's colours with the export menu (image or CSV); `name` is the file name it suggests.
+QCustomPlot* makePlot(QWidget* parent, const QString& name, const QString& x, const QString& y) {
     auto* plot = new QCustomPlot(parent);
     plot->setMinimumSize(200, 160);
     plot->xAxis->setLabel(x);
     plot->yAxis->setLabel(y);
     plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     followPalette(plot);
-    // TODO(H1 PlotExport): give this plot the export context menu once gui/panels/PlotExport.h is merged.
+    installPlotExportMenu(plot, name);
     return plot;
 }
 
@@ -158,9 +160,9 @@ EvaluationPanel::EvaluationPanel(QWidget* parent) : QWidget(parent) {
     curvesTab_ = new QWidget(tabs_);
     auto* cv = new QHBoxLayout(curvesTab_);
     cv->setContentsMargins(0, 4, 0, 0);
-    roc_ = makePlot(curvesTab_, tr("false-positive rate"), tr("true-positive rate"));
+    roc_ = makePlot(curvesTab_, QStringLiteral("roc-curves"), tr("false-positive rate"), tr("true-positive rate"));
     roc_->setObjectName("rocPlot");
-    pr_ = makePlot(curvesTab_, tr("recall"), tr("precision"));
+    pr_ = makePlot(curvesTab_, QStringLiteral("precision-recall-curves"), tr("recall"), tr("precision"));
     pr_->setObjectName("prPlot");
     cv->addWidget(roc_);
     cv->addWidget(pr_);
@@ -175,9 +177,9 @@ EvaluationPanel::EvaluationPanel(QWidget* parent) : QWidget(parent) {
     regressionLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     gv->addWidget(regressionLabel_);
     auto* gh = new QHBoxLayout;
-    scatter_ = makePlot(regressionTab_, tr("actual"), tr("predicted"));
+    scatter_ = makePlot(regressionTab_, QStringLiteral("predicted-vs-actual"), tr("actual"), tr("predicted"));
     scatter_->setObjectName("predictedActualPlot");
-    residuals_ = makePlot(regressionTab_, tr("residual (predicted − actual)"), tr("samples"));
+    residuals_ = makePlot(regressionTab_, QStringLiteral("residuals"), tr("residual (predicted − actual)"), tr("samples"));
     residuals_->setObjectName("residualPlot");
     gh->addWidget(scatter_);
     gh->addWidget(residuals_);
@@ -218,10 +220,19 @@ EvaluationPanel::EvaluationPanel(QWidget* parent) : QWidget(parent) {
     heatLabel_->setObjectName("saliencyHeatMap");
     for (QLabel* l : {imageLabel_, heatLabel_}) l->setAlignment(Qt::AlignCenter);
     ph->addStretch(1);
-    ph->addWidget(imageLabel_);
-    ph->addWidget(heatLabel_);
+    for (auto [picture, caption] : {std::pair{imageLabel_, tr("the sample")},
+                                    std::pair{heatLabel_, tr("attributions (red +, blue −)")}}) {
+        auto* column = new QVBoxLayout;
+        column->addStretch(1);
+        column->addWidget(picture);
+        auto* label = new QLabel(caption, pictures);
+        label->setAlignment(Qt::AlignCenter);
+        column->addWidget(label);
+        column->addStretch(1);
+        ph->addLayout(column);
+    }
     ph->addStretch(1);
-    bars_ = makePlot(saliencyView_, tr("attribution"), QString());
+    bars_ = makePlot(saliencyView_, QStringLiteral("saliency"), tr("attribution"), QString());
     bars_->setObjectName("saliencyBars");
     saliencyView_->addWidget(pictures);
     saliencyView_->addWidget(bars_);
@@ -422,7 +433,8 @@ void EvaluationPanel::showCell(int truth, int predicted) {
     const eval::Evaluation& e = result_->evaluation;
     const std::vector<std::int64_t> rows = e.cell_rows(truth, predicted);
     const auto name = [&](std::int64_t c) { return QString::fromStdString(e.class_names[static_cast<std::size_t>(c)]); };
-    QString text = tr("%n sample(s) of class %1 predicted as %2", nullptr, static_cast<int>(rows.size()))
+    QString text = (rows.size() == 1 ? tr("1 sample of class %1 predicted as %2")
+                                     : tr("%1 samples of class %2 predicted as %3").arg(rows.size()))
                        .arg(name(truth), name(predicted));
     if (rows.size() > kMaxListed) text += tr(" (the first %1 listed)").arg(kMaxListed);
     if (!rows.empty()) text += tr(". Select one to see its saliency.");
@@ -701,7 +713,7 @@ void EvaluationPanel::computeSaliency() {
                                             static_cast<int>(g.green() * dim + hot.green() * k),
                                             static_cast<int>(g.blue() * dim + hot.blue() * k)));
             }
-        const int side = std::clamp(std::min(saliencyView_->height(), saliencyView_->width() / 2) - 16, 96, 220);
+        const int side = std::clamp(std::min(saliencyView_->height() - 24, saliencyView_->width() / 2) - 16, 96, 220);
         imageLabel_->setPixmap(QPixmap::fromImage(image.scaled(side, side, Qt::KeepAspectRatio, Qt::FastTransformation)));
         heatLabel_->setPixmap(QPixmap::fromImage(overlay.scaled(side, side, Qt::KeepAspectRatio, Qt::FastTransformation)));
         imageLabel_->setToolTip(tr("sample %1").arg(sample));
