@@ -35,6 +35,10 @@ echo "      inspector-digits-cnn.png, inspector-spiral.png"
 "$build/engine/neura" create "$tmp/iris.neura" --model projects/src/iris.model.json \
   --config projects/src/iris.config.json --dataset iris > /dev/null
 (cd "$tmp" && "$app" --script "$root/docs/guide/guide.script")
+# Evaluation (docs/guide/evaluation.script): the cnn and iris projects above and a sine regression.
+"$build/engine/neura" create "$tmp/sine.neura" --model projects/src/sine-regression.model.json \
+  --config projects/src/sine-regression.config.json --dataset "$(cat projects/src/sine-regression.dataset)" > /dev/null
+(cd "$tmp" && "$app" --script "$root/docs/guide/evaluation.script")
 rm -rf docs/images/guide
 cp -r "$tmp/docs/images/guide" docs/images/
 "$app" --dark --screenshot docs/images/guide/dark.png --train-epochs 40 "$tmp/spiral.neura"

@@ -39,6 +39,7 @@
 #include "neura/Version.h"
 #include "panels/DatasetPanel.h"
 #include "panels/DecisionBoundaryView.h"
+#include "panels/EvaluationPanel.h"
 #include "panels/GradcheckPanel.h"
 #include "panels/TextPanel.h"
 #include "panels/InspectorPanel.h"
@@ -92,6 +93,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connectTraining();
 
     totalsLabel_ = new QLabel(this);
+    totalsLabel_->setObjectName("totalsLabel");
     stateLabel_ = new QLabel(this);
     statusBar()->addPermanentWidget(stateLabel_);
     statusBar()->addPermanentWidget(totalsLabel_);
@@ -162,6 +164,14 @@ void MainWindow::createTrainingDocks() {
     trainingDock_ = makeDock(tr("Training"), "TrainingDock", trainingPanel_, this);
     plotsDock_ = makeDock(tr("Plots"), "PlotsDock", plots_, this);
     boundaryDock_ = makeDock(tr("Decision Boundary"), "BoundaryDock", boundary_, this);
+    // Evaluation of the trained model, tabbed with the decision boundary: in front for data that is
+    // not 2-D features, where the boundary has nothing to draw.
+    evaluation_ = new EvaluationPanel(this);
+    evaluationDock_ = makeDock(tr("Evaluation"), "EvaluationDock", evaluation_, this);
+    evaluation_->setProjectSource([this] { return currentProject(); });
+    connect(evaluation_, &EvaluationPanel::started, this, &MainWindow::workersChanged);
+    connect(evaluation_, &EvaluationPanel::finished, this, &MainWindow::workersChanged);
+    connect(evaluation_, &EvaluationPanel::failed, this, &MainWindow::workersChanged);
     gradcheck_ = new GradcheckPanel(this);
     gradcheckDock_ = makeDock(tr("Gradient Check"), "GradcheckDock", gradcheck_, this);
     // It checks the project as the window holds it now: the document's model, trained weights, data.
@@ -199,6 +209,9 @@ void MainWindow::createTrainingDocks() {
     palette_->raise();
     splitDockWidget(plotsDock_, boundaryDock_, Qt::Horizontal);  // before tabbing: a tab cannot be split
     tabifyDockWidget(plotsDock_, issues_);
+    addPanel(evaluationDock_, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(boundaryDock_, evaluationDock_);
+    boundaryDock_->raise();
     addPanel(gradcheckDock_, Qt::BottomDockWidgetArea);
     tabifyDockWidget(plotsDock_, gradcheckDock_);
     addPanel(inspectorDock_, Qt::BottomDockWidgetArea);
@@ -279,6 +292,9 @@ void MainWindow::connectTraining() {
         onDatasetChanged();
     });
     connect(datasetPanel_, &DatasetPanel::datasetBuilt, boundary_, &DecisionBoundaryView::setDataset);
+    connect(datasetPanel_, &DatasetPanel::datasetBuilt, this, [this](const data::DatasetPtr& data) {
+        (DecisionBoundaryView::supports(data.get()) ? boundaryDock_ : evaluationDock_)->raise();
+    });
 
     connect(session_, &TrainingSession::stateChanged, this, [this](TrainingSession::State state) {
         const bool running = state == TrainingSession::State::Running;
@@ -458,6 +474,7 @@ QString MainWindow::pluginReloadBlocker() const {
     if (gradcheck_ && gradcheck_->isRunning()) busy << tr("the gradient check");
     if (inspector_ && inspector_->isCapturing()) busy << tr("the inspector's capture");
     if (text_ && text_->isRunning()) busy << tr("text generation");
+    if (evaluation_ && evaluation_->isRunning()) busy << tr("the evaluation");
     // A worker abandoned because it did not stop in time may still hold layers.
     if (busy.isEmpty() && BackgroundTask::running() > 0) busy << tr("a background job that was left to end");
     if (!busy.isEmpty())
@@ -542,13 +559,19 @@ void MainWindow::updateTotals() {
     const auto& s = doc_->shapes();
     int errors = 0;
     for (const auto& d : doc_->diagnostics()) errors += d.severity == graph::Severity::Error;
-    totalsLabel_->setText(tr("%1 layers · %2 parameters (%3) · activations %4 per batch of %5%6")
+    // MACs per sample; "≥" when a layer gives no count (the total is a lower bound).
+    totalsLabel_->setText(tr("%1 layers · %2 parameters (%3) · %7%8 MACs · activations %4 per batch of %5%6")
                               .arg(doc_->graph().node_count())
                               .arg(GraphDocument::countText(s.total_parameters))
                               .arg(humanBytes(static_cast<double>(s.total_parameters) * 4))
                               .arg(humanBytes(static_cast<double>(s.activation_bytes(batch))))
                               .arg(batch)
-                              .arg(errors ? (errors == 1 ? tr(" · 1 error") : tr(" · %1 errors").arg(errors)) : QString()));
+                              .arg(errors ? (errors == 1 ? tr(" · 1 error") : tr(" · %1 errors").arg(errors)) : QString())
+                              .arg(s.macs_complete ? QString() : QStringLiteral("≥"))
+                              .arg(NodeItem::macsText(s.total_macs)));
+    totalsLabel_->setToolTip(tr("Multiply-accumulates of one sample's forward pass: %1%2")
+                                 .arg(s.macs_complete ? QString() : QStringLiteral("≥ "))
+                                 .arg(GraphDocument::countText(s.total_macs)));
 }
 
 void MainWindow::onSelectionChanged() {
@@ -756,10 +779,12 @@ void MainWindow::stopWorkers(const QDeadlineTimer& deadline) {
     if (inspector_) inspector_->cancelCapture();
     if (text_) text_->stop();
     sweep_->stop();
+    if (evaluation_) evaluation_->stop();
     if (gradcheck_) gradcheck_->stopAndWait(static_cast<int>(deadline.remainingTime()));
     if (inspector_) inspector_->stopAndWait(static_cast<int>(deadline.remainingTime()));
     if (text_) text_->stopAndWait(static_cast<int>(deadline.remainingTime()));
     sweep_->stopAndWait(static_cast<int>(deadline.remainingTime()));
+    if (evaluation_) evaluation_->stopAndWait(static_cast<int>(deadline.remainingTime()));
     emit workersChanged();
 }
 
@@ -795,6 +820,7 @@ void MainWindow::loadPanels() {
     gradcheck_->setProject(project_);
     text_->refresh();
     loadingPanels_ = false;
+    evaluation_->projectChanged();
     dataModified_ = false;
     updateTitle();
 }
@@ -936,6 +962,7 @@ void MainWindow::onTrainingFinished(const TrainingResult& result) {
         if (!trained.runs.empty()) addRun(trained.runs.back(), false);
         setDataModified(true);
         gradcheck_->setProject(currentProject());
+        evaluation_->projectChanged();
     }
     QString text = tr("Training %1").arg(result.statusName);
     if (!result.history.empty()) {

@@ -29,6 +29,7 @@ class TrainingPanel;
 class PlotsPanel;
 class DatasetPanel;
 class DecisionBoundaryView;
+class EvaluationPanel;
 class GradcheckPanel;
 class InspectorPanel;
 class TextPanel;
@@ -53,6 +54,7 @@ public:
     PlotsPanel* plots() const { return plots_; }
     DatasetPanel* datasetPanel() const { return datasetPanel_; }
     DecisionBoundaryView* boundaryView() const { return boundary_; }
+    EvaluationPanel* evaluationPanel() const { return evaluation_; }
     QAction* trainAction() const;  // F5, the training panel's
     QAction* pauseAction() const { return pauseAct_; }
     QAction* stopAction() const { return stopAct_; }
@@ -208,6 +210,8 @@ private:
     QDockWidget* plotsDock_ = nullptr;
     QDockWidget* datasetDock_ = nullptr;
     QDockWidget* boundaryDock_ = nullptr;
+    EvaluationPanel* evaluation_ = nullptr;
+    QDockWidget* evaluationDock_ = nullptr;
     QAction* pauseAct_ = nullptr;
     QAction* stopAct_ = nullptr;
     QMenu* panelsMenu_ = nullptr;

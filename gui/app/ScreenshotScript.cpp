@@ -6,6 +6,9 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
+#include <QMouseEvent>
+#include <QAbstractItemView>
+#include <QCoreApplication>
 #include <QPixmap>
 #include <QRegularExpression>
 #include <QTimer>
@@ -20,6 +23,8 @@
 #include "editor/NodeItem.h"
 #include "neura/graph/LayerRegistry.h"
 #include "panels/DatasetPanel.h"
+#include "panels/ConfusionMatrixView.h"
+#include "panels/EvaluationPanel.h"
 #include "panels/GradcheckPanel.h"
 #include "panels/InspectorPanel.h"
 #include "panels/TextPanel.h"
@@ -193,6 +198,49 @@ public:
             t->setOptions(o);
             if (!await(t, &TextPanel::finished, &TextPanel::failed, [t] { t->generate(); }))
                 fail(QStringLiteral("text generation failed: %1").arg(t->statusText()));
+        } else if (c == "evaluate") {
+            auto* e = w_.evaluationPanel();
+            if (!args.isEmpty()) {
+                const QString split = args[0] == "train" || args[0] == "training" ? QStringLiteral("train") : QStringLiteral("val");
+                e->setSplit(split);
+            }
+            if (!await(e, &EvaluationPanel::finished, &EvaluationPanel::failed, [e] { e->evaluate(); }))
+                fail(QStringLiteral("evaluation failed: %1").arg(e->statusText()));
+        } else if (c == "cell") {
+            need(2);
+            auto* e = w_.evaluationPanel();
+            if (!e->result()) fail(QStringLiteral("cell: nothing is evaluated yet (run 'evaluate' first)"));
+            selectTab(e->tabs(), QStringLiteral("Confusion matrix"));
+            settle(50);
+            const int t = classIndex(args[0]), p = classIndex(args[1]);
+            // A real click on the cell, as a user would make it.
+            auto* view = e->confusionView();
+            const QPointF at = view->cellRect(t, p).center();
+            QMouseEvent press(QEvent::MouseButtonPress, at, view->mapToGlobal(at), Qt::LeftButton, Qt::LeftButton, Qt::NoModifier);
+            QCoreApplication::sendEvent(view, &press);
+            if (view->selectedTruth() != t || view->selectedPredicted() != p)
+                fail(QStringLiteral("cell: clicking %1, %2 did not select it").arg(args[0], args[1]));
+        } else if (c == "saliency") {
+            // saliency SAMPLE|first [ig|gxi]: SAMPLE indexes the split; 'first' is the clicked cell's first sample.
+            need(1);
+            auto* e = w_.evaluationPanel();
+            if (!e->result()) fail(QStringLiteral("saliency: nothing is evaluated yet (run 'evaluate' first)"));
+            std::int64_t sample = 0;
+            if (args[0] == "first") {
+                const auto rows = e->listedRows();
+                if (rows.empty()) fail(QStringLiteral("saliency first: the clicked cell lists no sample"));
+                e->sampleView()->setCurrentIndex(e->sampleView()->model()->index(0, 0));
+                sample = e->result()->evaluation.row_sample[static_cast<std::size_t>(rows.front())];
+            } else {
+                sample = static_cast<std::int64_t>(number(args[0]));
+            }
+            const auto method = args.size() > 1 && (args[1] == "gxi" || args[1] == "gradient")
+                                    ? eval::SaliencyMethod::GradientTimesInput
+                                    : eval::SaliencyMethod::IntegratedGradients;
+            selectTab(e->tabs(), QStringLiteral("Saliency"));
+            settle(50);
+            e->showSaliency(sample, method);
+            if (!e->saliency()) fail(QStringLiteral("saliency: %1").arg(e->saliencyText()));
         } else if (c == "capture") {
             auto* i = w_.inspector();
             if (!await(i, &InspectorPanel::captureReady, &InspectorPanel::captureFailed, [this] { w_.captureBatch(); }))
@@ -227,6 +275,12 @@ public:
                         found = true;
                     }
             if (!found) fail(QStringLiteral("no tab titled '%1'").arg(title));
+        } else if (c == "float") {
+            need(3);
+            QDockWidget* dock = dockTitled(args[0]);
+            dock->setFloating(true);
+            dock->show();
+            dock->resize(static_cast<int>(number(args[1])), static_cast<int>(number(args[2])));
         } else if (c == "layout") {
             doc().autoLayout();
         } else if (c == "fit") {
@@ -239,7 +293,8 @@ public:
             need(1);
             settle(250);  // layouts, docks and queued replots
             const QString file = outputPath(args[0]);
-            if (!w_.grab().save(file)) fail(QStringLiteral("cannot write %1").arg(file));
+            QWidget* what = args.size() > 1 ? static_cast<QWidget*>(dockTitled(args.mid(1).join(QLatin1Char(' ')))) : &w_;
+            if (!what->grab().save(file)) fail(QStringLiteral("cannot write %1").arg(file));
         } else {
             fail(QStringLiteral("unknown command '%1'").arg(c));
         }
@@ -260,6 +315,28 @@ private:
         const double v = text.toDouble(&ok);
         if (!ok) fail(QStringLiteral("'%1' is not a number").arg(text));
         return v;
+    }
+
+    QDockWidget* dockTitled(const QString& title) {
+        for (auto* d : w_.findChildren<QDockWidget*>())
+            if (d->windowTitle() == title) return d;
+        fail(QStringLiteral("no dock titled '%1'").arg(title));
+    }
+
+    static void selectTab(QTabWidget* tabs, const QString& title) {
+        for (int i = 0; i < tabs->count(); ++i)
+            if (tabs->tabText(i) == title) tabs->setCurrentIndex(i);
+    }
+
+    // A class by name ("setosa") or index ("2") in the last evaluation.
+    int classIndex(const QString& word) {
+        const auto& names = w_.evaluationPanel()->result()->evaluation.class_names;
+        for (std::size_t i = 0; i < names.size(); ++i)
+            if (QString::fromStdString(names[i]) == word) return static_cast<int>(i);
+        bool ok = false;
+        const int i = word.toInt(&ok);
+        if (!ok || i < 0 || i >= static_cast<int>(names.size())) fail(QStringLiteral("no class '%1'").arg(word));
+        return i;
     }
 
     NodeId node(const QString& name) {

@@ -18,15 +18,20 @@
 //   capture                                one batch for the Inspector
 //   generate [temperature=T] [top_k=K] [top_p=P] [length=N] [seed=S] PROMPT...
 //                                          the Text dock continues PROMPT and waits
+//   evaluate [val|train]                   the Evaluation dock evaluates the split and waits
+//   cell TRUE PRED                         clicks that confusion-matrix cell (class names or indices)
+//   saliency SAMPLE|first [ig|gxi]         saliency of a sample of the split (first: the clicked
+//                                          cell's first sample, selected in its list)
 //   export PATH                            File ▸ Export ONNX
 //   save PATH                              File ▸ Save As
 //   select NODE ...                        selects nodes (the Properties and Inspector docks follow)
 //   dock TITLE                             brings a dock to the front
 //   tab TITLE                              shows the tab titled TITLE (e.g. the Inspector's "Attention")
+//   float TITLE WIDTH HEIGHT               floats a dock at that size (for a picture of the dock alone)
 //   layout | fit                           View ▸ Auto Layout | View ▸ Fit
 //   expect NODE shape|params|error TEXT    fails the script unless the node shows TEXT
 //   expect accuracy|val_accuracy|loss OP NUMBER    on the last run (OP is > or <)
-//   shot FILE.png                          grabs the window
+//   shot FILE.png [DOCK]                   grabs the window, or only the dock titled DOCK
 #include <QString>
 #include <QStringList>
 

@@ -108,6 +108,8 @@ void NodeItem::refresh() {
     else
         shape_ = QStringLiteral("[B, ?]");
     params_ = s && s->known ? GraphDocument::countText(s->parameters) : QStringLiteral("?");
+    // Layers that do no arithmetic (activations, reshapes, Input, Loss) show none.
+    macs_ = s && s->known && s->macs != 0 ? QObject::tr("%1 MACs").arg(macsText(s->macs)) : QString();
     error_ = warning_ = false;
     QStringList messages;
     for (const auto& diag : doc_->diagnosticsFor(id_)) {
@@ -272,8 +274,29 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidge
                 QFontMetricsF(mono).elidedText(shape_, Qt::ElideRight, kWidth - 20));
     p->setFont(small);
     p->setPen(faint);
+    // Parameters left, MACs right on one row, so the node keeps its height; MACs give way when both do not fit.
+    const QString paramsText = QObject::tr("%1 params").arg(params_);
+    const QFontMetricsF sm(small);
+    const double paramsWidth = sm.horizontalAdvance(paramsText);
     p->drawText(QRectF(10, fy + 20, kWidth - 20, 18), Qt::AlignLeft | Qt::AlignVCenter,
-                QObject::tr("%1 params").arg(params_));
+                sm.elidedText(paramsText, Qt::ElideRight, kWidth - 20));
+    const double room = kWidth - 20 - paramsWidth - 8;
+    if (!macs_.isEmpty() && sm.horizontalAdvance(macs_) <= room)
+        p->drawText(QRectF(10, fy + 20, kWidth - 20, 18), Qt::AlignRight | Qt::AlignVCenter, macs_);
+}
+
+QString NodeItem::macsText(std::int64_t macs) {
+    if (macs < 0) return QStringLiteral("?");
+    const char* units[] = {"", "K", "M", "G", "T"};
+    double v = static_cast<double>(macs);
+    int u = 0;
+    while (v >= 1000 && u < 4) {
+        v /= 1000;
+        ++u;
+    }
+    if (u == 0) return QString::number(macs);
+    // 3 significant digits: 85.8K, 1.23M, 412K
+    return QStringLiteral("%1%2").arg(QString::number(v, 'f', v < 10 ? 2 : v < 100 ? 1 : 0), units[u]);
 }
 
 }  // namespace neura::gui

@@ -1,9 +1,10 @@
 #pragma once
 // NodeItem: how one layer node looks — name, type, named ports (inputs left, outputs right), output
-// shape and parameter count; red with the message as tooltip when validate() reports an error.
+// shape, parameter count and MACs per sample; red with the message as tooltip when validate() reports an error.
 // It holds the node's id only and refreshes from the document when told to.
 #include <QColor>
 #include <QGraphicsItem>
+#include <cstdint>
 #include <vector>
 
 #include "neura/graph/Ids.h"
@@ -34,6 +35,9 @@ public:
     QString title() const { return name_; }
     QString shapeLabel() const { return shape_; }
     QString parameterLabel() const { return params_; }
+    QString macsLabel() const { return macs_; }  // "85.8K MACs"; "? MACs" unknown; empty for none
+    // A MAC count, compactly: 0, 950, 85.8K, 1.2M, 3.4G; "?" for a negative (unknown) count.
+    static QString macsText(std::int64_t macs);
     bool showsError() const { return error_; }
 
     // The gradient check's verdict for this node: -1 none, 0 passed, 1 passed narrowly, 2 failed.
@@ -52,7 +56,7 @@ private:
 
     const GraphDocument* doc_;
     graph::NodeId id_;
-    QString name_, type_, category_, shape_, params_, message_;
+    QString name_, type_, category_, shape_, params_, macs_, message_;
     bool error_ = false, warning_ = false;
     int verdict_ = -1;
     double activationRms_ = -1.0, deadFraction_ = -1.0;

@@ -14,6 +14,7 @@
 #include <climits>
 
 #include "document/GraphDocument.h"
+#include "editor/NodeItem.h"
 #include "neura/graph/LayerRegistry.h"
 
 namespace neura::gui {
@@ -88,7 +89,7 @@ void PropertiesPanel::setNode(graph::NodeId id) {
 void PropertiesPanel::rebuild() {
     editors_.clear();
     nameEdit_ = nullptr;
-    shapeLabel_ = paramsLabel_ = issuesLabel_ = nullptr;
+    shapeLabel_ = paramsLabel_ = macsLabel_ = memoryLabel_ = issuesLabel_ = nullptr;
     delete form_->layout();
     for (QWidget* w : form_->findChildren<QWidget*>(QString(), Qt::FindDirectChildrenOnly)) {
         w->blockSignals(true);  // a focused editor would report editingFinished while dying
@@ -194,6 +195,15 @@ void PropertiesPanel::rebuild() {
     paramsLabel_ = new QLabel(form_);
     layout->addRow(tr("Shape"), shapeLabel_);
     layout->addRow(tr("Parameters"), paramsLabel_);
+    macsLabel_ = new QLabel(form_);
+    macsLabel_->setObjectName("macsLabel");
+    macsLabel_->setToolTip(tr("Multiply-accumulates of one sample's forward pass (docs/model-costs.md)"));
+    layout->addRow(tr("MACs"), macsLabel_);
+    memoryLabel_ = new QLabel(form_);
+    memoryLabel_->setObjectName("activationMemoryLabel");
+    memoryLabel_->setToolTip(tr("The bytes of the node's outputs per sample in float32: what the forward pass keeps "
+                                "for the backward pass"));
+    layout->addRow(tr("Activations"), memoryLabel_);
     issuesLabel_ = new QLabel(form_);
     issuesLabel_->setWordWrap(true);
     layout->addRow(issuesLabel_);
@@ -239,6 +249,23 @@ void PropertiesPanel::updateInfo() {
         for (const auto& o : s->outputs) outs << GraphDocument::shapeText(o);
     shapeLabel_->setText(s && s->known ? (outs.isEmpty() ? tr("(scalar loss)") : outs.join(", ")) : tr("unknown"));
     paramsLabel_->setText(s && s->known ? GraphDocument::countText(s->parameters) : tr("unknown"));
+    if (s && s->known) {
+        macsLabel_->setText(s->macs < 0 ? tr("unknown (the layer gives no count)")
+                                        : tr("%1 per sample (%2)").arg(GraphDocument::countText(s->macs),
+                                                                       NodeItem::macsText(s->macs)));
+        std::int64_t elements = 0;
+        for (const auto& o : s->outputs) {
+            std::int64_t n = 1;
+            for (const auto dim : o) n *= dim;
+            elements += n;
+        }
+        const double bytes = static_cast<double>(elements) * 4;
+        memoryLabel_->setText(bytes < 1000 ? tr("%1 B per sample").arg(bytes)
+                                           : tr("%1 KB per sample").arg(bytes / 1000, 0, 'f', bytes < 1e5 ? 2 : 1));
+    } else {
+        macsLabel_->setText(tr("unknown"));
+        memoryLabel_->setText(tr("unknown"));
+    }
     QStringList issues;
     for (const auto& d : doc_->diagnosticsFor(node_))
         issues << QStringLiteral("<span style='color:%1'><b>%2</b> %3</span>")

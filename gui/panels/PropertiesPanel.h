@@ -42,6 +42,8 @@ private:
     QLabel* typeLabel_ = nullptr;
     QLabel* shapeLabel_ = nullptr;
     QLabel* paramsLabel_ = nullptr;
+    QLabel* macsLabel_ = nullptr;
+    QLabel* memoryLabel_ = nullptr;
     QLabel* issuesLabel_ = nullptr;
     QLabel* emptyLabel_ = nullptr;
     std::map<std::string, QWidget*> editors_;
