@@ -45,6 +45,7 @@
 #include "panels/PalettePanel.h"
 #include "panels/PlotsPanel.h"
 #include "panels/PropertiesPanel.h"
+#include "panels/RunsPanel.h"
 #include "panels/TrainingPanel.h"
 #include "session/BackgroundTask.h"
 #include "session/TrainingSession.h"
@@ -202,6 +203,7 @@ void MainWindow::createTrainingDocks() {
     tabifyDockWidget(plotsDock_, inspectorDock_);
     addPanel(textDock_, Qt::BottomDockWidgetArea);
     tabifyDockWidget(plotsDock_, textDock_);
+    createRunsDock();  // tabbed with the plots
     plotsDock_->raise();
     resizeDocks({palette_, trainingDock_}, {270, 330}, Qt::Horizontal);
     resizeDocks({palette_, properties_}, {430, 400}, Qt::Vertical);
@@ -346,6 +348,12 @@ void MainWindow::createActions() {
             this, tr("Export PyTorch Code: model.py, weights.pt, data.py, train.py into a folder"),
             filePath().isEmpty() ? QString() : QFileInfo(filePath()).absolutePath());
         if (!dir.isEmpty()) exportTorchTo(dir);
+    });
+    file->addSeparator();
+    file->addAction(tr("Compare &With…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Compare the Model With"), QString(),
+                                                          tr("NeuraStudio projects (*.neura)"));
+        if (!path.isEmpty()) compareWithFile(path);
     });
     file->addSeparator();
     auto* quitAct = file->addAction(tr("&Quit"), this, &QWidget::close);
@@ -775,6 +783,7 @@ void MainWindow::loadPanels() {
     if (project_.dataset_json.empty()) datasetPanel_->saveToProject(project_);
     plots_->clearAll();
     plots_->setRuns(project_.runs);
+    runs_->setRuns(project_.runs);
     boundary_->clearGrid();
     gradcheck_->setProject(project_);
     text_->refresh();
@@ -916,6 +925,7 @@ void MainWindow::onTrainingFinished(const TrainingResult& result) {
                 project_.metadata[it->first] = it->second;
         }
         project_.runs = trained.runs;
+        runs_->setRuns(project_.runs);
         setDataModified(true);
         gradcheck_->setProject(currentProject());
     }
