@@ -35,7 +35,8 @@ using sqlite::Statement;
 using sqlite::Transaction;
 
 // Schema version 1. Never edit a released version: add a new one and a migration (see the docs).
-constexpr const char* kCreateSchemaV1 = R"sql(
+// Kept as the record of what version-1 files hold; new files get the newest version.
+[[maybe_unused]] constexpr const char* kCreateSchemaV1 = R"sql(
 CREATE TABLE documents(
   name    TEXT PRIMARY KEY NOT NULL,
   content TEXT NOT NULL);
@@ -65,6 +66,49 @@ CREATE TABLE metrics(
   name   TEXT NOT NULL,
   value  REAL);
 CREATE INDEX metrics_by_run ON metrics(run_id, id);
+)sql";
+
+// Schema version 2: version 1 with each run's trained model and the settings a sweep varied.
+constexpr const char* kCreateSchemaV2 = R"sql(
+CREATE TABLE documents(
+  name    TEXT PRIMARY KEY NOT NULL,
+  content TEXT NOT NULL);
+CREATE TABLE metadata(
+  key   TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL);
+CREATE TABLE tensors(
+  role     TEXT NOT NULL CHECK (role IN ('weight', 'optimizer')),
+  position INTEGER NOT NULL,
+  name     TEXT NOT NULL,
+  dtype    TEXT NOT NULL CHECK (dtype IN ('float32', 'float64', 'int64')),
+  shape    TEXT NOT NULL,
+  data     BLOB NOT NULL,
+  PRIMARY KEY (role, name));
+CREATE TABLE runs(
+  id                 INTEGER PRIMARY KEY,
+  started_at         TEXT NOT NULL,
+  finished_at        TEXT,
+  status             TEXT NOT NULL,
+  config_json        TEXT NOT NULL,
+  final_metrics_json TEXT NOT NULL,
+  model_json         TEXT,
+  settings_json      TEXT);
+CREATE TABLE metrics(
+  id     INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  epoch  INTEGER NOT NULL,
+  step   INTEGER NOT NULL,
+  name   TEXT NOT NULL,
+  value  REAL);
+CREATE INDEX metrics_by_run ON metrics(run_id, id);
+)sql";
+static_assert(kSchemaVersion == 2, "a new schema version needs its kCreateSchemaV<N> and migration here");
+
+// Version 1 → 2: runs gain model_json and settings_json (NULL for the runs already there). Runs inside
+// the write transaction that also sets the new user_version, so a crash leaves version 1 intact.
+constexpr const char* kMigrateV1ToV2 = R"sql(
+ALTER TABLE runs ADD COLUMN model_json TEXT;
+ALTER TABLE runs ADD COLUMN settings_json TEXT;
 )sql";
 
 constexpr const char* kRequiredTables[] = {"documents", "metadata", "tensors", "runs", "metrics"};
@@ -260,7 +304,11 @@ ProjectError translate(const SqliteError& e, Op op, const std::string& path, boo
 
 // ---- format checks: application id and schema version first, then the tables ----
 
-enum class FileState { Empty, Current };
+// What check_format() found: a new (empty) database, or a project of schema `version`.
+struct FileState {
+    bool empty = false;
+    int version = kSchemaVersion;
+};
 
 std::string hex32(std::int64_t v) {
     char buf[16];
@@ -273,7 +321,7 @@ FileState check_format(Database& db, Op op, const std::string& path) {
     const std::int64_t app_id = db.query_int("PRAGMA application_id");
     const std::int64_t version = db.query_int("PRAGMA user_version");
     if (app_id == 0 && version == 0 && db.query_int("SELECT count(*) FROM sqlite_schema") == 0) {
-        if (op == Op::Save) return FileState::Empty;
+        if (op == Op::Save) return FileState{true, 0};
         file_problem(op, ProjectErrorKind::ForeignDatabase, path,
                      "is an SQLite database but not a NeuraStudio project (it is empty)");
     }
@@ -288,7 +336,7 @@ FileState check_format(Database& db, Op op, const std::string& path) {
     if (version < 1)
         file_problem(op, ProjectErrorKind::Damaged, path,
                      "is a damaged NeuraStudio project file (schema version " + std::to_string(version) + ")");
-    // Versions 1..kSchemaVersion: with kSchemaVersion == 1 there is nothing to migrate yet.
+    // Versions 1..kSchemaVersion are read with their own queries and migrated when written (migrate()).
 
     std::set<std::string> tables;
     Statement st(db, "SELECT name FROM sqlite_schema WHERE type = 'table'");
@@ -298,7 +346,7 @@ FileState check_format(Database& db, Op op, const std::string& path) {
             file_problem(op, ProjectErrorKind::ForeignDatabase, path,
                          std::string("is an SQLite database but not a NeuraStudio project (table \"") + t +
                              "\" is missing)");
-    return FileState::Current;
+    return FileState{false, static_cast<int>(version)};
 }
 
 void quick_check(Database& db, const std::string& path) {
@@ -455,7 +503,7 @@ Tensor decode_tensor(const Statement& st, const std::string& path, const std::st
     return t;
 }
 
-Project read_project(Database& db, const std::string& path) {
+Project read_project(Database& db, const std::string& path, int version) {
     Project p;
     {
         Statement st(db, "SELECT name, content FROM documents");
@@ -484,8 +532,11 @@ Project read_project(Database& db, const std::string& path) {
     }
     std::map<std::int64_t, std::size_t> run_index;
     {
-        Statement st(db,
-                     "SELECT id, started_at, finished_at, status, config_json, final_metrics_json FROM runs ORDER BY id");
+        // Version 1 has no model_json / settings_json columns: those stay empty.
+        Statement st(db, version >= 2 ? "SELECT id, started_at, finished_at, status, config_json, final_metrics_json, "
+                                        "model_json, settings_json FROM runs ORDER BY id"
+                                      : "SELECT id, started_at, finished_at, status, config_json, final_metrics_json "
+                                        "FROM runs ORDER BY id");
         while (st.step()) {
             RunRecord r;
             r.id = st.column_int64(0);
@@ -494,6 +545,10 @@ Project read_project(Database& db, const std::string& path) {
             r.status = st.column_text(3);
             r.config_json = st.column_text(4);
             r.final_metrics_json = st.column_text(5);
+            if (version >= 2) {
+                r.model_json = st.column_text(6);
+                r.settings_json = st.column_text(7);
+            }
             if (!run_index.emplace(r.id, p.runs.size()).second) damaged(path, "run " + std::to_string(r.id) + " appears twice");
             p.runs.push_back(std::move(r));
         }
@@ -557,14 +612,16 @@ void write_tensors(Database& db, const std::string& path, Statement& st, const c
 
 std::int64_t insert_run(Database& db, const RunRecord& r) {
     Statement st(db,
-                 "INSERT INTO runs(id, started_at, finished_at, status, config_json, final_metrics_json) "
-                 "VALUES(?, ?, ?, ?, ?, ?)");
+                 "INSERT INTO runs(id, started_at, finished_at, status, config_json, final_metrics_json, model_json, "
+                 "settings_json) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
     if (r.id > 0) st.bind_int64(1, r.id); else st.bind_null(1);
     st.bind_text(2, r.started_at);
     if (r.finished_at.empty()) st.bind_null(3); else st.bind_text(3, r.finished_at);
     st.bind_text(4, r.status);
     st.bind_text(5, r.config_json);
     st.bind_text(6, r.final_metrics_json);
+    if (r.model_json.empty()) st.bind_null(7); else st.bind_text(7, r.model_json);
+    if (r.settings_json.empty()) st.bind_null(8); else st.bind_text(8, r.settings_json);
     st.step();
     return sqlite3_last_insert_rowid(db.get());
 }
@@ -610,12 +667,19 @@ void write_project(Database& db, const std::string& path, const Project& p) {
     for (const RunRecord& r : p.runs) insert_metrics(db, insert_run(db, r), r.metrics);
 }
 
+// Brings a file of schema `from` (1 ≤ from < kSchemaVersion) to kSchemaVersion, one step at a time,
+// inside the caller's write transaction: the new user_version commits with the save, or not at all.
+void migrate(Database& db, int from) {
+    if (from < 2) db.exec(kMigrateV1ToV2);
+    db.exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+}
+
 // An open connection inside BEGIN IMMEDIATE on a file check_format() accepted, set up for a durable
 // write; the caller writes and commits. `fresh`: the file is missing or empty, so this write creates it.
 struct WriteSession {
     Database db;
     std::optional<Transaction> tx;
-    FileState state = FileState::Current;
+    FileState state;
 
     WriteSession(const std::string& path, int flags, bool fresh, Op op) : db(path, flags) {
         db.exec("PRAGMA foreign_keys=ON");
@@ -632,6 +696,14 @@ struct WriteSession {
         db.exec("PRAGMA synchronous=FULL");
         tx.emplace(db, "BEGIN IMMEDIATE");
         state = check_format(db, op, path);  // again: another program may have written in between
+        if (state.empty) {
+            db.exec(kCreateSchemaV2);
+            db.exec(("PRAGMA application_id=" + std::to_string(kApplicationId) +
+                     "; PRAGMA user_version=" + std::to_string(kSchemaVersion))
+                        .c_str());
+        } else if (state.version < kSchemaVersion) {
+            migrate(db, state.version);
+        }
     }
 };
 
@@ -669,9 +741,9 @@ Project load_project(const std::string& path) {
         Database db(path, SQLITE_OPEN_READWRITE);
         db.exec("PRAGMA cell_size_check=ON");
         Transaction tx(db, "BEGIN");  // one consistent snapshot, even while another program saves
-        check_format(db, Op::Load, path);
+        const FileState state = check_format(db, Op::Load, path);
         quick_check(db, path);
-        Project p = read_project(db, path);
+        Project p = read_project(db, path, state.version);
         tx.commit();
         return p;
     } catch (const SqliteError& e) {
@@ -692,12 +764,6 @@ void save_project(const std::string& path, const Project& project) {
         if (s.db.read_only())
             fail(ProjectErrorKind::Unwritable, path, "cannot save " + quoted(path) + ": the file is read-only" +
                                                          (existed ? "; it was left unchanged" : ""));
-        if (s.state == FileState::Empty) {
-            s.db.exec(kCreateSchemaV1);
-            s.db.exec(("PRAGMA application_id=" + std::to_string(kApplicationId) +
-                       "; PRAGMA user_version=" + std::to_string(kSchemaVersion))
-                          .c_str());
-        }
         write_project(s.db, path, project);
         s.tx->commit();
         return;

@@ -217,6 +217,7 @@ void Experiment::store(project::Project& project, const FitResult& result, const
                  : result.status == FitStatus::Stopped ? project::run_status::kStopped
                                                         : project::run_status::kFailed;
     run.config_json = config_.to_json();
+    run.model_json = graph::to_json(graph_);  // the model as trained: a later edit or a sweep's change shows
     json final = {{"status", fit_status_name(result.status)}, {"message", result.message}};
     for (const auto& m : result.history) {
         auto add = [&](const char* name, double v) {

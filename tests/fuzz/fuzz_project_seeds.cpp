@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
     run.config_json = R"({"epochs":2})";
     run.final_metrics_json = R"({"loss":0.25})";
     run.metrics = {{0, 0, "loss", 1.0}, {0, 0, "accuracy", 0.5}, {1, 1, "loss", 0.25}};
+    run.model_json = R"({"nodes":[]})";      // schema 2
+    run.settings_json = R"({"lr":0.01})";
     full.runs.push_back(run);
     full.metadata[meta::kPlugins] = "[]";
     save_project(dir + "/full.neura", full);

@@ -60,6 +60,11 @@ inline Project make_project(int variant, int scale = 1, int metrics_per_run = 50
         run.status = r % 2 == 0 ? run_status::kRunning : run_status::kCompleted;
         run.config_json = R"({"run":)" + std::to_string(r) + R"(,"variant":)" + tag + "}";
         run.final_metrics_json = r % 2 == 0 ? "" : R"({"loss":0.)" + std::to_string(r) + "}";
+        // Schema 2: the first run is a plain one (no model kept), the others a sweep's.
+        if (r > 1) {
+            run.model_json = R"({"nodes":[{"id":1,"run":)" + std::to_string(r) + "}]}";
+            run.settings_json = R"({"lr":0.0)" + std::to_string(r) + R"(,"fc1.out_features":)" + tag + "}";
+        }
         for (int i = 0; i < metrics_per_run; ++i) {
             run.metrics.push_back({i / 10, i, "loss", 1.0 / (i + 1 + variant)});
             run.metrics.push_back({i / 10, i, "accuracy", i * 0.01 + variant});
@@ -112,6 +117,8 @@ inline std::string project_diff(const Project& a, const Project& b) {
         if (x.started_at != y.started_at || x.finished_at != y.finished_at) return r + "times";
         if (x.status != y.status) return r + "status";
         if (x.config_json != y.config_json || x.final_metrics_json != y.final_metrics_json) return r + "json";
+        if (x.model_json != y.model_json) return r + "model_json";
+        if (x.settings_json != y.settings_json) return r + "settings_json";
         if (x.metrics.size() != y.metrics.size()) return r + "metric count";
         for (std::size_t k = 0; k < x.metrics.size(); ++k) {
             const MetricPoint& m = x.metrics[k];

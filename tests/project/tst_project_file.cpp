@@ -57,6 +57,20 @@ void sql(const std::string& path, const std::string& statements) {
     if (rc != SQLITE_OK) QFAIL(("sqlite: " + msg).c_str());
 }
 
+// PRAGMA user_version of a file, read with the plain sqlite3 API; -1 when it cannot be read.
+int user_version(const std::string& path) {
+    sqlite3* db = nullptr;
+    int version = -1;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+            version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return version;
+}
+
 // Runs fn in a child process that is not root (so permissions apply even when the suite runs as
 // root) and returns what fn returned. Empty on failure to run.
 std::string run_unprivileged(const std::function<std::string()>& fn) {
@@ -263,6 +277,60 @@ private slots:
         QVERIFY(e && e->kind() == ProjectErrorKind::NewerSchema);
         QVERIFY2(std::string(e->what()).find("left unchanged") != std::string::npos, e->what());
         QVERIFY(read_bytes(path) == before);
+    }
+
+    // A version-1 file (the schema as released, written here by hand) loads with empty model_json and
+    // settings_json; saving over it migrates it to the current version in the same transaction.
+    void migratesVersion1() {
+        const std::string path = file("version1.neura");
+        const std::string v1_schema = R"sql(
+CREATE TABLE documents(name TEXT PRIMARY KEY NOT NULL, content TEXT NOT NULL);
+CREATE TABLE metadata(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+CREATE TABLE tensors(
+  role TEXT NOT NULL CHECK (role IN ('weight', 'optimizer')), position INTEGER NOT NULL, name TEXT NOT NULL,
+  dtype TEXT NOT NULL CHECK (dtype IN ('float32', 'float64', 'int64')), shape TEXT NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (role, name));
+CREATE TABLE runs(id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
+  config_json TEXT NOT NULL, final_metrics_json TEXT NOT NULL);
+CREATE TABLE metrics(id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  epoch INTEGER NOT NULL, step INTEGER NOT NULL, name TEXT NOT NULL, value REAL);
+CREATE INDEX metrics_by_run ON metrics(run_id, id);
+)sql";
+        sql(path, "PRAGMA application_id=1313166674; PRAGMA user_version=1;" + v1_schema +
+                      "INSERT INTO documents VALUES('model', '{\"v\":1}');"
+                      "INSERT INTO runs VALUES(4, '2024-01-01T00:00:00.000Z', NULL, 'completed', '{\"lr\":0.1}', '{}');"
+                      "INSERT INTO metrics(run_id, epoch, step, name, value) VALUES(4, 0, 0, 'loss', 0.5);");
+        Project v1 = load_project(path);
+        QCOMPARE(v1.model_json, std::string("{\"v\":1}"));
+        QCOMPARE(v1.runs.size(), std::size_t(1));
+        QCOMPARE(v1.runs[0].id, std::int64_t(4));
+        QCOMPARE(v1.runs[0].config_json, std::string("{\"lr\":0.1}"));
+        QVERIFY(v1.runs[0].model_json.empty() && v1.runs[0].settings_json.empty());
+        QCOMPARE(v1.runs[0].metrics.size(), std::size_t(1));
+        QCOMPARE(user_version(path), 1);  // loading does not migrate
+
+        // A run appended to a version-1 file migrates it too (the new columns are written).
+        RunRecord appended;
+        appended.started_at = "2024-01-02T00:00:00.000Z";
+        appended.model_json = R"({"nodes":[]})";
+        appended.settings_json = R"({"lr":0.5})";
+        const std::int64_t id = append_run(path, appended);
+        QCOMPARE(id, std::int64_t(5));
+        QCOMPARE(user_version(path), kSchemaVersion);
+        Project q = load_project(path);
+        QCOMPARE(q.runs.size(), std::size_t(2));
+        QVERIFY(q.runs[0].model_json.empty() && q.runs[0].settings_json.empty());
+        QCOMPARE(q.runs[1].model_json, appended.model_json);
+        QCOMPARE(q.runs[1].settings_json, appended.settings_json);
+
+        // save_project over a version-1 file: the same round trip as a current one.
+        const std::string path2 = file("version1-save.neura");
+        sql(path2, "PRAGMA application_id=1313166674; PRAGMA user_version=1;" + v1_schema);
+        Project full = make_project(5);
+        save_project(path2, full);
+        QCOMPARE(user_version(path2), kSchemaVersion);
+        QCOMPARE(project_diff(full, load_project(path2)), std::string());
+        QCOMPARE(kSchemaVersion, 2);
     }
 
     void refusesForeignSqliteFile() {

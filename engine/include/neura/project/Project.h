@@ -18,7 +18,7 @@ namespace neura::project {
 // Stored as PRAGMA application_id: the ASCII bytes "NEUR" in the SQLite header.
 inline constexpr std::int32_t kApplicationId = 0x4E455552;
 // Stored as PRAGMA user_version. This build reads versions 1..kSchemaVersion and writes kSchemaVersion.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // A tensor with its name (a parameter path such as "fc1.weight", or an optimizer slot such as
 // "fc1.weight.exp_avg"). Loaded tensors are contiguous CPU tensors; save accepts any tensor
@@ -50,6 +50,9 @@ struct RunRecord {
     std::string status = run_status::kRunning;
     std::string config_json;           // the training config the run used (opaque JSON text)
     std::string final_metrics_json;    // summary when it finished (opaque JSON text)
+    std::string model_json;            // the model graph the run trained (schema 2; empty for older runs)
+    std::string settings_json;         // the settings a sweep set, {"lr": 0.01, "fc1.out_features": 64};
+                                       // empty for a plain run (schema 2)
     std::vector<MetricPoint> metrics;  // in the order they were recorded
 };
 
