@@ -546,8 +546,11 @@ graph::ModelGraph model_of(const std::string& path, std::int64_t run) {
         for (const auto& x : p.runs)
             if (x.id == run) r = &x;
         if (!r) throw Error(path + " has no run " + std::to_string(run));
-        // TODO(h02): RunRecord::model_json — the model the run trained.
-        throw Error("run " + std::to_string(run) + " of " + path + " has no stored model");
+        if (r->model_json.empty())
+            throw Error("run " + std::to_string(run) + " of " + path +
+                        " has no stored model (it was trained before projects kept each run's model)");
+        text = r->model_json;
+        what = path + ": run " + std::to_string(run);
     }
     try {
         return graph::from_json(text);

@@ -75,10 +75,6 @@ std::optional<graph::AttributeValue> attributeFrom(const nlohmann::json& v, grap
     return std::nullopt;
 }
 
-// TODO(h02): RunRecord::settings_json and model_json once schema v2 is merged.
-std::string settingsJsonOf(const project::RunRecord&) { return {}; }
-std::string modelJsonOf(const project::RunRecord&) { return {}; }
-
 }  // namespace
 
 void MainWindow::createRunsDock() {
@@ -118,7 +114,7 @@ bool MainWindow::useRunSettings(int index) {
     };
     std::vector<Change> changes;
     QStringList problems;
-    const auto settings = try_parse_json(settingsJsonOf(run));
+    const auto settings = try_parse_json(run.settings_json);
     if (settings && settings->is_object()) {
         for (const auto& [key, value] : settings->items()) {
             const auto dot = key.find('.');
@@ -195,7 +191,7 @@ bool MainWindow::compareRuns(int before, int after) {
         const int index = k == 0 ? before : after;
         const auto& run = project_.runs[static_cast<std::size_t>(index)];
         labels[k] = tr("Run %1").arg(run.id > 0 ? run.id : index + 1);
-        const std::string text = modelJsonOf(run);
+        const std::string& text = run.model_json;
         if (text.empty()) {
             reportError(tr("Cannot compare"), tr("%1 has no stored model (it was trained before NeuraStudio kept "
                                                  "each run's model).").arg(labels[k]));

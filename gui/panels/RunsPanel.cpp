@@ -1,5 +1,6 @@
 // RunsPanel: one table row per run over a QSortFilterProxyModel; three QCustomPlots follow the rows selected.
 #include "panels/RunsPanel.h"
+#include "panels/PlotExport.h"
 #include "panels/PlotPalette.h"
 
 #include <QAction>
@@ -168,6 +169,10 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     split->setSizes({420, 520});
     layout->addWidget(split, 1);
 
+    installPlotExportMenu(curves_, QStringLiteral("runs-curves"));
+    installPlotExportMenu(parallel_, QStringLiteral("runs-parallel-coordinates"));
+    installPlotExportMenu(chart_, QStringLiteral("runs-chart"));
+
     connect(filter_, &QLineEdit::textChanged, this, [this](const QString& text) {
         proxy_->setFilterFixedString(text);
         count_->setText(tr("%1 of %2 runs").arg(proxy_->rowCount()).arg(runs_.size()));
@@ -187,7 +192,17 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
 std::map<QString, QString> RunsPanel::flattenedSettings(const project::RunRecord& run) {
     std::map<QString, QString> out;
     if (auto j = try_parse_json(run.config_json); j && j->is_object()) flatten(*j, {}, out);
+    // The sweep's own values win: "fc1.out_features" has no place in the config.
+    if (auto j = try_parse_json(run.settings_json); j && j->is_object())
+        for (const auto& [k, v] : j->items()) out[QString::fromStdString(k)] = valueText(v);
     return out;
+}
+
+QStringList RunsPanel::sweptKeys(const project::RunRecord& run) {
+    QStringList keys;
+    if (auto j = try_parse_json(run.settings_json); j && j->is_object())
+        for (const auto& [k, v] : j->items()) keys << QString::fromStdString(k);
+    return keys;
 }
 
 double RunsPanel::trainingSeconds(const project::RunRecord& run) {
@@ -233,15 +248,19 @@ void RunsPanel::setRuns(const std::vector<project::RunRecord>& runs) {
 }
 
 void RunsPanel::rebuildTable() {
-    // Setting columns: every key whose value is not the same in all runs (all keys for a single run
-    // would be the whole setup: none then).
     std::vector<std::map<QString, QString>> settings;
     for (const auto& r : runs_) settings.push_back(flattenedSettings(r));
+    // Setting columns: first every key a sweep set (in the runs' order), then the other keys whose
+    // value is not the same in all runs (for a single run, those would be its whole setup: none).
     settingKeys_.clear();
+    for (const auto& r : runs_)
+        for (const auto& k : sweptKeys(r))
+            if (!settingKeys_.contains(k)) settingKeys_ << k;
     std::set<QString> keys;
     for (const auto& s : settings)
         for (const auto& [k, v] : s) keys.insert(k);
     for (const auto& k : keys) {
+        if (settingKeys_.contains(k)) continue;
         std::set<QString> values;
         for (const auto& s : settings) values.insert(s.count(k) ? s.at(k) : QString());
         if (values.size() > 1) settingKeys_ << k;

@@ -54,6 +54,8 @@ public:
     // The run's settings as "key" → value text: the sweep's settings_json, then its training setup
     // flattened ("scheduler.type"); what the table's columns read.
     static std::map<QString, QString> flattenedSettings(const project::RunRecord& run);
+    // The keys of the run's settings_json (what its sweep set), sorted.
+    static QStringList sweptKeys(const project::RunRecord& run);
     // Total training time: the sum of the per-epoch "seconds" metric (-1 when none was recorded).
     static double trainingSeconds(const project::RunRecord& run);
     // Multiply-accumulates per sample of the run's model (-1 when unknown).

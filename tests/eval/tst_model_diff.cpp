@@ -236,6 +236,33 @@ private slots:
         QCOMPARE(same.code, 0);
         QCOMPARE(QJsonDocument::fromJson(same.out.toUtf8()).object()["identical"].toBool(), true);
 
+        // Two runs of one project: their stored models (schema 2); a run without one is a failure.
+        project::Project runs;
+        runs.model_json = to_json(mlp());
+        for (const std::string& model : {to_json(mlp()), to_json(mlp(128)), std::string()}) {
+            project::RunRecord r;
+            r.started_at = project::utc_now_iso8601();
+            r.status = project::run_status::kCompleted;
+            r.model_json = model;
+            runs.runs.push_back(r);
+        }
+        const QString pr = dir.filePath("runs.neura");
+        project::save_project(pr.toStdString(), runs);
+        const Result two = run_neura({"diff", pr, "--run", "1", "--run", "2", "--json"});
+        QCOMPARE(two.code, 0);
+        const QJsonObject t = QJsonDocument::fromJson(two.out.toUtf8()).object();
+        QCOMPARE(t["changed_nodes"].toArray().size(), 1);
+        QCOMPARE(t["changed_nodes"].toArray()[0].toObject()["name"].toString(), QString("fc1"));
+        QCOMPARE(t["added_nodes"].toArray().size(), 0);
+        const Result none = run_neura({"diff", pr, "--run", "1", "--run", "3"});
+        QCOMPARE(none.code, 1);
+        QVERIFY2(none.err.contains("run 3") && none.err.contains("no stored model"), qPrintable(none.err));
+        const Result absent = run_neura({"diff", pr, "--run", "1", "--run", "9"});
+        QCOMPARE(absent.code, 1);
+        QVERIFY2(absent.err.contains("no run 9"), qPrintable(absent.err));
+        QCOMPARE(run_neura({"diff", pr, "--run", "1"}).code, 2);
+        QCOMPARE(run_neura({"diff", pr, "--run", "x", "--run", "2"}).code, 2);
+
         // Usage: one file without --run is bad usage; a missing file is a failure naming it.
         QCOMPARE(run_neura({"diff", pa}).code, 2);
         const Result missing = run_neura({"diff", pa, dir.filePath("nope.neura")});
