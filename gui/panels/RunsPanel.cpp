@@ -207,6 +207,10 @@ QStringList RunsPanel::sweptKeys(const project::RunRecord& run) {
 }
 
 double RunsPanel::trainingSeconds(const project::RunRecord& run) {
+    // A sweep's record has the run's wall clock; else the epochs' times add up.
+    if (auto j = try_parse_json(run.final_metrics_json);
+        j && j->is_object() && j->contains("seconds") && (*j)["seconds"].is_number())
+        return (*j)["seconds"].get<double>();
     double total = 0.0;
     bool any = false;
     for (const auto& p : run.metrics)

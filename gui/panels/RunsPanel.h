@@ -56,7 +56,8 @@ public:
     static std::map<QString, QString> flattenedSettings(const project::RunRecord& run);
     // The keys of the run's settings_json (what its sweep set), sorted.
     static QStringList sweptKeys(const project::RunRecord& run);
-    // Total training time: the sum of the per-epoch "seconds" metric (-1 when none was recorded).
+    // Total training time: final_metrics_json's "seconds" (a sweep's wall clock of the run), else the sum
+    // of the per-epoch "seconds" metric; -1 when neither was recorded.
     static double trainingSeconds(const project::RunRecord& run);
     // Multiply-accumulates per sample of the run's model (-1 when unknown).
     static double runMacs(const project::RunRecord& run);
