@@ -161,6 +161,10 @@ void DiffOverlay::recompute() {
     }
     text += tr(" · parameters %1 → %2")
                 .arg(GraphDocument::countText(diff_.old_parameters), GraphDocument::countText(diff_.new_parameters));
+    // Two other models marked on this one by name: say when the canvas is not the later model.
+    if (!live_ && !eval::diff_models(after_, shown).identical())
+        text += tr("<br><i>The canvas shows the open model, which differs from the later one: marks go to "
+                   "nodes of the same names.</i>");
     bannerLabel_->setText(text);
     banner_->adjustSize();
     banner_->move(8, 8);

@@ -303,6 +303,12 @@ private slots:
         QVERIFY(overlay->changeText(g.find_node("fc1")).contains("out_features: 16 → 32"));
         QCOMPARE(overlay->diff().changed.size(), std::size_t{1});
         QVERIFY(overlay->ghostNames().isEmpty());
+        // The canvas (width 16) is not run 2's model (width 32): the banner says so.
+        QVERIFY2(overlay->bannerText().contains("differs from the later one"), qPrintable(overlay->bannerText()));
+        win_->diffOverlay()->leave();
+        QVERIFY(win_->compareRuns(1, 0));  // run 2 → run 1: the canvas is run 1's model
+        QVERIFY(overlay->changeText(g.find_node("fc1")).contains("out_features: 32 → 16"));
+        QVERIFY(!overlay->bannerText().contains("differs from the later one"));
         // Opening another project leaves compare mode.
         QVERIFY(win_->openFile(save(*dir_, "again.neura", threeRuns())));
         QVERIFY(!overlay->isActive());
