@@ -31,6 +31,7 @@
 #include "neura/train/Experiment.h"
 #include "neura/train/Generate.h"
 #include "neura/train/LayerGradcheck.h"
+#include "neura/train/Sweep.h"
 #include "neura/train/TrainedModel.h"
 #include "neura/Version.h"
 
@@ -52,6 +53,14 @@ usage:
   neura info P.neura [--json]         layers, output shapes, parameters, diagnostics; the devices
   neura train P.neura [--epochs N] [--batch-size B] [--lr X] [--optimizer NAME] [--device cpu|cuda:N]
                       [--seed S] [--resume] [--json]
+  neura sweep P.neura --grid KEY=V1,V2[,...] [--grid ...] [--random N] [--epochs N] [--seed S] [--json]
+                                      train one run per combination of the values (the first KEY
+                                      varies slowest) and add each run to the project's history;
+                                      the project's model, settings and weights stay as they are.
+                                      KEY: a training setting as in the config (lr, batch_size,
+                                      epochs, optimizer, momentum, weight_decay, seed, val_fraction,
+                                      scheduler.type, ...) or NODE.ATTRIBUTE (fc1.out_features);
+                                      --random N: N distinct combinations drawn with seed S (default 0)
   neura gradcheck P.neura [--json] [--eps E] [--atol A] [--rtol R] [--max-elements K]
   neura export P.neura -o M.onnx      the trained model as ONNX (opset 17; takes raw features)
   neura export-torch P.neura -o DIR   the project as PyTorch code in folder DIR: model.py (an nn.Module,
@@ -356,6 +365,93 @@ int cmd_train(const Args& a) {
             std::printf("saved weights and history to %s\n", path.c_str());
     }
     return r.status == train::FitStatus::Diverged ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- sweep
+std::int64_t whole_number(const Args& a, const std::string& name, std::int64_t fallback, std::int64_t least) {
+    const double v = number(a, name, static_cast<double>(fallback));
+    if (v != std::floor(v) || v < static_cast<double>(least) || v > 1e15)
+        throw Usage("option " + name + " expects a whole number of at least " + std::to_string(least) + ", got '" +
+                    *a.get(name) + "'");
+    return static_cast<std::int64_t>(v);
+}
+
+// A setting's value for the table: strings without their quotes.
+std::string setting_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+int cmd_sweep(const Args& a) {
+    const std::string path = project_path(a);
+    const auto grid = a.repeated.find("--grid");
+    if (grid == a.repeated.end()) throw Usage("sweep needs at least one --grid KEY=V1,V2,...");
+    train::SweepOptions options;
+    for (const std::string& text : grid->second) options.grid.push_back(train::parse_sweep_axis(text));
+    if (a.get("--random")) options.random = whole_number(a, "--random", 0, 1);
+    if (a.get("--epochs")) options.epochs = whole_number(a, "--epochs", 0, 1);
+    if (a.get("--seed")) options.seed = static_cast<std::uint64_t>(whole_number(a, "--seed", 0, 0));
+    const bool json_out = a.flag("--json");
+    project::Project p = project::load_project(path);
+    NEURA_CHECK(!p.dataset_json.empty(), "the project names no dataset to train on: a sweep needs one");
+    // Every key and value is checked here, before the first run.
+    const train::Sweep sweep(p, train::TrainConfig::from_json(p.train_config_json), options);
+    const bool tty = isatty(STDERR_FILENO) && !json_out;
+    train::SweepCallbacks cb;
+    if (tty) cb.train.on_step = progress_bar;
+    cb.on_run_start = [&](std::size_t i, std::size_t n, const std::string& settings) {
+        if (json_out) return;
+        if (tty) std::fprintf(stderr, "\r%s\r", std::string(90, ' ').c_str());
+        std::fprintf(stderr, "run %zu/%zu: %s\n", i + 1, n, settings.c_str());
+    };
+    // Each run is written as it ends, in its own small transaction: a crash loses the run in flight only.
+    cb.on_run_finished = [&](std::size_t, const project::RunRecord& record) {
+        if (tty) std::fprintf(stderr, "\r%s\r", std::string(90, ' ').c_str());
+        project::append_run(path, record);
+    };
+    const train::SweepResult result = train::run_sweep(p, sweep, cb);
+    const std::size_t first = p.runs.size() - result.runs;
+
+    json runs = json::array();
+    for (std::size_t i = first; i < p.runs.size(); ++i) {
+        const project::RunRecord& r = p.runs[i];
+        json final = json::parse(r.final_metrics_json);
+        const double seconds = final.value("seconds", 0.0);
+        final.erase("seconds");
+        runs.push_back({{"id", r.id}, {"settings", json::parse(r.settings_json, nullptr, false, true)},
+                        {"status", r.status}, {"final", final}, {"seconds", seconds}});
+    }
+    if (json_out) {
+        std::cout << json{{"runs", runs}, {"stopped", result.stopped}}.dump(2) << "\n";
+        return 0;
+    }
+    std::vector<std::size_t> widths;
+    std::printf("%5s", "run");
+    for (const std::string& key : sweep.keys()) {
+        widths.push_back(std::max<std::size_t>(key.size(), 8));
+        std::printf("  %*s", static_cast<int>(widths.back()), key.c_str());
+    }
+    std::printf("  %-9s %10s %10s %8s %8s\n", "status", "train_loss", "val_loss", "val_acc", "seconds");
+    auto cell = [](const json& final, const char* name, int width, int precision) {
+        if (!final.contains(name) || !final[name].is_number()) return std::printf(" %*s", width, "-");
+        return std::printf(" %*.*f", width, precision, final[name].get<double>());
+    };
+    for (const json& r : runs) {
+        std::printf("%5lld", static_cast<long long>(r["id"].get<std::int64_t>()));
+        std::size_t k = 0;
+        for (const std::string& key : sweep.keys()) {
+            const std::string v = r["settings"].contains(key) ? setting_text(r["settings"][key]) : "?";
+            std::printf("  %*s", static_cast<int>(widths[k++]), v.c_str());
+        }
+        std::printf("  %-9s", r["status"].get<std::string>().c_str());
+        cell(r["final"], "train_loss", 10, 4);
+        cell(r["final"], "val_loss", 10, 4);
+        cell(r["final"], "val_accuracy", 8, 3);
+        std::printf(" %8.2f\n", r["seconds"].get<double>());
+    }
+    for (const json& r : runs)
+        if (r["status"] == project::run_status::kFailed)
+            std::printf("run %lld failed: %s\n", static_cast<long long>(r["id"].get<std::int64_t>()),
+                        r["final"].value("message", std::string("(no message)")).c_str());
+    std::printf("%zu runs added to %s%s\n", result.runs, path.c_str(), result.stopped ? " (stopped)" : "");
+    return 0;
 }
 
 // ---------------------------------------------------------------- gradcheck
@@ -677,6 +773,9 @@ int main(int argc, char** argv) {
             return cmd_train(parse(argc, argv, {{"--epochs", true}, {"--batch-size", true}, {"--lr", true},
                                                 {"--optimizer", true}, {"--device", true}, {"--seed", true},
                                                 {"--json", false}, {"--resume", false}}));
+        if (cmd == "sweep")
+            return cmd_sweep(parse(argc, argv, {{"--grid", true}, {"--random", true}, {"--epochs", true},
+                                                {"--seed", true}, {"--json", false}}));
         if (cmd == "gradcheck")
             return cmd_gradcheck(parse(argc, argv, {{"--json", false}, {"--eps", true}, {"--atol", true},
                                                     {"--rtol", true}, {"--max-elements", true}}));

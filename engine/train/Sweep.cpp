@@ -108,11 +108,14 @@ json config_value(const json& current, const std::string& key, const std::string
 // An attribute's value: "3", "0.5", "true", "mean", "[3,3]" or "3x3" for an int list.
 json attribute_value(const graph::AttributeSpec& spec, const std::string& key, const std::string& text) {
     auto in_range = [&](double v) {
-        if ((spec.min && v < *spec.min) || (spec.max && v > *spec.max)) {
-            std::string range = "[" + (spec.min ? json(*spec.min).dump() : std::string("-inf")) + ", " +
-                                (spec.max ? json(*spec.max).dump() : std::string("inf")) + "]";
-            bad_value(key, text, "is outside the attribute's range " + range);
-        }
+        auto num = [](double d) {
+            return d == std::floor(d) && std::abs(d) < 1e15 ? std::to_string(static_cast<std::int64_t>(d)) : json(d).dump();
+        };
+        if ((spec.min && v < *spec.min) || (spec.max && v > *spec.max))
+            bad_value(key, text, "is out of range: the attribute takes " +
+                                     (spec.min && spec.max ? num(*spec.min) + " to " + num(*spec.max)
+                                      : spec.min           ? "at least " + num(*spec.min)
+                                                           : "at most " + num(*spec.max)));
     };
     switch (spec.type) {
         case graph::AttributeType::Int: {
@@ -248,8 +251,8 @@ Sweep::Sweep(const project::Project& project, const TrainConfig& base, const Swe
             std::vector<std::string> config_keys;
             for (const auto& [k, v] : flat.items()) config_keys.push_back(k);
             if (dot == std::string::npos)
-                throw Error("sweep: unknown setting '" + key + "': a training setting is one of " + join(config_keys) +
-                            ", a layer attribute is NODE.ATTRIBUTE");
+                throw Error("sweep: unknown setting '" + key + "': it is neither a training setting (" +
+                            join(config_keys) + ") nor NODE.ATTRIBUTE of a node (" + node_names(graph) + ")");
             const std::string node = key.substr(0, dot), attribute = key.substr(dot + 1);
             const graph::NodeId id = graph.find_node(node);
             if (!id.valid())

@@ -25,6 +25,7 @@
 #include "app/ProjectFileController.h"
 #include "app/Theme.h"
 #include "dialogs/PluginsDialog.h"
+#include "dialogs/SweepDialog.h"
 #include "document/GraphDocument.h"
 #include "editor/GraphScene.h"
 #include "editor/GraphView.h"
@@ -48,6 +49,7 @@
 #include "panels/RunsPanel.h"
 #include "panels/TrainingPanel.h"
 #include "session/BackgroundTask.h"
+#include "session/SweepSession.h"
 #include "session/TrainingSession.h"
 
 // The icons live in neura_gui, a static library: its resources must be registered by hand.
@@ -84,6 +86,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setCentralWidget(view_);
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
     session_ = new TrainingSession(this);
+    sweep_ = new SweepSession(this);
     createDocks();
     createActions();
     createTrainingDocks();
@@ -228,6 +231,7 @@ void MainWindow::createTrainingDocks() {
     stepAct_->setIcon(QIcon(":/icons/step.png"));
     inspector_->setStepAction(stepAct_);
     stopAct_ = trainMenu->addAction(tr("&Stop"), session_, &TrainingSession::stop);
+    trainMenu->addAction(tr("S&weep…"), this, [this] { SweepDialog::showFor(this); })->setObjectName("SweepAction");
     trainingPanel_->trainAction()->setIcon(QIcon(":/icons/train.png"));
     pauseAct_->setIcon(QIcon(":/icons/pause.png"));
     stopAct_->setIcon(QIcon(":/icons/stop.png"));
@@ -304,6 +308,10 @@ void MainWindow::connectTraining() {
     connect(session_, &TrainingSession::boundaryUpdated, boundary_, &DecisionBoundaryView::setGrid);
     connect(session_, &TrainingSession::diverged, this, &MainWindow::onDiverged);
     connect(session_, &TrainingSession::finished, this, &MainWindow::onTrainingFinished);
+    connect(sweep_, &SweepSession::runFinished, this, [this](int, const project::RunRecord& r) { addRun(r); });
+    connect(sweep_, &SweepSession::runStarted, this, &MainWindow::workersChanged);
+    connect(sweep_, &SweepSession::finished, this, &MainWindow::workersChanged);
+    connect(sweep_, &SweepSession::failed, this, &MainWindow::workersChanged);
     connect(session_, &TrainingSession::failed, this, [this](const QString& message) {
         doc_->setReadOnly(false);
         plots_->endRun();
@@ -454,6 +462,7 @@ QString MainWindow::pluginReloadBlocker() const {
     // pointers; a reload frees those of the plugins.
     QStringList busy;
     if (session_->isRunning()) busy << tr("training (and the decision boundary it draws)");
+    if (sweep_->isRunning()) busy << tr("the sweep");
     if (gradcheck_ && gradcheck_->isRunning()) busy << tr("the gradient check");
     if (inspector_ && inspector_->isCapturing()) busy << tr("the inspector's capture");
     if (text_ && text_->isRunning()) busy << tr("text generation");
@@ -754,9 +763,11 @@ void MainWindow::stopWorkers(const QDeadlineTimer& deadline) {
     if (gradcheck_) gradcheck_->cancel();
     if (inspector_) inspector_->cancelCapture();
     if (text_) text_->stop();
+    sweep_->stop();
     if (gradcheck_) gradcheck_->stopAndWait(static_cast<int>(deadline.remainingTime()));
     if (inspector_) inspector_->stopAndWait(static_cast<int>(deadline.remainingTime()));
     if (text_) text_->stopAndWait(static_cast<int>(deadline.remainingTime()));
+    sweep_->stopAndWait(static_cast<int>(deadline.remainingTime()));
     emit workersChanged();
 }
 
@@ -767,6 +778,11 @@ namespace neura::gui {
 // ---------------------------------------------------------------- training
 
 bool MainWindow::refuseWhileTraining() {
+    // A sweep adds its runs to the open project: it must stay open until the sweep ends.
+    if (sweep_->isRunning()) {
+        statusBar()->showMessage(tr("A sweep is in progress: stop it first (Train ▸ Sweep… ▸ Stop)."), 8000);
+        return true;
+    }
     if (!session_->isRunning()) return false;
     statusBar()->showMessage(tr("A training run is in progress: stop it first (Train ▸ Stop)."), 8000);
     return true;
@@ -924,8 +940,9 @@ void MainWindow::onTrainingFinished(const TrainingResult& result) {
             if (const auto it = trained.metadata.find("normalization"); it != trained.metadata.end())
                 project_.metadata[it->first] = it->second;
         }
-        project_.runs = trained.runs;
-        runs_->setRuns(project_.runs);
+        // The run this session added (the last); runs a sweep added meanwhile are kept.
+        // The Plots dock shows it already, as the run that just ended.
+        if (!trained.runs.empty()) addRun(trained.runs.back(), false);
         setDataModified(true);
         gradcheck_->setProject(currentProject());
     }
@@ -937,6 +954,17 @@ void MainWindow::onTrainingFinished(const TrainingResult& result) {
         if (last.val_accuracy >= 0) text += tr(" · validation %1").arg(last.val_accuracy, 0, 'f', 3);
     }
     if (result.status != train::FitStatus::Diverged) statusBar()->showMessage(text, 10000);
+}
+
+void MainWindow::addRun(project::RunRecord run, bool listInPlots) {
+    // An id now, not at the next save: runs added later (a sweep's) then never ask for the same one.
+    std::int64_t next = 1;
+    for (const auto& r : project_.runs) next = std::max(next, r.id + 1);
+    run.id = next;
+    project_.runs.push_back(std::move(run));
+    if (listInPlots) plots_->setRuns(project_.runs);
+    runs_->setRuns(project_.runs);
+    setDataModified(true);
 }
 
 void MainWindow::onDiverged(const QString& message, qint64 nodeId) {

@@ -24,6 +24,7 @@ class PalettePanel;
 class PropertiesPanel;
 class IssuesPanel;
 class TrainingSession;
+class SweepSession;
 class TrainingPanel;
 class PlotsPanel;
 class DatasetPanel;
@@ -49,6 +50,7 @@ public:
     PropertiesPanel* properties() const { return properties_; }
     IssuesPanel* issues() const { return issues_; }
     TrainingSession* session() const { return session_; }
+    SweepSession* sweepSession() const { return sweep_; }  // Train ▸ Sweep…'s runs (dialogs/SweepDialog.h)
     TrainingPanel* trainingPanel() const { return trainingPanel_; }
     PlotsPanel* plots() const { return plots_; }
     DatasetPanel* datasetPanel() const { return datasetPanel_; }
@@ -71,6 +73,9 @@ public:
     // The project's fields other than model and layout (training setup, weights, runs, ...);
     // panels that own them (training, dataset) update them here.
     project::Project& projectData() { return project_; }
+    // Adds a finished run (a sweep's, or the training session's) to the project's runs with the next
+    // free id; the Plots dock lists it (unless `listInPlots` is false) and the project counts as modified.
+    void addRun(project::RunRecord run, bool listInPlots = true);
     const QString& filePath() const;  // empty while the project is untitled
 
     // Why Help ▸ Plugins… ▸ Reload is refused now ("" when it is allowed): a worker (training, the
@@ -202,6 +207,7 @@ private:
     PropertiesPanel* properties_;
     IssuesPanel* issues_;
     TrainingSession* session_ = nullptr;
+    SweepSession* sweep_ = nullptr;
     TrainingPanel* trainingPanel_ = nullptr;
     PlotsPanel* plots_ = nullptr;
     DatasetPanel* datasetPanel_ = nullptr;

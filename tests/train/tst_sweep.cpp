@@ -213,7 +213,7 @@ private slots:
         e = message("fc1.out_features=1.5");
         QVERIFY2(e.find("'1.5'") != std::string::npos && e.find("integer") != std::string::npos, e.c_str());
         e = message("fc1.out_features=0");
-        QVERIFY2(e.find("'0'") != std::string::npos && e.find("range") != std::string::npos, e.c_str());
+        QVERIFY2(e.find("'0'") != std::string::npos && e.find("at least 1") != std::string::npos, e.c_str());
         e = message("loss.type=HingeLoss");
         QVERIFY2(e.find("CrossEntropyLoss") != std::string::npos, e.c_str());
         e = message("lr=0.1,0.1");
