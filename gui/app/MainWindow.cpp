@@ -404,7 +404,7 @@ void MainWindow::createActions() {
     zout->setShortcut(QKeySequence::ZoomOut);
     viewMenu->addSeparator();
     auto* layoutAct = viewMenu->addAction(tr("&Auto Layout"), this, [this] {
-        if (doc_->autoLayout()) fitView();
+        view_->autoLayout();  // for this viewport, then fitted
     });
     layoutAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     viewMenu->addSeparator();

@@ -2,6 +2,7 @@
 
 #include <QLocale>
 #include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -22,8 +23,20 @@ namespace neura::gui {
 using nlohmann::json;
 namespace {
 constexpr const char* kClipboardTag = "neurastudio-nodes";
-constexpr double kLayerSpacingX = 220.0;
-constexpr double kLayerSpacingY = 160.0;
+constexpr double kLayerSpacingX = 200.0;  // from one layer's left edge to the next's
+constexpr double kLayerSpacingY = 160.0;  // a new document's nodes
+// Auto layout. The node measures are the editor's (NodeItem: 160 wide, 44 header + 20 per port row + 42
+// footer; its bounding rectangle 3 more on each side), the margin GraphScene::contentRect's, the zoom
+// limit GraphView::fitToContents'.
+constexpr double kNodeWidth = 160.0 + 6.0;
+constexpr double kNodeGapY = 40.0;       // between the nodes of one layer
+constexpr double kRowGap = 50.0;         // between the rows of a wrapped chain
+constexpr double kFitMargin = 30.0 + 3.0;
+constexpr double kMaxFitZoom = 1.25;
+// The zoom at which node names and shapes read comfortably; a layout wraps into as few rows as reach it.
+constexpr double kLegibleZoom = 0.85;
+// The canvas of the default window (1440 × 900 with the default docks), for layouts made without a view.
+const QSizeF kDefaultCanvas(900, 290);
 }  // namespace
 
 GraphDocument::GraphDocument(QObject* parent) : QObject(parent) { analyse(); }
@@ -279,7 +292,8 @@ bool GraphDocument::redo() {
     return true;
 }
 
-std::map<NodeId, QPointF> GraphDocument::layeredPositions() const {
+std::map<NodeId, QPointF> GraphDocument::layeredPositions(QSizeF canvas,
+                                                         const std::function<double(NodeId)>& nodeHeight) const {
     // Depth = longest path from a node without inputs; cycles are cut by the visit limit.
     std::map<NodeId, int> depth;
     for (const auto& [id, n] : graph_.nodes()) depth[id] = 0;
@@ -294,20 +308,72 @@ std::map<NodeId, QPointF> GraphDocument::layeredPositions() const {
         }
         if (!changed) break;
     }
-    std::map<int, std::vector<NodeId>> layers;
-    for (const auto& [id, d] : depth) layers[d].push_back(id);
-    std::map<NodeId, QPointF> out;
-    for (auto& [d, ids] : layers) {
+    std::map<int, std::vector<NodeId>> byDepth;
+    for (const auto& [id, d] : depth) byDepth[d].push_back(id);
+    std::vector<std::vector<NodeId>> layers;
+    for (auto& [d, ids] : byDepth) {
         // Keep the present vertical order within a layer.
         std::stable_sort(ids.begin(), ids.end(), [this](NodeId a, NodeId b) { return position(a).y() < position(b).y(); });
-        const double top = -0.5 * kLayerSpacingY * static_cast<double>(ids.size() - 1);
-        for (std::size_t i = 0; i < ids.size(); ++i)
-            out[ids[i]] = QPointF(d * kLayerSpacingX, top + kLayerSpacingY * static_cast<double>(i));
+        layers.push_back(std::move(ids));
     }
+    // Node heights: the view's when it gives them, else NodeItem's rule from the port counts.
+    std::map<NodeId, double> height;
+    for (const auto& [id, d] : depth) {
+        const double rows = static_cast<double>(std::max({inputPortCount(id), outputPortCount(id), std::size_t{1}}));
+        height[id] = (nodeHeight ? nodeHeight(id) : (rows <= 1 ? 86.0 : 86.0 + 20.0 * rows)) + 6.0;
+    }
+    std::vector<double> stack(layers.size(), 0.0);  // a layer's nodes one above the other
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        for (NodeId id : layers[l]) stack[l] += height[id];
+        stack[l] += kNodeGapY * static_cast<double>(layers[l].size() - 1);
+    }
+    if (canvas.width() <= 0 || canvas.height() <= 0) canvas = kDefaultCanvas;
+
+    // Layers left to right; a long chain wraps after `columns` layers into further rows (each read left to
+    // right, as text). Returns the zoom that fits the result into the canvas.
+    auto arrange = [&](std::size_t columns, std::map<NodeId, QPointF>* out) {
+        double top = 0, width = 0;
+        for (std::size_t start = 0; start < layers.size(); start += columns) {
+            const std::size_t end = std::min(layers.size(), start + columns);
+            const double band = *std::max_element(stack.begin() + static_cast<std::ptrdiff_t>(start),
+                                                  stack.begin() + static_cast<std::ptrdiff_t>(end));
+            for (std::size_t l = start; l < end && out; ++l) {
+                // Centred in a single row; in wrapped rows flush with the row's top, so that the gap
+                // between rows is clear for the edge that returns to the next row's start.
+                double y = top + (columns < layers.size() ? 0.0 : (band - stack[l]) / 2);
+                for (NodeId id : layers[l]) {
+                    (*out)[id] = QPointF(static_cast<double>(l - start) * kLayerSpacingX, y);
+                    y += height[id] + kNodeGapY;
+                }
+            }
+            width = std::max(width, static_cast<double>(end - start - 1) * kLayerSpacingX + kNodeWidth);
+            top += band + kRowGap;
+        }
+        const double w = width + 2 * kFitMargin, h = top - kRowGap + 2 * kFitMargin;
+        return std::min({canvas.width() / w, canvas.height() / h, kMaxFitZoom});
+    };
+    std::map<NodeId, QPointF> out;
+    if (layers.empty()) return out;
+    // The fewest rows that reach a legible zoom; when none does, the largest zoom (fewest rows on ties).
+    std::size_t best = layers.size();
+    double bestZoom = 0;
+    for (std::size_t rows = 1; rows <= layers.size(); ++rows) {
+        const std::size_t columns = (layers.size() + rows - 1) / rows;
+        if (rows > 1 && (layers.size() + columns - 1) / columns != rows) continue;  // same as fewer rows
+        const double zoom = arrange(columns, nullptr);
+        if (zoom > bestZoom + 1e-9) {
+            bestZoom = zoom;
+            best = columns;
+        }
+        if (zoom >= kLegibleZoom) break;
+    }
+    arrange(best, &out);
     return out;
 }
 
-bool GraphDocument::autoLayout() { return moveNodes(layeredPositions(), -1, tr("Auto layout")); }
+bool GraphDocument::autoLayout(QSizeF canvas, const std::function<double(NodeId)>& nodeHeight) {
+    return moveNodes(layeredPositions(canvas, nodeHeight), -1, tr("Auto layout"));
+}
 
 // ---------------------------------------------------------------- clipboard
 

@@ -6,8 +6,10 @@
 #include <QHash>
 #include <QObject>
 #include <QPointF>
+#include <QSizeF>
 #include <QString>
 #include <QUndoStack>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -75,9 +77,13 @@ public:
     bool undo();
     bool redo();
 
-    // Layered left-to-right by topological depth; one undo step.
-    bool autoLayout();
-    std::map<NodeId, QPointF> layeredPositions() const;
+    // Layered left-to-right by topological depth, as one undo step. A chain too long for `canvas` (the
+    // view's viewport in pixels; empty: the default window's canvas) at a legible zoom wraps into rows,
+    // each read left to right, as few as reach that zoom. `nodeHeight` gives the nodes' heights in scene
+    // units (the view's items); without it they are estimated from the port counts.
+    bool autoLayout(QSizeF canvas = {}, const std::function<double(NodeId)>& nodeHeight = {});
+    std::map<NodeId, QPointF> layeredPositions(QSizeF canvas = {},
+                                               const std::function<double(NodeId)>& nodeHeight = {}) const;
 
     // ---- clipboard ----
     QString copyText(const std::vector<NodeId>& ids) const;       // the nodes, edges among them, positions

@@ -25,9 +25,19 @@ QPainterPath EdgeItem::curve(QPointF from, QPointF to) {
     return path;
 }
 
-void EdgeItem::setEnds(QPointF from, QPointF to) {
+QPainterPath EdgeItem::detour(QPointF from, QPointF to, double gapY) {
+    // A U-turn right of the output down to the gap, the gap leftwards, a U-turn left of the input: the line
+    // runs between the rows instead of across their nodes, and its label sits in the gap.
+    QPainterPath path(from);
+    path.cubicTo(from + QPointF(40, 0), QPointF(from.x() + 40, gapY), QPointF(from.x(), gapY));
+    path.lineTo(to.x(), gapY);
+    path.cubicTo(QPointF(to.x() - 40, gapY), to - QPointF(40, 0), to);
+    return path;
+}
+
+void EdgeItem::setEnds(QPointF from, QPointF to, double gapY) {
     prepareGeometryChange();
-    setPath(curve(from, to));
+    setPath(std::isfinite(gapY) ? detour(from, to, gapY) : curve(from, to));
     labelPos_ = path().pointAtPercent(0.5);
 }
 

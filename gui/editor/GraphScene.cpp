@@ -7,7 +7,9 @@
 #include <QMimeData>
 #include <QPainter>
 #include <QPalette>
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "document/GraphDocument.h"
 #include "editor/EdgeItem.h"
@@ -88,7 +90,8 @@ void GraphScene::deleteSelection() {
 QRectF GraphScene::contentRect() const {
     QRectF r;
     for (const auto& [id, item] : nodes_) r = r.united(item->sceneBoundingRect());
-    return r.isNull() ? QRectF(-200, -150, 400, 300) : r.adjusted(-40, -40, 40, 40);
+    // A margin of 30 (GraphDocument's auto layout counts on it when it sizes rows for a legible zoom).
+    return r.isNull() ? QRectF(-200, -150, 400, 300) : r.adjusted(-30, -30, 30, 30);
 }
 
 // ---------------------------------------------------------------- following the document
@@ -203,8 +206,12 @@ void GraphScene::updateEdge(EdgeItem* item) {
     if (!a || !b) return;
     PortItem* pa = a->outputPort(e.from.port.value);
     PortItem* pb = b->inputPort(e.to.port.value);
-    item->setEnds(pa ? pa->anchor() : a->sceneBoundingRect().center(),
-                  pb ? pb->anchor() : b->sceneBoundingRect().center());
+    const QRectF ra = a->sceneBoundingRect(), rb = b->sceneBoundingRect();
+    const QPointF from = pa ? pa->anchor() : ra.center(), to = pb ? pb->anchor() : rb.center();
+    // Into a node on a lower row to the left (auto layout's wrapped chain): along the gap above that row.
+    double gapY = std::numeric_limits<double>::quiet_NaN();
+    if (to.x() < from.x() - 1 && rb.top() > ra.bottom()) gapY = rb.top() - std::min(25.0, (rb.top() - ra.bottom()) / 2);
+    item->setEnds(from, to, gapY);
     const auto& shapes = doc_->shapes().edges;
     auto it = shapes.find(item->id());
     item->setLabel(it == shapes.end() ? QString() : GraphDocument::shapeText(it->second));

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "document/GraphDocument.h"
 #include "editor/GraphScene.h"
+#include "editor/NodeItem.h"
 
 namespace neura::gui {
 
@@ -43,6 +45,16 @@ void GraphView::fitToContents() {
     if (zoom() > 1.25) setZoom(1.25);  // a small graph stays at a readable size
     if (zoom() < kMinZoom) setZoom(kMinZoom);
     centerOn(r.center());
+}
+
+bool GraphView::autoLayout() {
+    GraphScene* scene = scene_;
+    const bool moved = scene->document()->autoLayout(QSizeF(viewport()->size()), [scene](graph::NodeId id) {
+        const NodeItem* item = scene->nodeItem(id);
+        return item ? item->height() : 86.0;
+    });
+    if (moved) fitToContents();
+    return moved;
 }
 
 void GraphView::wheelEvent(QWheelEvent* e) {

@@ -18,6 +18,9 @@ public:
 
 public slots:
     void fitToContents();
+    // The document's auto layout for this viewport and the items' real heights (one undo step), then a
+    // fit; false (nothing moved) when the document refused it.
+    bool autoLayout();
     void zoomIn() { setZoom(zoom() * 1.2); }
     void zoomOut() { setZoom(zoom() / 1.2); }
     void centreOn(QPointF scenePos) { centerOn(scenePos); }

@@ -44,11 +44,11 @@ public:
     // colour scale) and, for ReLU, the dead fraction; a negative rms clears it.
     void setActivationScale(double rms, double deadFraction = -1.0);
     double activationScale() const { return activationRms_; }
+    double height() const;  // of the body, from the port rows (the bounding rectangle adds 3 on each side)
 
 private:
     void rebuildPorts();
     void updateToolTip();
-    double height() const;
 
     const GraphDocument* doc_;
     graph::NodeId id_;

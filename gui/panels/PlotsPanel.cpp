@@ -1,8 +1,8 @@
 #include "panels/PlotsPanel.h"
+#include "panels/PlotExport.h"
 #include "panels/PlotPalette.h"
 
 #include <QCheckBox>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -74,14 +74,13 @@ PlotsPanel::PlotsPanel(QWidget* parent) : QWidget(parent) {
     bar->addStretch(1);
     auto* reset = new QToolButton;
     reset->setText(tr("Fit"));
-    reset->setToolTip(tr("Show all the data (undo zoom and pan)"));
+    reset->setToolTip(tr("Show all the data and follow new epochs again (undo zoom and pan; or double-click "
+                         "the plot)"));
     bar->addWidget(reset);
     auto* exportButton = new QToolButton;
     exportButton->setText(tr("Export"));
     exportButton->setPopupMode(QToolButton::InstantPopup);
     auto* menu = new QMenu(exportButton);
-    menu->addAction(tr("PNG image…"), this, [this] { exportDialog(false); });
-    menu->addAction(tr("PDF document…"), this, [this] { exportDialog(true); });
     exportButton->setMenu(menu);
     bar->addWidget(exportButton);
     layout->addLayout(bar);
@@ -112,6 +111,10 @@ PlotsPanel::PlotsPanel(QWidget* parent) : QWidget(parent) {
     plot_->legend->setFont(QFont(font().family(), 8));
     lossRect_->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     followPalette(plot_);
+    addPlotExportActions(menu, plot_, QStringLiteral("plots"));
+    installPlotExportMenu(plot_, QStringLiteral("plots"), [this](QMenu* m) {
+        m->addAction(tr("Reset View"), this, &PlotsPanel::resetView);
+    });
     split->addWidget(plot_);
 
     runs_ = new QListWidget;
@@ -132,11 +135,13 @@ PlotsPanel::PlotsPanel(QWidget* parent) : QWidget(parent) {
         refreshData();
     });
     connect(logLoss_, &QCheckBox::toggled, this, &PlotsPanel::setLogLoss);
-    connect(reset, &QToolButton::clicked, this, [this] {
-        for (auto* rect : {lossRect_, accRect_})
-            for (auto* axis : rect->axes()) axis->rescale(true);
-        plot_->replot();
+    connect(reset, &QToolButton::clicked, this, &PlotsPanel::resetView);
+    // A zoom (wheel) or pan (drag) of the user's: from now on new epochs keep the view.
+    connect(plot_, &QCustomPlot::mouseWheel, this, [this] { userView_ = true; });
+    connect(plot_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
+        if (e->buttons() & Qt::LeftButton && plot_->axisRectAt(e->position())) userView_ = true;
     });
+    connect(plot_, &QCustomPlot::mouseDoubleClick, this, [this] { resetView(); });
     connect(runs_, &QListWidget::itemChanged, this, [this](QListWidgetItem*) { rebuildGraphs(); });
     connect(plot_, &QCustomPlot::mouseMove, this, &PlotsPanel::showHover);
     rebuildGraphs();
@@ -165,7 +170,7 @@ void PlotsPanel::setLogLoss(bool on) {
         y->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
     else
         y->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
-    y->rescale(true);
+    if (!userView_) autoscale();
     plot_->replot();
 }
 
@@ -175,6 +180,7 @@ void PlotsPanel::beginRun(const QString& label) {
     current_.live = true;
     current_.label = label.isEmpty() ? tr("Current run") : label;
     hasCurrent_ = true;
+    userView_ = false;  // a new run starts with automatic ranges
     QSignalBlocker block(runs_);
     current_.item = new QListWidgetItem(current_.label);
     current_.item->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled);
@@ -279,9 +285,7 @@ void PlotsPanel::rebuildGraphs() {
     if (plot_->legend->itemCount() == 0) plot_->legend->setVisible(false);
     else plot_->legend->setVisible(true);
     refreshData();
-    for (auto* rect : {lossRect_, accRect_})
-        for (auto* axis : rect->axes()) axis->rescale(true);
-    if (accRect_->axis(QCPAxis::atLeft)->range().size() < 1e-9) accRect_->axis(QCPAxis::atLeft)->setRange(0, 1);
+    if (!userView_) autoscale();
     plot_->replot();
 }
 
@@ -300,14 +304,64 @@ void PlotsPanel::refreshData() {
     };
     if (hasCurrent_) fill(current_);
     for (auto& r : history_) fill(r);
-    // Follow the live run's growth unless the user zoomed in elsewhere: rescale the epoch axes.
-    if (hasCurrent_ && current_.live) {
-        for (auto* rect : {lossRect_, accRect_}) {
-            rect->axis(QCPAxis::atBottom)->rescale(true);
-            rect->axis(QCPAxis::atLeft)->rescale(true);
+    // Follow the live run's growth unless the user zoomed or panned.
+    if (hasCurrent_ && current_.live && !userView_) autoscale();
+    scheduleReplot();
+}
+
+void PlotsPanel::resetView() {
+    userView_ = false;
+    autoscale();
+    plot_->replot();
+}
+
+void PlotsPanel::autoscale() {
+    // QCPAxis::rescale keeps the old range when it finds no usable point (a run whose first epoch
+    // diverged: a NaN loss) and keeps the old width around a single value, so the previous run's view
+    // stayed. Here: the shown series' finite points only (positive ones on a log axis), else defaults.
+    for (QCPAxisRect* rect : {lossRect_, accRect_}) {
+        QCPAxis* xAxis = rect->axis(QCPAxis::atBottom);
+        QCPAxis* yAxis = rect->axis(QCPAxis::atLeft);
+        const bool log = yAxis->scaleType() == QCPAxis::stLogarithmic;
+        double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
+        for (int i = 0; i < plot_->graphCount(); ++i) {
+            QCPGraph* g = plot_->graph(i);
+            if (g->valueAxis() != yAxis || !g->visible()) continue;
+            for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it) {
+                if (!std::isfinite(it->key)) continue;
+                x0 = std::min(x0, it->key);  // the epochs of diverged points too: the run's length shows
+                x1 = std::max(x1, it->key);
+                if (!std::isfinite(it->value) || (log && it->value <= 0)) continue;
+                y0 = std::min(y0, it->value);
+                y1 = std::max(y1, it->value);
+            }
+        }
+        if (x0 > x1)
+            xAxis->setRange(0, 10);
+        else if (x0 == x1)
+            xAxis->setRange(x0 - 1, x1 + 1);
+        else
+            xAxis->setRange(x0, x1);
+        const bool accuracy = rect == accRect_;
+        if (y0 > y1) {
+            if (log)
+                yAxis->setRange(0.01, 10);
+            else
+                yAxis->setRange(0, 1);
+        } else if (log) {
+            // A margin of a few percent in log space, so markers on the extremes are not cut.
+            const double pad = std::pow(y1 / y0, 0.04);
+            yAxis->setRange(y0 / (y0 == y1 ? 2.0 : pad), y1 * (y0 == y1 ? 2.0 : pad));
+        } else if (y0 == y1 && accuracy) {
+            yAxis->setRange(std::min(0.0, y0), std::max(1.0, y1));  // one value: the whole 0…1 scale
+        } else if (y0 == y1) {
+            const double half = std::max(0.05 * std::abs(y0), 0.05);
+            yAxis->setRange(y0 - half, y1 + half);
+        } else {
+            const double pad = 0.04 * (y1 - y0);
+            yAxis->setRange(y0 - pad, y1 + pad);
         }
     }
-    scheduleReplot();
 }
 
 void PlotsPanel::scheduleReplot() {
@@ -346,20 +400,12 @@ void PlotsPanel::showHover(QMouseEvent* event) {
 
 bool PlotsPanel::exportPng(const QString& path, int width, int height) {
     plot_->replot();
-    return plot_->savePng(path, width, height);
+    return exportPlot(plot_, path, width, height);
 }
 
 bool PlotsPanel::exportPdf(const QString& path, int width, int height) {
     plot_->replot();
-    return plot_->savePdf(path, width, height);
-}
-
-void PlotsPanel::exportDialog(bool pdf) {
-    const QString filter = pdf ? tr("PDF documents (*.pdf)") : tr("PNG images (*.png)");
-    QString path = QFileDialog::getSaveFileName(this, tr("Export plots"), pdf ? "plots.pdf" : "plots.png", filter);
-    if (path.isEmpty()) return;
-    const bool ok = pdf ? exportPdf(path) : exportPng(path);
-    if (!ok) QToolTip::showText(mapToGlobal(rect().center()), tr("Could not write %1").arg(path), this);
+    return exportPlot(plot_, path, width, height);
 }
 
 }  // namespace neura::gui

@@ -1,7 +1,9 @@
 #pragma once
 // PlotsPanel: train/validation loss (top) and accuracy (bottom) per epoch with QCustomPlot — live for
 // the current run, with the project's previous runs overlaid (chosen in a check list). EMA smoothing,
-// log-scale loss, zoom/pan, hover values, PNG/PDF export.
+// log-scale loss, zoom/pan, hover values, export (PlotExport: PNG, PDF, SVG, CSV). The axes follow the
+// data (finite values only) until the user zooms or pans; Fit, a double click or a new run returns them
+// to automatic ranges.
 #include <QMap>
 #include <QString>
 #include <QVector>
@@ -41,8 +43,12 @@ public:
     void setSmoothing(double weight);
     void setLogLoss(bool on);
 
+    // The plots as an image (PlotExport::exportPlot: the format follows the suffix).
     bool exportPng(const QString& path, int width = 0, int height = 0);
     bool exportPdf(const QString& path, int width = 0, int height = 0);
+
+    // True once the user zoomed or panned: new epochs then leave the axes alone.
+    bool userView() const { return userView_; }
 
 public slots:
     // Clears the live series; `label` names the run in the list (e.g. "Run 4 (live)").
@@ -52,6 +58,8 @@ public slots:
     // The project's recorded runs, overlaid when checked (the newest is checked at first).
     void setRuns(const std::vector<neura::project::RunRecord>& runs);
     void clearAll();
+    // Back to automatic ranges: every shown finite point in view (what Fit and a double click do).
+    void resetView();
 
 private:
     struct Series {
@@ -69,8 +77,8 @@ private:
     void rebuildGraphs();
     void refreshData();
     void scheduleReplot();
+    void autoscale();
     void showHover(QMouseEvent* event);
-    void exportDialog(bool pdf);
     QColor runColor(int index, bool validation) const;
 
     QCustomPlot* plot_;
@@ -84,6 +92,7 @@ private:
     Run current_;
     bool hasCurrent_ = false;
     double smoothingWeight_ = 0.0;
+    bool userView_ = false;
 };
 
 }  // namespace neura::gui
