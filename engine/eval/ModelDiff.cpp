@@ -85,8 +85,8 @@ ModelDiff diff_models(const ModelGraph& before, const ModelGraph& after, const g
             auto ia = a.find(name), ib = b.find(name);
             const bool pa = ia != a.end(), pb = ib != b.end();
             if (pa && pb && ia->second == ib->second) continue;
-            c.attributes.push_back({name, pa ? graph::to_string(ia->second) : "", pb ? graph::to_string(ib->second) : "",
-                                    pa, pb});
+            c.attributes.push_back({name, pa ? graph::to_string(ia->second) : "",
+                                    pb ? graph::to_string(ib->second) : "", pa, pb});
         }
         if (c.type_changed() || !c.attributes.empty()) diff.changed.push_back(std::move(c));
     }
@@ -114,7 +114,8 @@ std::string diff_to_json(const ModelDiff& d) {
     };
     auto edges = [](const std::vector<EdgeEntry>& v) {
         json a = json::array();
-        for (const auto& e : v) a.push_back({{"from", e.from}, {"from_port", e.from_port}, {"to", e.to}, {"to_port", e.to_port}});
+        for (const auto& e : v)
+            a.push_back({{"from", e.from}, {"from_port", e.from_port}, {"to", e.to}, {"to_port", e.to_port}});
         return a;
     };
     json changed = json::array();

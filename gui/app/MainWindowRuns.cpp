@@ -130,7 +130,8 @@ bool MainWindow::useRunSettings(int index) {
             const auto* spec = layer ? layer->find_attribute(attribute) : nullptr;
             const auto v = spec ? attributeFrom(value, spec->type) : std::nullopt;
             if (!v) {
-                problems << tr("%1 cannot take %2").arg(QString::fromStdString(key), QString::fromStdString(value.dump()));
+                problems << tr("%1 cannot take %2")
+                                .arg(QString::fromStdString(key), QString::fromStdString(value.dump()));
                 continue;
             }
             const graph::AttributeMap current = layer->resolve(node.attributes);

@@ -28,7 +28,8 @@ const QColor kRemoved(0xc0, 0x39, 0x2b);
 
 QString attributeText(const eval::AttributeChange& a) {
     return QStringLiteral("%1: %2 → %3")
-        .arg(QString::fromStdString(a.name), a.old_present ? QString::fromStdString(a.old_value) : QObject::tr("(none)"),
+        .arg(QString::fromStdString(a.name),
+             a.old_present ? QString::fromStdString(a.old_value) : QObject::tr("(none)"),
              a.new_present ? QString::fromStdString(a.new_value) : QObject::tr("(none)"));
 }
 
@@ -202,7 +203,8 @@ void DiffOverlay::redraw() {
         badge->setBrush(colour);
         badge->setToolTip(tips_.count(id) ? tips_.at(id) : QString());
         badge->setAcceptHoverEvents(true);
-        auto* sign = new QGraphicsSimpleTextItem(mark == Mark::Added ? QStringLiteral("+") : QStringLiteral("~"), badge);
+        auto* sign =
+            new QGraphicsSimpleTextItem(mark == Mark::Added ? QStringLiteral("+") : QStringLiteral("~"), badge);
         QFont f = sign->font();
         f.setBold(true);
         f.setPointSizeF(11);

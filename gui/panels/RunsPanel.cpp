@@ -36,12 +36,13 @@ using nlohmann::json;
 constexpr int kSortRole = Qt::UserRole + 1;  // numbers as numbers, so sorting is numeric
 constexpr int kRunRole = Qt::UserRole + 2;   // column 0: the run's index in runs()
 
-// The metric columns, their headers and which way is better.
+// The final metrics the table shows: their keys in final_metrics_json and their headers.
 struct MetricColumn {
     const char* key;
     const char* header;
 };
-const MetricColumn kMetrics[] = {{"train_loss", "train loss"}, {"val_loss", "val loss"}, {"val_accuracy", "val accuracy"}};
+const MetricColumn kMetrics[] = {
+    {"train_loss", "train loss"}, {"val_loss", "val loss"}, {"val_accuracy", "val accuracy"}};
 
 QString valueText(const json& v) {
     if (v.is_string()) return QString::fromStdString(v.get<std::string>());
