@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "neura/backend/Cuda.h"
+#include "neura/eval/Evaluation.h"
 #include "neura/eval/ModelDiff.h"
 #include "neura/export/PyTorchExport.h"
 #include "neura/graph/ModelJson.h"
@@ -50,7 +51,8 @@ usage:
   neura create P.neura --model M.json [--dataset NAME[,key=value...]] [--config C.json] [--force]
   neura dump P.neura                  print the model's JSON text form
   neura info [--json]                 the compute devices (CUDA GPUs, or why there are none)
-  neura info P.neura [--json]         layers, output shapes, parameters, diagnostics; the devices
+  neura info P.neura [--json]         layers, output shapes, parameters, MACs (multiply-accumulates per
+                                      sample), activation memory, diagnostics; the devices
   neura train P.neura [--epochs N] [--batch-size B] [--lr X] [--optimizer NAME] [--device cpu|cuda:N]
                       [--seed S] [--resume] [--json]
   neura sweep P.neura --grid KEY=V1,V2[,...] [--grid ...] [--random N] [--epochs N] [--seed S] [--json]
@@ -61,6 +63,12 @@ usage:
                                       epochs, optimizer, momentum, weight_decay, seed, val_fraction,
                                       scheduler.type, ...) or NODE.ATTRIBUTE (fc1.out_features);
                                       --random N: N distinct combinations drawn with seed S (default 0)
+  neura evaluate P.neura [--split val|train] [--json]
+                                      the trained model on the validation (default) or training split:
+                                      confusion matrix (rows: true class, columns: predicted), accuracy,
+                                      per-class precision, recall, F1 and support, macro and weighted
+                                      averages, ROC and precision-recall areas; MSE, MAE and R² for
+                                      regression
   neura gradcheck P.neura [--json] [--eps E] [--atol A] [--rtol R] [--max-elements K]
   neura export P.neura -o M.onnx      the trained model as ONNX (opset 17; takes raw features)
   neura export-torch P.neura -o DIR   the project as PyTorch code in folder DIR: model.py (an nn.Module,
@@ -262,6 +270,12 @@ int cmd_info(const Args& a) {
             json l = {{"id", id.value}, {"name", node.name}, {"type", node.type},
                       {"parameters", s ? s->parameters : 0}};
             if (s && s->known && !s->outputs.empty()) l["output_shape"] = s->outputs[0];
+            if (s && s->known) {
+                l["macs"] = s->macs >= 0 ? json(s->macs) : json(nullptr);
+                std::int64_t elements = 0;
+                for (const Shape& o : s->outputs) elements += shape_numel(o);
+                l["activation_bytes_per_sample"] = elements * 4;
+            }
             j["layers"].push_back(l);
         }
         for (const auto& d : diags)
@@ -269,21 +283,26 @@ int cmd_info(const Args& a) {
                                         {"node", d.node.valid() ? json(d.node.value) : json(nullptr)},
                                         {"message", d.message}});
         j["activation_bytes_per_sample"] = report.activation_bytes(1);
+        j["macs"] = report.total_macs;
+        j["macs_complete"] = report.macs_complete;
         j["trained"] = !p.weights.empty();
         j["runs"] = p.runs.size();
         j["devices"] = devices_json();
         std::cout << j.dump(2) << "\n";
         return graph::has_errors(diags) ? 1 : 0;
     }
-    std::printf("%-20s %-18s %-22s %12s\n", "Layer (name)", "Type", "Output shape", "Param #");
-    std::printf("%s\n", std::string(75, '=').c_str());
+    std::printf("%-20s %-18s %-22s %12s %14s\n", "Layer (name)", "Type", "Output shape", "Param #", "MACs");
+    std::printf("%s\n", std::string(90, '=').c_str());
     for (const auto& [id, node] : g.nodes()) {
         const auto* s = report.find(id);
-        std::printf("%-20s %-18s %-22s %12lld\n", node.name.c_str(), node.type.c_str(), shape_text(s).c_str(),
-                    static_cast<long long>(s ? s->parameters : 0));
+        const std::string macs = !s || !s->known ? "" : s->macs < 0 ? "?" : std::to_string(s->macs);
+        std::printf("%-20s %-18s %-22s %12lld %14s\n", node.name.c_str(), node.type.c_str(), shape_text(s).c_str(),
+                    static_cast<long long>(s ? s->parameters : 0), macs.c_str());
     }
-    std::printf("%s\n", std::string(75, '=').c_str());
+    std::printf("%s\n", std::string(90, '=').c_str());
     std::printf("Total params: %lld\n", static_cast<long long>(report.total_parameters));
+    std::printf("Total MACs per sample: %lld%s\n", static_cast<long long>(report.total_macs),
+                report.macs_complete ? "" : " (at least: some layers give no count)");
     std::printf("Parameter size (F32): %.3f MB\n", static_cast<double>(report.total_parameters) * 4.0 / 1e6);
     std::printf("Activations per sample (F32): %.3f KB\n", static_cast<double>(report.activation_bytes(1)) / 1e3);
     std::printf("Dataset: %s   Trained: %s   Runs: %zu\n", dataset.c_str(), p.weights.empty() ? "no" : "yes",
@@ -451,6 +470,109 @@ int cmd_sweep(const Args& a) {
             std::printf("run %lld failed: %s\n", static_cast<long long>(r["id"].get<std::int64_t>()),
                         r["final"].value("message", std::string("(no message)")).c_str());
     std::printf("%zu runs added to %s%s\n", result.runs, path.c_str(), result.stopped ? " (stopped)" : "");
+    return 0;
+}
+
+// ---------------------------------------------------------------- evaluate
+json curve_json(const eval::Curve& c) {
+    const auto finite = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+    json t = json::array();
+    for (double v : c.thresholds) t.push_back(finite(v));
+    return {{"x", c.x}, {"y", c.y}, {"thresholds", t}, {"area", finite(c.area)}};
+}
+
+int cmd_evaluate(const Args& a) {
+    const std::string path = project_path(a);
+    const std::string split = a.get("--split").value_or("val");
+    if (split != "val" && split != "train") throw Usage("--split is val or train, got '" + split + "'");
+    const project::Project p = project::load_project(path);
+    const eval::ProjectEvaluation r = eval::evaluate_project(p, split);
+    const eval::Evaluation& e = r.evaluation;
+    const auto finite = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+    if (a.flag("--json")) {
+        json j = {{"split", e.split}, {"task", data::task_name(e.task)}, {"samples", e.samples}, {"loss", finite(e.loss)}};
+        if (e.is_classification()) {
+            const eval::ClassificationMetrics& m = e.classification;
+            json cm = json::array();
+            for (std::int64_t t = 0; t < m.classes; ++t) {
+                json row = json::array();
+                for (std::int64_t c = 0; c < m.classes; ++c) row.push_back(m.count(t, c));
+                cm.push_back(row);
+            }
+            const auto scores = [](const eval::ClassScores& s) {
+                return json{{"precision", s.precision}, {"recall", s.recall}, {"f1", s.f1}, {"support", s.support}};
+            };
+            j["classes"] = e.class_names;
+            j["confusion_matrix"] = cm;
+            j["accuracy"] = m.accuracy;
+            j["per_class"] = json::array();
+            for (const auto& s : m.per_class) j["per_class"].push_back(scores(s));
+            j["macro_f1"] = m.macro.f1;
+            j["macro"] = scores(m.macro);
+            j["weighted"] = scores(m.weighted);
+            j["rows"] = e.rows();  // samples, or labelled steps of sequence data
+            j["roc"] = json::array();
+            j["pr"] = json::array();
+            for (std::size_t i = 0; i < e.roc.size(); ++i) {
+                json roc = curve_json(e.roc[i]), pr = curve_json(e.pr[i]);
+                roc["class"] = pr["class"] = e.curve_class[i];
+                j["roc"].push_back(roc);
+                j["pr"].push_back(pr);
+            }
+            j["warnings"] = m.warnings;
+        } else {
+            j["mse"] = e.regression.mse;
+            j["mae"] = e.regression.mae;
+            j["r2"] = e.regression.r2;
+            j["outputs"] = e.regression.outputs;
+        }
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::printf("%s: %s split, %lld samples, loss %.4f\n", path.c_str(), e.split.c_str(),
+                static_cast<long long>(e.samples), e.loss);
+    if (!e.is_classification()) {
+        std::printf("MSE %.6g   MAE %.6g   R² %.4f   (%lld outputs)\n", e.regression.mse, e.regression.mae,
+                    e.regression.r2, static_cast<long long>(e.regression.outputs));
+        return 0;
+    }
+    const eval::ClassificationMetrics& m = e.classification;
+    std::size_t width = 9;
+    for (const auto& n : e.class_names) width = std::max(width, n.size() + 1);
+    const int w = static_cast<int>(width);
+    if (m.classes <= 12) {
+        std::printf("\nconfusion matrix (rows: true class, columns: predicted)\n%*s", w, "");
+        for (std::int64_t c = 0; c < m.classes; ++c)
+            std::printf(" %*s", w, e.class_names[static_cast<std::size_t>(c)].c_str());
+        std::printf("\n");
+        for (std::int64_t t = 0; t < m.classes; ++t) {
+            std::printf("%*s", w, e.class_names[static_cast<std::size_t>(t)].c_str());
+            for (std::int64_t c = 0; c < m.classes; ++c) std::printf(" %*lld", w, static_cast<long long>(m.count(t, c)));
+            std::printf("\n");
+        }
+    } else {
+        std::printf("\n%lld classes: the confusion matrix is in --json (key confusion_matrix)\n",
+                    static_cast<long long>(m.classes));
+    }
+    std::printf("\n%*s %9s %9s %9s %9s\n", w, "", "precision", "recall", "f1", "support");
+    for (std::int64_t c = 0; c < m.classes; ++c) {
+        const auto& s = m.per_class[static_cast<std::size_t>(c)];
+        std::printf("%*s %9.3f %9.3f %9.3f %9lld\n", w, e.class_names[static_cast<std::size_t>(c)].c_str(), s.precision,
+                    s.recall, s.f1, static_cast<long long>(s.support));
+    }
+    std::printf("\n%*s %9.3f %9.3f %9.3f %9lld\n", w, "macro avg", m.macro.precision, m.macro.recall, m.macro.f1,
+                static_cast<long long>(m.samples));
+    std::printf("%*s %9.3f %9.3f %9.3f %9lld\n", w, "weighted", m.weighted.precision, m.weighted.recall,
+                m.weighted.f1, static_cast<long long>(m.samples));
+    std::printf("%*s %29.3f %9lld\n", w, "accuracy", m.accuracy, static_cast<long long>(m.samples));
+    for (std::size_t i = 0; i < e.roc.size(); ++i) {
+        const std::string& name = e.class_names[static_cast<std::size_t>(e.curve_class[i])];
+        std::printf("%s%s: ROC AUC %.4f, average precision %.4f\n", e.roc.size() == 1 ? "" : "one-vs-rest ",
+                    name.c_str(), e.roc[i].area, e.pr[i].area);
+    }
+    for (std::size_t i = 0; i < std::min<std::size_t>(m.warnings.size(), 5); ++i)
+        std::fprintf(stderr, "neura: warning: %s\n", m.warnings[i].c_str());
+    if (m.warnings.size() > 5) std::fprintf(stderr, "neura: warning: and %zu more such classes\n", m.warnings.size() - 5);
     return 0;
 }
 
@@ -776,6 +898,7 @@ int main(int argc, char** argv) {
         if (cmd == "sweep")
             return cmd_sweep(parse(argc, argv, {{"--grid", true}, {"--random", true}, {"--epochs", true},
                                                 {"--seed", true}, {"--json", false}}));
+        if (cmd == "evaluate") return cmd_evaluate(parse(argc, argv, {{"--split", true}, {"--json", false}}));
         if (cmd == "gradcheck")
             return cmd_gradcheck(parse(argc, argv, {{"--json", false}, {"--eps", true}, {"--atol", true},
                                                     {"--rtol", true}, {"--max-elements", true}}));

@@ -62,6 +62,8 @@ ModelDiff diff_models(const ModelGraph& before, const ModelGraph& after, const g
     const auto new_report = graph::infer_shapes(after, registry);
     diff.old_parameters = old_report.total_parameters;
     diff.new_parameters = new_report.total_parameters;
+    diff.old_macs = old_report.total_macs;
+    diff.new_macs = new_report.total_macs;
 
     const auto old_keys = keyed_nodes(before), new_keys = keyed_nodes(after);
     std::map<graph::NodeId, std::string> new_key_of;
@@ -131,6 +133,7 @@ std::string diff_to_json(const ModelDiff& d) {
     }
     json j = {{"identical", d.identical()},
               {"parameters", {{"old", d.old_parameters}, {"new", d.new_parameters}}},
+              {"macs", {{"old", d.old_macs}, {"new", d.new_macs}}},
               {"added_nodes", nodes(d.added)},
               {"removed_nodes", nodes(d.removed)},
               {"changed_nodes", changed},
@@ -159,9 +162,13 @@ std::string describe(const ModelDiff& d) {
     };
     for (const auto& e : d.added_edges) out += "+ edge " + edge(e) + "\n";
     for (const auto& e : d.removed_edges) out += "- edge " + edge(e) + "\n";
-    const std::int64_t delta = d.new_parameters - d.old_parameters;
-    out += "parameters: " + std::to_string(d.old_parameters) + " → " + std::to_string(d.new_parameters) + " (" +
-           (delta >= 0 ? "+" : "") + std::to_string(delta) + ")\n";
+    auto totals = [&](const char* what, std::int64_t a, std::int64_t b) {
+        const std::int64_t delta = b - a;
+        out += std::string(what) + ": " + std::to_string(a) + " → " + std::to_string(b) + " (" +
+               (delta >= 0 ? "+" : "") + std::to_string(delta) + ")\n";
+    };
+    totals("parameters", d.old_parameters, d.new_parameters);
+    totals("MACs per sample", d.old_macs, d.new_macs);
     return out;
 }
 

@@ -419,10 +419,17 @@ Analysis analyze(const ModelGraph& graph, const LayerRegistry& registry) {
         } catch (const std::exception& ex) {
             r = ShapeResult::fail(concat("the parameter count of ", d->type, " failed: ", ex.what()));
         }
+        // A count that fails or is negative is unknown, not an error: the model still trains.
+        ns.macs = -1;
+        try {
+            if (r.is_ok() && d->macs) ns.macs = std::max<std::int64_t>(d->macs(attrs, ns.inputs, r.outputs), -1);
+        } catch (const std::exception&) {
+        }
         if (!r.is_ok()) {
             error(id, r.error);
             ns.inputs.clear();
             ns.parameters = 0;
+            ns.macs = 0;
             continue;
         }
         ns.outputs = std::move(r.outputs);
@@ -432,6 +439,9 @@ Analysis analyze(const ModelGraph& graph, const LayerRegistry& registry) {
             report.total_parameters = std::numeric_limits<std::int64_t>::max();
         if (__builtin_add_overflow(report.activation_elements_per_sample, elements, &report.activation_elements_per_sample))
             report.activation_elements_per_sample = std::numeric_limits<std::int64_t>::max();
+        if (ns.macs < 0) report.macs_complete = false;
+        else if (__builtin_add_overflow(report.total_macs, ns.macs, &report.total_macs))
+            report.total_macs = std::numeric_limits<std::int64_t>::max();
         if (!largest_params.valid() || ns.parameters > report.nodes[largest_params].parameters) largest_params = id;
         if (!largest_output.valid() || elements > largest_elements) largest_output = id, largest_elements = elements;
     }

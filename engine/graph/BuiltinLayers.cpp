@@ -117,6 +117,32 @@ std::string dim_range(std::size_t per_sample_rank) {
 
 ShapeResult same_shape(const AttributeMap&, const std::vector<Shape>& in) { return ShapeResult::ok({in.at(0)}); }
 
+// ---- multiply-accumulates per sample (docs/model-costs.md) ----
+
+// Layers without multiplies worth counting: activations, dropout, reshapes, merges, lookups.
+std::int64_t no_macs(const AttributeMap&, const std::vector<Shape>&, const std::vector<Shape>&) { return 0; }
+// One multiply-add per input element: normalizations (their affine step at inference) and means.
+std::int64_t macs_per_input(const AttributeMap&, const std::vector<Shape>& in, const std::vector<Shape>&) {
+    return shape_numel(in.at(0));
+}
+// A recurrent layer over [T, F]: each step of each layer and direction multiplies its input (F, then the
+// previous layer's features) and its hidden state by `gates` weight matrices.
+MacCount recurrent_macs(std::int64_t gates) {
+    return [gates](const AttributeMap& a, const std::vector<Shape>& in, const std::vector<Shape>&) {
+        const std::int64_t steps = in.at(0)[0], hidden = int_attribute(a, "hidden_size");
+        const std::int64_t dirs = bool_attribute(a, "bidirectional") ? 2 : 1;
+        std::int64_t features = in.at(0)[1], total = 0;
+        for (std::int64_t l = 0; l < int_attribute(a, "num_layers"); ++l) {
+            total += dirs * steps * gates * (features * hidden + hidden * hidden);
+            features = dirs * hidden;
+        }
+        return total;
+    };
+}
+// Self-attention over [T, E]: the query, key, value and output projections (4 T E^2), then the scores
+// Q K^T and their weighted sum of values (2 T^2 E).
+std::int64_t self_attention_macs(const Shape& x) { return 4 * x[0] * x[1] * x[1] + 2 * x[0] * x[0] * x[1]; }
+
 // A layer's palette entry with one input port (the repeated one of a variadic layer) and one output.
 LayerDescriptor layer(std::string type, std::string category, std::string help, PortKind input = PortKind::Tensor) {
     LayerDescriptor d;
@@ -125,6 +151,7 @@ LayerDescriptor layer(std::string type, std::string category, std::string help, 
     d.help = std::move(help);
     d.inputs = {{"input", input}};
     d.outputs = {{"output", PortKind::Tensor}};
+    d.macs = no_macs;
     return d;
 }
 
@@ -236,6 +263,7 @@ void register_io(LayerRegistry& r) {
     input.type = "Input";
     input.category = "IO";
     input.help = "The dataset's features, one sample at a time; a batch adds a leading dimension.";
+    input.macs = no_macs;
     input.outputs = {{"output", PortKind::Tensor}};
     input.attributes = {list_attr("shape", {2}, 1, 8, 1,
                                   "Features per sample, without the batch dimension: [2] for points, "
@@ -249,6 +277,7 @@ void register_io(LayerRegistry& r) {
     loss.type = "Loss";
     loss.category = "Loss";
     loss.help = "Compares the model's output with the dataset's targets; training minimizes it.";
+    loss.macs = no_macs;  // training's cost, not the model's
     loss.inputs = {{"input", PortKind::Tensor}, {"target", PortKind::DataTarget}};
     std::string uses;
     for (const nn::LossKind& k : nn::loss_kinds()) uses += concat(uses.empty() ? "" : "; ", k.name, " for ", k.use);
@@ -297,6 +326,10 @@ void register_core(LayerRegistry& r) {
     set_module<nn::Linear>(linear, [](const AttributeMap& a, const std::vector<Shape>& in) {
         return std::tuple{in.at(0).back(), int_attribute(a, "out_features"), bool_attribute(a, "bias")};
     });
+    // Each output element is a dot product over in_features (the bias add is not a multiply).
+    linear.macs = [](const AttributeMap&, const std::vector<Shape>& in, const std::vector<Shape>& out) {
+        return shape_numel(out.at(0)) * in.at(0).back();
+    };
     linear.onnx = [](NodeExporter& e) {
         const auto& m = e.module<nn::Linear>();
         if (e.input_shapes().at(0).size() == 1) {  // [batch, in]: Gemm(x, W, b) with transB
@@ -467,6 +500,12 @@ void register_convolution(LayerRegistry& r) {
     set_module<nn::Conv2d>(conv, [](const AttributeMap& a, const std::vector<Shape>& in) {
         return std::tuple{conv_options(a, in.at(0))};
     });
+    // Each output element sums its group's in_channels / groups channels over the kernel window (stride and
+    // dilation change how many outputs there are, not the work per output).
+    conv.macs = [](const AttributeMap& a, const std::vector<Shape>& in, const std::vector<Shape>& out) {
+        const nn::Conv2dOptions o = conv_options(a, in.at(0));
+        return shape_numel(out.at(0)) * (o.in_channels / o.groups) * o.kernel_h * o.kernel_w;
+    };
     conv.onnx = [](NodeExporter& e) {
         const auto& m = e.module<nn::Conv2d>();
         const nn::Conv2dOptions& o = m.options;
@@ -528,6 +567,11 @@ LayerDescriptor pool_descriptor(const char* type, const char* help) {
         return ShapeResult::ok({{x[0], (ih - o.kernel_h) / o.stride_h + 1, (iw - o.kernel_w) / o.stride_w + 1}});
     };
     set_module<Pool>(d, [](const AttributeMap& a, const std::vector<Shape>&) { return std::tuple{pool_options(a)}; });
+    // One compare or accumulate per window element of each output.
+    d.macs = [](const AttributeMap& a, const std::vector<Shape>&, const std::vector<Shape>& out) {
+        const nn::Pool2dOptions o = pool_options(a);
+        return shape_numel(out.at(0)) * o.kernel_h * o.kernel_w;
+    };
     d.onnx = [](NodeExporter& e) {
         const nn::Pool2dOptions& o = e.module<Pool>().options;
         std::vector<OnnxAttribute> attrs = {{"kernel_shape", IntList{o.kernel_h, o.kernel_w}},
@@ -567,6 +611,18 @@ void register_pooling(LayerRegistry& r) {
     set_module<nn::AdaptiveAvgPool2d>(adaptive, [](const AttributeMap& a, const std::vector<Shape>&) {
         return pair_of(int_list_attribute(a, "output_size"));
     });
+    // Output i of n averages input rows floor(i in / n) .. ceil((i + 1) in / n) - 1 (PyTorch's windows,
+    // which overlap when n does not divide in): one accumulate per row and column of each window.
+    adaptive.macs = [](const AttributeMap& a, const std::vector<Shape>& in, const std::vector<Shape>&) {
+        const auto [oh, ow] = pair_of(int_list_attribute(a, "output_size"));
+        const auto window_sum = [](std::int64_t size, std::int64_t n) {
+            std::int64_t total = 0;
+            for (std::int64_t i = 0; i < n; ++i) total += ((i + 1) * size + n - 1) / n - i * size / n;
+            return total;
+        };
+        const Shape& x = in.at(0);
+        return x[0] * window_sum(x[1], oh) * window_sum(x[2], ow);
+    };
     adaptive.onnx = [](NodeExporter& e) {
         const Shape& x = e.input_shapes().at(0);
         const auto& m = e.module<nn::AdaptiveAvgPool2d>();
@@ -621,6 +677,7 @@ LayerDescriptor batch_norm_descriptor(int spatial_dims) {
         return std::tuple{spatial_dims, in.at(0).at(0), float_attribute(a, "eps"), float_attribute(a, "momentum"),
                           bool_attribute(a, "affine")};
     });
+    d.macs = macs_per_input;
     d.onnx = [](NodeExporter& e) {  // eval mode: the running statistics
         const auto& m = e.module<nn::BatchNorm>();
         const std::int64_t c = e.input_shapes().at(0).at(0);
@@ -675,6 +732,7 @@ void register_normalization(LayerRegistry& r) {
         return std::tuple{layer_norm_shape(a, in.at(0)), float_attribute(a, "eps"),
                           bool_attribute(a, "elementwise_affine")};
     });
+    ln.macs = macs_per_input;
     ln.onnx = [](NodeExporter& e) { onnx_layer_norm(e, e.module<nn::LayerNorm>(), e.input(), "", e.output()); };
     ln.pytorch = [](const PyTorchNode& n) {
         PyTorchLayer l;
@@ -992,17 +1050,20 @@ void register_sequence(LayerRegistry& r) {
     set_module<nn::RNN>(rnn, [](const AttributeMap& a, const std::vector<Shape>& in) {
         return std::tuple{recurrent_options(a, in, true)};
     });
+    rnn.macs = recurrent_macs(1);
     r.add(std::move(rnn));
     LayerDescriptor lstm = recurrent_descriptor(
         "LSTM", "Long short-term memory: input, forget and output gates over a cell state; one output per step.");
     set_module<nn::LSTM>(lstm, [](const AttributeMap& a, const std::vector<Shape>& in) {
         return std::tuple{recurrent_options(a, in, false)};
     });
+    lstm.macs = recurrent_macs(4);  // input, forget, cell and output gates
     r.add(std::move(lstm));
     LayerDescriptor gru = recurrent_descriptor("GRU", "Gated recurrent unit: reset and update gates; one output per step.");
     set_module<nn::GRU>(gru, [](const AttributeMap& a, const std::vector<Shape>& in) {
         return std::tuple{recurrent_options(a, in, false)};
     });
+    gru.macs = recurrent_macs(3);  // reset, update and new gates
     r.add(std::move(gru));
 
     LayerDescriptor mha = layer("MultiheadAttention", "Sequence",
@@ -1047,6 +1108,9 @@ void register_sequence(LayerRegistry& r) {
     return attention(x, x, value, need_weights=False)[0])");
         }
         return l;
+    };
+    mha.macs = [](const AttributeMap&, const std::vector<Shape>& in, const std::vector<Shape>&) {
+        return self_attention_macs(in.at(0));
     };
     r.add(std::move(mha));
 
@@ -1093,6 +1157,11 @@ void register_sequence(LayerRegistry& r) {
     return torch.triu(torch.full((steps, steps), float("-inf"), device=device), diagonal=1))");
         }
         return l;
+    };
+    // Self-attention, the feed-forward block's two Linear layers (2 T E F) and two LayerNorms (2 T E).
+    enc.macs = [](const AttributeMap& a, const std::vector<Shape>& in, const std::vector<Shape>&) {
+        const Shape& x = in.at(0);
+        return self_attention_macs(x) + 2 * x[0] * x[1] * int_attribute(a, "dim_feedforward") + 2 * x[0] * x[1];
     };
     r.add(std::move(enc));
 
@@ -1173,6 +1242,7 @@ void register_sequence(LayerRegistry& r) {
              e.output());
     };
     pool.pytorch = pytorch_expression("{0}.mean(dim=1)");
+    pool.macs = macs_per_input;
     r.add(std::move(pool));
 }
 

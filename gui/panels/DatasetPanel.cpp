@@ -22,6 +22,7 @@
 #include "neura/data/Sequence.h"
 #include "neura/train/Experiment.h"
 #include "panels/DecisionBoundaryView.h"
+#include "panels/PlotExport.h"
 #include "panels/PlotPalette.h"
 
 namespace neura::gui {
@@ -77,6 +78,7 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent) {
     scatter_ = new QCustomPlot;
     scatter_->setMinimumSize(140, 160);  // narrower than the dock: a wider plot would be cut off
     scatter_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    installPlotExportMenu(scatter_, QStringLiteral("dataset"));
     scatter_->legend->setVisible(true);
     scatter_->legend->setFont(QFont(font().family(), 8));
     followPalette(scatter_);  // its legend half see-through: the points behind it stay visible

@@ -24,6 +24,7 @@
 #include "neura/autograd/GradMode.h"
 #include "neura/core/Error.h"
 #include "neura/train/Experiment.h"
+#include "panels/PlotExport.h"
 #include "panels/PlotPalette.h"
 
 namespace neura::gui {
@@ -147,6 +148,8 @@ InspectorPanel::InspectorPanel(QWidget* parent) : QWidget(parent) {
     histLayout->setContentsMargins(0, 0, 0, 0);
     valuePlot_ = makeHistogramPlot(tr("value"), &valueBars_, QColor(56, 116, 203));
     gradPlot_ = makeHistogramPlot(tr("gradient"), &gradBars_, QColor(220, 120, 30));
+    installPlotExportMenu(valuePlot_, QStringLiteral("values-histogram"));
+    installPlotExportMenu(gradPlot_, QStringLiteral("gradients-histogram"));
     histLayout->addWidget(valuePlot_);
     histLayout->addWidget(gradPlot_);
     tabs_->addTab(hist, tr("Histograms"));
@@ -158,6 +161,7 @@ InspectorPanel::InspectorPanel(QWidget* parent) : QWidget(parent) {
     heatPlot_->xAxis->setLabel(tr("column"));
     heatPlot_->yAxis->setLabel(tr("row"));
     heatMap_ = new QCPColorMap(heatPlot_->xAxis, heatPlot_->yAxis);
+    installPlotExportMenu(heatPlot_, QStringLiteral("heatmap"));
     heatScale_ = new QCPColorScale(heatPlot_);
     heatPlot_->plotLayout()->addElement(0, 1, heatScale_);
     heatMap_->setColorScale(heatScale_);
@@ -531,6 +535,7 @@ void InspectorPanel::showGates(const train::NodeCapture* n) {
             label->setAlignment(Qt::AlignCenter);
             auto* plot = new QCustomPlot;
             plot->setMinimumSize(170, 150);  // a row of three fits the docked inspector without scrolling
+            installPlotExportMenu(plot, QStringLiteral("gate-saturation"));
             plot->xAxis->setLabel(tr("fraction open (> 0.9)"));
             plot->yAxis->setLabel(tr("fraction closed (< 0.1)"));
             QFont small = plot->xAxis->labelFont();

@@ -223,14 +223,13 @@ double RunsPanel::trainingSeconds(const project::RunRecord& run) {
 }
 
 double RunsPanel::runMacs(const project::RunRecord& run) {
-    // TODO(lead): graph::ShapeReport::total_macs was not on this branch when the Runs dock was written.
-    // Once it is, this is:
-    //   if (run.model_json.empty()) return -1.0;
-    //   try { return static_cast<double>(graph::infer_shapes(graph::from_json(run.model_json)).total_macs); }
-    //   catch (const std::exception&) { return -1.0; }
-    // Until then the chart's "MACs per sample" choice says the runs' MACs are not known.
-    (void)run;
-    return -1.0;
+    if (run.model_json.empty()) return -1.0;  // a run from before projects kept each run's model
+    try {
+        const auto report = graph::infer_shapes(graph::from_json(run.model_json));
+        return report.macs_complete ? static_cast<double>(report.total_macs) : -1.0;
+    } catch (const std::exception&) {
+        return -1.0;
+    }
 }
 
 int RunsPanel::columnOf(const QString& header) const {

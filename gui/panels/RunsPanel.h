@@ -59,7 +59,8 @@ public:
     // Total training time: final_metrics_json's "seconds" (a sweep's wall clock of the run), else the sum
     // of the per-epoch "seconds" metric; -1 when neither was recorded.
     static double trainingSeconds(const project::RunRecord& run);
-    // Multiply-accumulates per sample of the run's model (-1 when unknown).
+    // Multiply-accumulates per sample of the run's model (graph::ShapeReport::total_macs); -1 when the
+    // run kept no model or a layer gives no count.
     static double runMacs(const project::RunRecord& run);
 
 signals:

@@ -66,9 +66,12 @@ class Project:
         return self._p.train(dict(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, optimizer=optimizer,
                                   device=device, threads=threads), callback)
 
-    def evaluate(self):
-        """Loss (and accuracy) of the trained model on the validation split (the training set without one)."""
-        return self._p.evaluate({})
+    def evaluate(self, split=None):
+        """The trained model on the validation split (the training split without one, or split="training"), as
+        `neura evaluate --json`: loss, samples and, for classification, accuracy, confusion_matrix (rows: true
+        class), per_class [{precision, recall, f1, support}], macro_f1, macro, weighted, roc_auc, average_precision,
+        warnings; for regression mse, mae, r2."""
+        return self._p.evaluate({}, split or "")
 
     def predict(self, features):
         """Raw features [batch, ...input shape] → the model's outputs, as `neura run` (normalization applied).
@@ -86,12 +89,14 @@ class Project:
 
     def summary(self):
         rows = self.layers()
-        lines = ["%-20s %-22s %-16s %10s" % ("Layer (name)", "Type", "Output shape", "Param #"), "=" * 71]
+        lines = ["%-20s %-22s %-16s %10s %12s" % ("Layer (name)", "Type", "Output shape", "Param #", "MACs"), "=" * 84]
         for r in rows:
             shape = "?" if r["output_shape"] is None else str(r["output_shape"])
-            lines.append("%-20s %-22s %-16s %10d" % (r["name"], r["type"], shape, r["parameters"]))
-        lines.append("=" * 71)
+            macs = "?" if r["macs"] is None else str(r["macs"])
+            lines.append("%-20s %-22s %-16s %10d %12s" % (r["name"], r["type"], shape, r["parameters"], macs))
+        lines.append("=" * 84)
         lines.append("Total params: %d" % sum(r["parameters"] for r in rows))
+        lines.append("Total MACs per sample: %d" % sum(r["macs"] or 0 for r in rows))
         lines.append("Dataset: %s   Trained: %s   Runs: %d" % (self.dataset.get("name", "(none)"),
                                                               "yes" if self.trained else "no", len(self.runs())))
         return "\n".join(lines)

@@ -7,6 +7,7 @@
 #include "Bindings.h"
 #include "neura/data/DataLoader.h"
 #include "neura/data/DatasetRegistry.h"
+#include "neura/eval/Evaluation.h"
 #include "neura/graph/ModelJson.h"
 #include "neura/graph/ShapeReport.h"
 #include "neura/graph/Validate.h"
@@ -142,23 +143,64 @@ public:
         return out;
     }
 
-    py::dict evaluate(const py::dict& overrides) {
+    // The figures of `neura evaluate --json` (neura/eval/Evaluation.h): the validation split, or the training
+    // split when there is none or `split` says so.
+    py::dict evaluate(const py::dict& overrides, const std::string& split) {
         const train::TrainConfig cfg = config(overrides);
-        train::EvalResult r;
-        bool on_validation = true;
+        eval::Evaluation e;
         {
             py::gil_scoped_release nogil;
             train::Experiment ex(project_, cfg);
             ex.load_weights(project_);
-            on_validation = ex.val_set() && ex.val_set()->size() > 0;
-            train::Trainer trainer(ex.network(), ex.optimizer());
-            r = trainer.evaluate(on_validation ? *ex.val_set() : *ex.train_set());
+            const bool has_val = ex.val_set() && ex.val_set()->size() > 0;
+            NEURA_CHECK(split.empty() || split == "validation" || split == "training", "unknown split '", split,
+                        "': expected 'validation' or 'training'");
+            NEURA_CHECK(split != "validation" || has_val, "the project has no validation split (val_fraction is ",
+                        cfg.val_fraction, ")");
+            const bool on_validation = split.empty() ? has_val : split == "validation";
+            e = eval::evaluate(ex.network(), on_validation ? *ex.val_set() : *ex.train_set(),
+                               on_validation ? "validation" : "training");
         }
         py::dict d;
-        d["split"] = on_validation ? "validation" : "training";
-        d["loss"] = r.loss;
-        if (r.accuracy >= 0) d["accuracy"] = r.accuracy;
-        d["samples"] = r.samples;
+        d["split"] = e.split;
+        d["loss"] = e.loss;
+        d["samples"] = e.samples;
+        if (e.is_classification()) {
+            const eval::ClassificationMetrics& m = e.classification;
+            const auto scores = [](const eval::ClassScores& c) {
+                py::dict s;
+                s["precision"] = c.precision;
+                s["recall"] = c.recall;
+                s["f1"] = c.f1;
+                s["support"] = c.support;
+                return s;
+            };
+            py::list cm, per_class, roc_auc, average_precision;
+            for (std::int64_t t = 0; t < m.classes; ++t) {
+                py::list row;
+                for (std::int64_t c = 0; c < m.classes; ++c) row.append(m.count(t, c));
+                cm.append(row);
+                per_class.append(scores(m.per_class[static_cast<std::size_t>(t)]));
+            }
+            for (std::size_t i = 0; i < e.roc.size(); ++i) {
+                roc_auc.append(e.roc[i].area);
+                average_precision.append(e.pr[i].area);
+            }
+            d["accuracy"] = m.accuracy;
+            d["classes"] = e.class_names;
+            d["confusion_matrix"] = cm;
+            d["per_class"] = per_class;
+            d["macro_f1"] = m.macro.f1;
+            d["macro"] = scores(m.macro);
+            d["weighted"] = scores(m.weighted);
+            d["roc_auc"] = roc_auc;  // per curve: class 1 of two, else one per class against the rest
+            d["average_precision"] = average_precision;
+            d["warnings"] = m.warnings;
+        } else {
+            d["mse"] = e.regression.mse;
+            d["mae"] = e.regression.mae;
+            d["r2"] = e.regression.r2;
+        }
         return d;
     }
 
@@ -189,6 +231,7 @@ public:
                                     ? py::object(py::cast(std::vector<std::int64_t>(s->outputs[0].begin(), s->outputs[0].end())))
                                     : py::object(py::none());
             l["parameters"] = s ? s->parameters : 0;
+            l["macs"] = s && s->known && s->macs >= 0 ? py::object(py::int_(s->macs)) : py::object(py::none());
             out.append(l);
         }
         return out;
@@ -369,7 +412,7 @@ void bind_train(py::module_& m) {
         })
         .def("save", &PyProject::save, py::arg("path") = py::none(), ReleaseGil())
         .def("train", &PyProject::train)
-        .def("evaluate", &PyProject::evaluate)
+        .def("evaluate", &PyProject::evaluate, py::arg("overrides"), py::arg("split") = "")
         .def("predict", &PyProject::predict)
         .def("export_onnx", &PyProject::export_onnx)
         .def("layers", &PyProject::layers)

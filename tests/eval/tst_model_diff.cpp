@@ -1,7 +1,7 @@
 // diff_models() and `neura diff`: crafted pairs of graphs (a widened Linear, an added Dropout, a removed
 // node, a rewired edge, a changed type) give exactly those differences; identical graphs — also when
 // one writes its defaults out and was built in another order — give none. Parameter counts are worked
-// out by hand from PyTorch's Linear (in * out + out).
+// out by hand from PyTorch's Linear (in * out + out), multiply-accumulates as in * out per sample.
 #include <QtTest>
 
 #include "cli/CliSupport.h"
@@ -57,7 +57,9 @@ private slots:
         QVERIFY(d.identical());
         QCOMPARE(d.old_parameters, std::int64_t{4547});
         QCOMPARE(d.new_parameters, std::int64_t{4547});
-        QCOMPARE(QString::fromStdString(eval::describe(d)), QString("no differences\nparameters: 4547 → 4547 (+0)\n"));
+        // MACs: 2*64 + 64*64 + 64*3 = 4416.
+        QCOMPARE(QString::fromStdString(eval::describe(d)),
+                 QString("no differences\nparameters: 4547 → 4547 (+0)\nMACs per sample: 4416 → 4416 (+0)\n"));
         // The JSON round trip writes every default out (fc1's in_features 0, bias true, ...) and the
         // same graph built backwards has other ids: still the same model.
         const ModelGraph round = from_json(to_json(mlp()));
@@ -94,6 +96,8 @@ private slots:
         QCOMPARE(c.old_parameters, std::int64_t{192});
         QCOMPARE(c.new_parameters, std::int64_t{384});
         QCOMPARE(d.new_parameters, std::int64_t{384 + 8256 + 195});
+        QCOMPARE(d.old_macs, std::int64_t{2 * 64 + 64 * 64 + 64 * 3});
+        QCOMPARE(d.new_macs, std::int64_t{2 * 128 + 128 * 64 + 64 * 3});
         QVERIFY(QString::fromStdString(eval::describe(d)).contains("~ fc1 (Linear): out_features 64 → 128\n"));
     }
 
@@ -212,12 +216,14 @@ private slots:
         const Result js = run_neura({"diff", pa, pb, "--json"});
         QCOMPARE(js.code, 0);
         const QJsonObject j = QJsonDocument::fromJson(js.out.toUtf8()).object();
-        const QStringList keys = {"identical",     "parameters",    "added_nodes", "removed_nodes",
+        const QStringList keys = {"identical",     "parameters",  "macs",       "added_nodes", "removed_nodes",
                                   "changed_nodes", "removed_edges", "added_edges"};
         for (const auto& k : keys) QVERIFY2(j.contains(k), qPrintable(k));
         QCOMPARE(j["identical"].toBool(), false);
         QCOMPARE(j["parameters"].toObject()["old"].toInt(), 4547);
         QCOMPARE(j["parameters"].toObject()["new"].toInt(), 384 + 8256 + 195);
+        QCOMPARE(j["macs"].toObject()["old"].toInt(), 2 * 64 + 64 * 64 + 64 * 3);
+        QCOMPARE(j["macs"].toObject()["new"].toInt(), 2 * 128 + 128 * 64 + 3 * 64);  // relu2 gone: fc2 → fc3
         QCOMPARE(j["added_nodes"].toArray().size(), 0);
         QCOMPARE(j["removed_nodes"].toArray()[0].toObject()["name"].toString(), QString("relu2"));
         const QJsonObject fc1 = j["changed_nodes"].toArray()[0].toObject();

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <qcustomplot.h>
 
+#include "gui/QuietWindow.h"
 #include "neura/data/DatasetRegistry.h"
 #include "panels/DecisionBoundaryView.h"
 #include "panels/PlotExport.h"
@@ -174,6 +175,23 @@ private slots:
         QVERIFY(!exportPlot(plot_.get(), dir.filePath("plot.jpg"), 100, 100, &error));
         QVERIFY2(error.contains(dir.filePath("plot.jpg")) && error.contains(".svg"), qPrintable(error));
         QVERIFY(!exportPlot(nullptr, dir.filePath("plot.png"), 100, 100, &error));
+    }
+
+    void everyPlotOfTheStudioOffersExport() {
+        // Every QCustomPlot in the main window (docks made later included: the test looks at all of them)
+        // has the export menu.
+        neura::test::QuietWindow w;
+        w.resize(1440, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        const auto plots = w.findChildren<QCustomPlot*>();
+        QVERIFY(plots.size() >= 5);  // Plots, Decision Boundary, Dataset, the Inspector's histograms and heat map
+        for (QCustomPlot* p : plots) {
+            QString where;
+            for (QObject* o = p; o; o = o->parent())
+                if (!o->objectName().isEmpty()) where += o->objectName() + " < ";
+            QVERIFY2(p->contextMenuPolicy() == Qt::CustomContextMenu, qPrintable("no export menu: " + where));
+        }
     }
 
     void studioPlotsOfferExport() {

@@ -3,6 +3,7 @@
 // values, numeric sorting, filtering, the plots following the selection, "Use This Run's Settings" as
 // one undo step, File ▸ Compare With… marking the right nodes (and following edits), and Compare Models
 // for two runs.
+#include <QComboBox>
 #include <QDockWidget>
 #include <QFrame>
 #include <QLineEdit>
@@ -209,6 +210,14 @@ private slots:
         for (int i = 0; i < panel->chartPlot()->graphCount(); ++i)
             if (panel->chartPlot()->graph(i)->name() == "Run 2") x = panel->chartPlot()->graph(i)->data()->begin()->key;
         QCOMPARE(x, 4.5);
+        // Against MACs: run 1's model 2*16 + 16*2 = 64, run 2's 2*32 + 32*2 = 128; run 3 kept no model.
+        panel->chartAxisChoice()->setCurrentIndex(panel->chartAxisChoice()->findData("macs"));
+        QCOMPARE(panel->chartPlot()->graphCount(), 2);
+        std::map<QString, double> macs;
+        for (int i = 0; i < panel->chartPlot()->graphCount(); ++i)
+            macs[panel->chartPlot()->graph(i)->name()] = panel->chartPlot()->graph(i)->data()->begin()->key;
+        QCOMPARE(macs["Run 1"], 64.0);
+        QCOMPARE(macs["Run 2"], 128.0);
         QVERIFY(panel->compareAction()->isEnabled());
         QVERIFY(!panel->useSettingsAction()->isEnabled());
     }

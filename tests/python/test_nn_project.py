@@ -160,6 +160,15 @@ def test_project_history_equals_the_cli(tmp_path):
     ev = again.evaluate()
     assert ev["split"] == "validation" and ev["samples"] == 120
     assert ev["accuracy"] == pytest.approx(cli_history[-1]["val_accuracy"], abs=1e-9)
+    # the figures of `neura evaluate --json` on the same file
+    cli_eval = json.loads(subprocess.run([CLI, "evaluate", b, "--json"], check=True, capture_output=True,
+                                         text=True).stdout)
+    assert ev["confusion_matrix"] == cli_eval["confusion_matrix"]
+    assert sum(map(sum, ev["confusion_matrix"])) == 120
+    assert [c["support"] for c in ev["per_class"]] == [c["support"] for c in cli_eval["per_class"]]
+    assert ev["macro_f1"] == pytest.approx(cli_eval["macro_f1"], abs=1e-12)
+    assert again.evaluate("training")["samples"] == 480
+    assert all(r["macs"] is not None for r in again.layers()) and "Total MACs per sample" in again.summary()
     assert len(again.runs()) == 1 and again.runs()[0]["status"] == "completed"
     again.export_onnx(str(tmp_path / "m.onnx"))
     onnx.checker.check_model(onnx.load(str(tmp_path / "m.onnx")))

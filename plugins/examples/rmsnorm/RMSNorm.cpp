@@ -72,6 +72,10 @@ graph::LayerDescriptor rmsnorm_layer() {
     d.parameter_count = [](const graph::AttributeMap& a, const std::vector<Shape>& in) -> std::int64_t {
         return graph::bool_attribute(a, "elementwise_affine") ? in.at(0).back() : 0;
     };
+    // Per element: one multiply-add for the mean square, one multiply for the scaling.
+    d.macs = [](const graph::AttributeMap&, const std::vector<Shape>& in, const std::vector<Shape>&) -> std::int64_t {
+        return 2 * shape_numel(in.at(0));
+    };
     d.build = [](const graph::AttributeMap& a, const std::vector<Shape>& in, Generator&) {
         return std::make_shared<RMSNorm>(in.at(0).back(), graph::float_attribute(a, "eps"),
                                          graph::bool_attribute(a, "elementwise_affine"));

@@ -61,6 +61,9 @@ graph::LayerDescriptor swish_layer() {
     d.parameter_count = [](const graph::AttributeMap& a, const std::vector<Shape>&) -> std::int64_t {
         return graph::bool_attribute(a, "learnable") ? 1 : 0;
     };
+    d.macs = [](const graph::AttributeMap&, const std::vector<Shape>& in, const std::vector<Shape>&) -> std::int64_t {
+        return shape_numel(in.at(0));  // x * sigmoid(beta x): one multiply per element
+    };
     d.build = [](const graph::AttributeMap& a, const std::vector<Shape>&, Generator&) {
         return std::make_shared<Swish>(graph::float_attribute(a, "beta"), graph::bool_attribute(a, "learnable"));
     };

@@ -55,6 +55,7 @@ struct ModelDiff {
     std::vector<NodeChange> changed;  // by the new graph's node id
     std::vector<EdgeEntry> added_edges, removed_edges;  // sorted
     std::int64_t old_parameters = 0, new_parameters = 0;  // infer_shapes().total_parameters of each side
+    std::int64_t old_macs = 0, new_macs = 0;  // infer_shapes().total_macs: multiply-accumulates per sample
     bool identical() const {
         return added.empty() && removed.empty() && changed.empty() && added_edges.empty() && removed_edges.empty();
     }
@@ -68,13 +69,14 @@ ModelDiff diff_models(const graph::ModelGraph& before, const graph::ModelGraph& 
 // The name a diff uses for a node: its name, or "#<id>" when it has none.
 std::string node_key(const graph::Node& node);
 
-// JSON text: {"identical", "parameters": {"old", "new"}, "added_nodes": [{"name", "type"}], "removed_nodes",
+// JSON text: {"identical", "parameters": {"old", "new"}, "macs": {"old", "new"}, "added_nodes": [{"name", "type"}], "removed_nodes",
 // "changed_nodes": [{"name", "old_type", "new_type", "old_parameters", "new_parameters",
 // "attributes": [{"name", "old", "new"}]}] (an absent value is null), "added_edges": [{"from", "from_port",
 // "to", "to_port"}], "removed_edges"}.
 std::string diff_to_json(const ModelDiff& diff);
 // Lines for people: "+ drop (Dropout)", "- relu2 (ReLU)", "~ fc1 (Linear): out_features 64 → 128",
-// "+ edge fc1[0] → drop[0]", and "parameters: 4675 → 9027 (+4352)"; "no differences" first when identical.
+// "+ edge fc1[0] → drop[0]", "parameters: 4675 → 9027 (+4352)" and "MACs per sample: …"; "no differences"
+// first when identical.
 std::string describe(const ModelDiff& diff);
 
 }  // namespace neura::eval

@@ -60,6 +60,10 @@ struct ShapeResult {
 // holds one per-sample shape per connected input port, in port order.
 using ShapeRule = std::function<ShapeResult(const AttributeMap& attributes, const std::vector<Shape>& inputs)>;
 using ParameterCount = std::function<std::int64_t(const AttributeMap& attributes, const std::vector<Shape>& inputs)>;
+// Multiply-accumulates of one sample's forward pass, from the per-sample input shapes and the shape rule's
+// outputs (docs/model-costs.md lists what each built-in layer counts).
+using MacCount = std::function<std::int64_t(const AttributeMap& attributes, const std::vector<Shape>& inputs,
+                                            const std::vector<Shape>& outputs)>;
 // Returns nullptr for nodes without a module (Input, Loss). The generator seeds initialization.
 using ModuleBuilder = std::function<std::shared_ptr<nn::Module>(const AttributeMap& attributes,
                                                                 const std::vector<Shape>& inputs, Generator& gen)>;
@@ -91,6 +95,7 @@ struct LayerDescriptor {
     std::vector<AttributeSpec> attributes;
     ShapeRule shape;
     ParameterCount parameter_count;  // empty: no parameters
+    MacCount macs;                   // empty: not known (a plugin that gives none); shown as "?"
     ModuleBuilder build;             // empty: no module (Input, Loss)
     OnnxExport onnx;                 // empty: export fails naming the node (Input and Loss: the exporter's)
     PyTorchExport pytorch;           // empty: PyTorch export fails naming the node (Input and Loss: the exporter's)

@@ -22,7 +22,8 @@
 
 // Bumped when an entry point, NeuraPluginInfo, the stamp's format or the layout of what a plugin fills
 // in (LayerDescriptor) changes. 2: LayerDescriptor gained `pytorch` (the PyTorch mapping, optional).
-#define NEURA_PLUGIN_API_VERSION 2
+// 3: LayerDescriptor gained `macs` (multiply-accumulates per sample, optional).
+#define NEURA_PLUGIN_API_VERSION 3
 
 #define NEURA_PLUGIN_STR2_(x) #x
 #define NEURA_PLUGIN_STR_(x) NEURA_PLUGIN_STR2_(x)
@@ -50,7 +51,7 @@
 #define NEURA_PLUGIN_STDLIB_ "unknown-stdlib"
 #endif
 
-// "neura-0.1.0 api-2 gcc-12 libstdc++-12-cxx11abi1 c++202002L"
+// "neura-0.1.0 api-3 gcc-12 libstdc++-12-cxx11abi1 c++202002L"
 #define NEURA_PLUGIN_BUILD_TAG                                                                          \
     "neura-" NEURA_ENGINE_VERSION " api-" NEURA_PLUGIN_STR_(NEURA_PLUGIN_API_VERSION) " " NEURA_PLUGIN_COMPILER_ \
     " " NEURA_PLUGIN_STDLIB_ " c++" NEURA_PLUGIN_STR_(__cplusplus)
