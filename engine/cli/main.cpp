@@ -18,6 +18,7 @@
 
 #include "neura/backend/Cuda.h"
 #include "neura/eval/Evaluation.h"
+#include "neura/eval/ModelDiff.h"
 #include "neura/export/PyTorchExport.h"
 #include "neura/graph/ModelJson.h"
 #include "neura/graph/ShapeReport.h"
@@ -86,6 +87,11 @@ usage:
                                       with seed S (default 0)
   neura import M.onnx -o P.neura [--dataset NAME[,key=value...]] [--loss TYPE] [--force]
                                       an ONNX model (as export writes it) as a project with its weights
+  neura diff A.neura B.neura [--json] what changed from A's model to B's: nodes added (+), removed (-)
+                                      and changed (~, with each attribute's old → new value), edges
+                                      added and removed, and the parameter counts
+  neura diff P.neura --run I --run J [--json]
+                                      the same between the models runs I and J of P trained
   neura datasets                      the built-in datasets and their parameters
   neura plugins [--json]              plugins loaded (path, version, layers, gradient check) and
                                       refused (with the reason), and the folders searched
@@ -748,6 +754,63 @@ int cmd_import(const Args& a) {
     return 0;
 }
 
+// ---------------------------------------------------------------- diff
+// The model `path` holds: its own, or with `run` > 0 the one that run trained.
+graph::ModelGraph model_of(const std::string& path, std::int64_t run) {
+    const auto p = project::load_project(path);
+    std::string text = p.model_json, what = path;
+    if (run > 0) {
+        const project::RunRecord* r = nullptr;
+        for (const auto& x : p.runs)
+            if (x.id == run) r = &x;
+        if (!r) throw Error(path + " has no run " + std::to_string(run));
+        if (r->model_json.empty())
+            throw Error("run " + std::to_string(run) + " of " + path +
+                        " has no stored model (it was trained before projects kept each run's model)");
+        text = r->model_json;
+        what = path + ": run " + std::to_string(run);
+    }
+    try {
+        return graph::from_json(text);
+    } catch (const Error& e) {
+        throw Error(what + ": " + e.what());
+    }
+}
+
+int cmd_diff(const Args& a) {
+    graph::ModelGraph before, after;
+    const auto runs = a.repeated.count("--run") ? a.repeated.at("--run") : std::vector<std::string>{};
+    if (runs.empty()) {
+        if (a.positional.size() != 2) throw Usage("'diff' takes two project files, or one and --run twice");
+        before = model_of(a.positional[0], 0);
+        after = model_of(a.positional[1], 0);
+    } else {
+        if (a.positional.size() != 1 || runs.size() != 2)
+            throw Usage("'diff' with --run takes one project file and two --run options");
+        std::int64_t ids[2];
+        for (int i = 0; i < 2; ++i) {
+            std::size_t used = 0;
+            long long v = 0;
+            try {
+                v = std::stoll(runs[i], &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (used == 0 || used != runs[i].size() || v <= 0)
+                throw Usage("--run expects a run id (a positive integer), got '" + runs[i] + "'");
+            ids[i] = v;
+        }
+        before = model_of(a.positional[0], ids[0]);
+        after = model_of(a.positional[0], ids[1]);
+    }
+    const eval::ModelDiff d = eval::diff_models(before, after);
+    if (a.flag("--json"))
+        std::cout << eval::diff_to_json(d) << "\n";
+    else
+        std::cout << eval::describe(d);
+    return 0;
+}
+
 int cmd_datasets() {
     for (const auto& d : data::dataset_names()) {
         std::printf("%-16s %s (%s)\n", d.name.c_str(), d.description.c_str(), data::task_name(d.task));
@@ -848,6 +911,7 @@ int main(int argc, char** argv) {
         if (cmd == "import")
             return cmd_import(parse(argc, argv, {{"--output", true}, {"--dataset", true}, {"--loss", true}, {"--force", false}}));
         if (cmd == "datasets") return cmd_datasets();
+        if (cmd == "diff") return cmd_diff(parse(argc, argv, {{"--json", false}, {"--run", true}}));
         throw Usage("unknown command '" + cmd + "'");
     } catch (const Usage& e) {
         std::fprintf(stderr, "neura: %s\n\n%s", e.what(), kHelp);

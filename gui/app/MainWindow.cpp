@@ -47,6 +47,7 @@
 #include "panels/PalettePanel.h"
 #include "panels/PlotsPanel.h"
 #include "panels/PropertiesPanel.h"
+#include "panels/RunsPanel.h"
 #include "panels/TrainingPanel.h"
 #include "session/BackgroundTask.h"
 #include "session/SweepSession.h"
@@ -218,6 +219,7 @@ void MainWindow::createTrainingDocks() {
     tabifyDockWidget(plotsDock_, inspectorDock_);
     addPanel(textDock_, Qt::BottomDockWidgetArea);
     tabifyDockWidget(plotsDock_, textDock_);
+    createRunsDock();  // tabbed with the plots
     plotsDock_->raise();
     resizeDocks({palette_, trainingDock_}, {270, 330}, Qt::Horizontal);
     resizeDocks({palette_, properties_}, {430, 400}, Qt::Vertical);
@@ -370,6 +372,12 @@ void MainWindow::createActions() {
             this, tr("Export PyTorch Code: model.py, weights.pt, data.py, train.py into a folder"),
             filePath().isEmpty() ? QString() : QFileInfo(filePath()).absolutePath());
         if (!dir.isEmpty()) exportTorchTo(dir);
+    });
+    file->addSeparator();
+    file->addAction(tr("Compare &With…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Compare the Model With"), QString(),
+                                                          tr("NeuraStudio projects (*.neura)"));
+        if (!path.isEmpty()) compareWithFile(path);
     });
     file->addSeparator();
     auto* quitAct = file->addAction(tr("&Quit"), this, &QWidget::close);
@@ -816,6 +824,7 @@ void MainWindow::loadPanels() {
     if (project_.dataset_json.empty()) datasetPanel_->saveToProject(project_);
     plots_->clearAll();
     plots_->setRuns(project_.runs);
+    runs_->setRuns(project_.runs);
     boundary_->clearGrid();
     gradcheck_->setProject(project_);
     text_->refresh();
@@ -981,6 +990,7 @@ void MainWindow::addRun(project::RunRecord run, bool listInPlots) {
     run.id = next;
     project_.runs.push_back(std::move(run));
     if (listInPlots) plots_->setRuns(project_.runs);
+    runs_->setRuns(project_.runs);
     setDataModified(true);
 }
 

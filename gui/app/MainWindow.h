@@ -34,6 +34,8 @@ class GradcheckPanel;
 class InspectorPanel;
 class TextPanel;
 class ProjectFileController;
+class RunsPanel;
+class DiffOverlay;
 struct TrainingResult;
 
 class MainWindow : public QMainWindow {
@@ -86,6 +88,20 @@ public:
     bool isRunLocked() const { return runLocked_; }
     // How long closing the window waits for running workers before it abandons them.
     void setCloseWaitMs(int ms) { closeWaitMs_ = ms; }
+
+    // ---- runs and model comparison (MainWindowRuns.cpp) ----
+    RunsPanel* runsPanel() const { return runs_; }
+    DiffOverlay* diffOverlay() const { return diff_; }
+    // The Runs dock's "Use This Run's Settings": run `index`'s training setup and the NODE.ATTRIBUTE
+    // settings its sweep varied become the project's, as one undo step. False (status message) when
+    // refused (a run going, an unknown node) or when the project uses them already.
+    bool useRunSettings(int index);
+    // File ▸ Compare With…: the canvas shows how the open model differs from the one in `path`
+    // (DiffOverlay), following later edits. False when the file cannot be read (reported).
+    bool compareWithFile(const QString& path);
+    // The Runs dock's "Compare Models": how run `after`'s model differs from run `before`'s, marked
+    // on the canvas by node name. False (reported) when a run has no stored model.
+    bool compareRuns(int before, int after);
 
     // ---- extension point for the training / dataset / plots panels (gui/panels, gui/session) ----
     // Docks the panel (tabbed with the others in `area`) and lists it under View ▸ Panels.
@@ -234,6 +250,13 @@ private:
     bool runLocked_ = false;
     bool revertQueued_ = false;
     int closeWaitMs_ = 10000;
+    // Runs dock and compare mode (MainWindowRuns.cpp).
+    void createRunsDock();
+    void setTrainConfigText(const std::string& json);  // the undo command's: project_ and the panel
+    RunsPanel* runs_ = nullptr;
+    QDockWidget* runsDock_ = nullptr;
+    DiffOverlay* diff_ = nullptr;
+
     // project_'s dataset and training setup when the run started: what its weights belong with.
     std::string runDatasetJson_, runConfigJson_;
 };
