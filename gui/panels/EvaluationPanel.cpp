@@ -28,7 +28,6 @@ namespace neura::gui {
 
 namespace {
 constexpr int kMaxListed = 400;
-constexpr std::int64_t kSaliencySteps = 2048;  // samples a cell lists (the label says how many there are)
 
 // A plot in the studio's colours with the export menu (image or CSV); `name` is the file name it suggests.
 QCustomPlot* makePlot(QWidget* parent, const QString& name, const QString& x, const QString& y) {
@@ -660,9 +659,8 @@ void EvaluationPanel::computeSaliency() {
     eval::SaliencyOptions o;
     o.method = static_cast<eval::SaliencyMethod>(method_->currentData().toInt());
     o.target = target_->currentData().isValid() ? target_->currentData().toInt() : -1;
-    // The trapezoidal rule's error shrinks as 1/steps (ReLU networks' gradients jump along the path);
-    // the steps go as one batch, so many are cheap: the attributions then add up to f(x) − f(baseline).
-    o.steps = kSaliencySteps;
+    // Integrated gradients refine their steps until the attributions add up to f(x) − f(baseline) within
+    // the engine's tolerance (1e-4; a ReLU network's gradient jumps along the path).
     std::vector<float> x(static_cast<std::size_t>(set.feature_numel()));
     set.read_features(sample, x.data());
     try {
@@ -684,9 +682,10 @@ void EvaluationPanel::computeSaliency() {
                              : tr("output %1").arg(saliency_->target);
     QString text = tr("Sample %1, %2: f(x) = %3. ").arg(sample).arg(what).arg(saliency_->output, 0, 'g', 5);
     if (o.method == eval::SaliencyMethod::IntegratedGradients)
-        text += tr("Attributions sum to %1; f(x) − f(baseline) = %2.")
+        text += tr("Attributions sum to %1; f(x) − f(baseline) = %2 (%3 steps).")
                     .arg(sum, 0, 'g', 6)
-                    .arg(saliency_->output - saliency_->baseline_output, 0, 'g', 6);
+                    .arg(saliency_->output - saliency_->baseline_output, 0, 'g', 6)
+                    .arg(saliency_->steps);
     else
         text += tr("Attributions sum to %1.").arg(sum, 0, 'g', 6);
     text += tr(" Red pushes the output up, blue down.");

@@ -10,6 +10,7 @@
 #include "neura/eval/Metrics.h"
 #include "neura/eval/Saliency.h"
 #include "neura/graph/ShapeReport.h"
+#include "neura/ops/Ops.h"
 #include "neura/train/Experiment.h"
 
 using namespace neura;
@@ -184,6 +185,30 @@ private slots:
         QVERIFY(std::abs(s.output - fx) < 1e-12);
         QVERIFY(std::abs(s.baseline_output - f0) < 1e-12);
         QVERIFY(std::abs(fx - f0) > 1e-3);  // not trivially zero
+        // A ReLU network's gradient jumps along the path: the rule refines its steps until the sum is within
+        // the tolerance, and the refined sum equals the plain rule with that many steps.
+        GraphBuilder rb({6});
+        rb.add("Linear", "fc1", {{"out_features", i(32)}});
+        rb.add("ReLU", "act1");
+        rb.add("Linear", "fc2", {{"out_features", i(32)}});
+        rb.add("ReLU", "act2");
+        rb.add("Linear", "fc3", {{"out_features", i(4)}});
+        graph::Network relu = graph::compile(rb.done(), 11);
+        relu.to(DType::F64);
+        const Tensor xr = Tensor::randn({6}, DType::F64, &gen) * 3.0;
+        eval::SaliencyOptions ro;  // tolerance 1e-4
+        const auto refined = eval::saliency(relu, xr, ro);
+        const double refined_sum = refined.attributions.sum().item<double>();
+        QVERIFY2(std::abs(refined_sum - (refined.output - refined.baseline_output)) <= 1e-4,
+                 qPrintable(QString("%1 steps: delta %2").arg(refined.steps).arg(refined.convergence_delta)));
+        QVERIFY(std::abs(refined.convergence_delta - (refined_sum - (refined.output - refined.baseline_output))) < 1e-12);
+        eval::SaliencyOptions plain;
+        plain.steps = plain.max_steps = refined.steps;
+        const auto direct = eval::saliency(relu, xr, plain);
+        const auto rv = refined.attributions.to_vector<double>(), dv = direct.attributions.to_vector<double>();
+        for (std::size_t k = 0; k < rv.size(); ++k) QVERIFY(std::abs(rv[k] - dv[k]) < 1e-9);
+        QCOMPARE(refined.target, direct.target);
+
         // Gradient x input of a linear model is w_i x_i exactly.
         GraphBuilder lb({4});
         lb.add("Linear", "fc", {{"out_features", i(1)}, {"bias", b_(false)}});
