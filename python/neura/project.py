@@ -54,8 +54,24 @@ class Project:
         return self._p.weights()
 
     def runs(self):
-        """Every training run recorded in the project: id, status, times and (epoch, step, name, value) metrics."""
-        return self._p.runs()
+        """Every training run recorded in the project: id, status, times, config (the training setup it used),
+        settings (what a sweep varied: {"lr": 0.01, "fc1.out_features": 32}, else {}), final (its summary),
+        model (the model JSON text it trained, None for runs saved before projects kept it) and its
+        (epoch, step, name, value) metrics."""
+        runs = []
+        for r in self._p.runs():
+            r["config"] = json.loads(r.pop("config_json") or "{}")
+            r["final"] = json.loads(r.pop("final_json") or "{}")
+            r["settings"] = json.loads(r.pop("settings_json") or "{}")
+            r["model"] = r.pop("model_json") or None
+            runs.append(r)
+        return runs
+
+    def sweep(self, *grid, random=None, epochs=None, seed=0):
+        """p.sweep("lr=0.1,0.01", "fc1.out_features=16,32", epochs=5): one run per combination (random=N: N of
+        them drawn with seed), each added to runs() with its settings, as `neura sweep`; the model, training
+        setup and weights stay. Returns the new runs' ids. Ctrl+C stops after the run in flight."""
+        return self._p.sweep(list(grid), random or 0, epochs or 0, seed)
 
     def train(self, epochs=None, callback=None, batch_size=None, lr=None, seed=None, optimizer=None, device=None,
               threads=None):

@@ -15,6 +15,7 @@
 #include "neura/plugin/PluginManager.h"
 #include "neura/project/Project.h"
 #include "neura/train/Experiment.h"
+#include "neura/train/Sweep.h"
 #include "neura/train/TrainedModel.h"
 #include "neura/train/Trainer.h"
 
@@ -145,6 +146,38 @@ public:
 
     // The figures of `neura evaluate --json` (neura/eval/Evaluation.h): the validation split, or the training
     // split when there is none or `split` says so.
+    // `neura sweep`: one run per combination of `grid` (["lr=0.1,0.01", "fc1.out_features=16,32"]), added to
+    // the project's runs; its model, settings and weights stay. Returns the new runs' ids in order.
+    py::list sweep(const std::vector<std::string>& grid, std::int64_t random, std::int64_t epochs, std::uint64_t seed) {
+        train::SweepOptions o;
+        for (const std::string& axis : grid) o.grid.push_back(train::parse_sweep_axis(axis));
+        o.random = random;
+        o.epochs = epochs;
+        o.seed = seed;
+        const train::TrainConfig cfg = config(py::dict());
+        PendingError pending;
+        train::StopToken stop;
+        std::vector<std::int64_t> ids;
+        {
+            py::gil_scoped_release nogil;
+            const train::Sweep sw(project_, cfg, o);
+            train::SweepCallbacks cb;
+            cb.train.on_step = [&](const train::StepProgress&) {
+                py::gil_scoped_acquire gil;
+                if (PyErr_CheckSignals() != 0) {  // Ctrl+C: stop after the run in flight, raise when done
+                    pending.fetch();
+                    stop.request_stop();
+                }
+            };
+            cb.on_run_finished = [&](std::size_t, const project::RunRecord& r) { ids.push_back(r.id); };
+            train::run_sweep(project_, sw, cb, &stop);
+        }
+        if (pending.set()) pending.raise();
+        py::list out;
+        for (auto id : ids) out.append(id);
+        return out;
+    }
+
     py::dict evaluate(const py::dict& overrides, const std::string& split) {
         const train::TrainConfig cfg = config(overrides);
         eval::Evaluation e;
@@ -252,6 +285,10 @@ public:
             d["status"] = r.status;
             d["started_at"] = r.started_at;
             d["finished_at"] = r.finished_at;
+            d["config_json"] = r.config_json;
+            d["final_json"] = r.final_metrics_json;
+            d["model_json"] = r.model_json;
+            d["settings_json"] = r.settings_json;
             py::list metrics;
             for (const auto& p : r.metrics) metrics.append(py::make_tuple(p.epoch, p.step, p.name, p.value));
             d["metrics"] = metrics;
@@ -413,6 +450,8 @@ void bind_train(py::module_& m) {
         .def("save", &PyProject::save, py::arg("path") = py::none(), ReleaseGil())
         .def("train", &PyProject::train)
         .def("evaluate", &PyProject::evaluate, py::arg("overrides"), py::arg("split") = "")
+        .def("sweep", &PyProject::sweep, py::arg("grid"), py::arg("random") = 0, py::arg("epochs") = 0,
+             py::arg("seed") = 0)
         .def("predict", &PyProject::predict)
         .def("export_onnx", &PyProject::export_onnx)
         .def("layers", &PyProject::layers)

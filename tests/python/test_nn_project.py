@@ -284,3 +284,25 @@ def test_projects_with_plugin_layers_open_train_and_predict(tmp_path):
     r = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     assert "'Swish'" in r.stdout and "swish" in r.stdout and "out (1, 2)" in r.stdout, r.stdout
+
+
+def test_sweep_records_each_run_with_its_settings(tmp_path):
+    path = create_example("moons", tmp_path)
+    p = neura.Project.open(path)
+    ids = p.sweep("lr=0.1,0.01", "fc1.out_features=8,24", epochs=1)
+    assert len(ids) == 4
+    runs = {r["id"]: r for r in p.runs()}
+    settings = [runs[i]["settings"] for i in ids]
+    # the first key varies slowest, values typed as the config and the layer's schema say
+    assert settings == [{"lr": 0.1, "fc1.out_features": 8}, {"lr": 0.1, "fc1.out_features": 24},
+                        {"lr": 0.01, "fc1.out_features": 8}, {"lr": 0.01, "fc1.out_features": 24}]
+    for i, s in zip(ids, settings):
+        r = runs[i]
+        assert r["config"]["lr"] == s["lr"] and r["config"]["epochs"] == 1
+        fc1 = [n for n in json.loads(r["model"])["nodes"] if n["name"] == "fc1"][0]
+        assert fc1["attributes"]["out_features"] == s["fc1.out_features"]
+    assert not p.trained  # a sweep keeps the project's weights (none here)
+    p.save()
+    assert len(neura.Project.open(path).runs()) == 4
+    with pytest.raises(RuntimeError, match="fc9"):
+        p.sweep("fc9.out_features=4")
