@@ -39,6 +39,9 @@ echo "      inspector-digits-cnn.png, inspector-spiral.png"
 "$build/engine/neura" create "$tmp/sine.neura" --model projects/src/sine-regression.model.json \
   --config projects/src/sine-regression.config.json --dataset "$(cat projects/src/sine-regression.dataset)" > /dev/null
 (cd "$tmp" && "$app" --script "$root/docs/guide/evaluation.script")
+# Sweeps, the Runs dock and model comparison (docs/guide/runs.script): a sweep of the spiral project made
+# above, its runs, and the canvas comparing two runs' models and the edited model with spiral.neura.
+(cd "$tmp" && "$app" --script "$root/docs/guide/runs.script")
 rm -rf docs/images/guide
 cp -r "$tmp/docs/images/guide" docs/images/
 "$app" --dark --screenshot docs/images/guide/dark.png --train-epochs 40 "$tmp/spiral.neura"

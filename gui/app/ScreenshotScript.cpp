@@ -8,6 +8,9 @@
 #include <QFileInfo>
 #include <QMouseEvent>
 #include <QAbstractItemView>
+#include <QLabel>
+#include <QApplication>
+#include <QComboBox>
 #include <QCoreApplication>
 #include <QPixmap>
 #include <QRegularExpression>
@@ -18,7 +21,9 @@
 #include <vector>
 
 #include "app/MainWindow.h"
+#include "dialogs/SweepDialog.h"
 #include "document/GraphDocument.h"
+#include "editor/DiffOverlay.h"
 #include "editor/GraphScene.h"
 #include "editor/NodeItem.h"
 #include "neura/graph/LayerRegistry.h"
@@ -27,8 +32,10 @@
 #include "panels/EvaluationPanel.h"
 #include "panels/GradcheckPanel.h"
 #include "panels/InspectorPanel.h"
+#include "panels/RunsPanel.h"
 #include "panels/TextPanel.h"
 #include "panels/TrainingPanel.h"
+#include "session/SweepSession.h"
 #include "session/TrainingSession.h"
 
 namespace neura::gui {
@@ -147,6 +154,19 @@ public:
             const QString problem = doc().connectionProblem(from, to);
             if (!problem.isEmpty() || !doc().connectPorts(from, to).valid())
                 fail(QStringLiteral("cannot connect %1 to %2: %3").arg(args[0], args[1], problem));
+        } else if (c == "disconnect") {
+            need(2);
+            const NodeId from = node(args[0]), to = node(args[1]);
+            std::vector<EdgeId> edges;
+            for (const auto& [id, e] : doc().graph().edges())
+                if (e.from.node == from && e.to.node == to) edges.push_back(id);
+            if (edges.empty() || !doc().disconnectEdges(edges))
+                fail(QStringLiteral("no edge from %1 to %2 to delete").arg(args[0], args[1]));
+        } else if (c == "delete") {
+            need(1);
+            std::vector<NodeId> ids;
+            for (const QString& n : args) ids.push_back(node(n));
+            if (!doc().removeNodes(ids)) fail(QStringLiteral("cannot delete %1").arg(args.join(QLatin1Char(' '))));
         } else if (c == "set") {
             need(2);
             const NodeId id = node(args[0]);
@@ -255,15 +275,19 @@ public:
             std::vector<NodeId> ids;
             for (const QString& n : args) ids.push_back(node(n));
             w_.scene()->selectNodes(ids);
-        } else if (c == "dock") {
+        } else if (c == "dock" || c == "hide") {
             need(1);
             const QString title = args.join(QLatin1Char(' '));
             QDockWidget* dock = nullptr;
             for (auto* d : w_.findChildren<QDockWidget*>())  // "Issues" also finds "Issues — 1 error"
                 if (d->windowTitle() == title || d->windowTitle().startsWith(title + QStringLiteral(" — "))) dock = d;
             if (!dock) fail(QStringLiteral("no dock titled '%1'").arg(title));
-            dock->show();
-            dock->raise();
+            if (c == "hide") {
+                dock->close();
+            } else {
+                dock->show();
+                dock->raise();
+            }
         } else if (c == "tab") {
             need(1);
             const QString title = args.join(QLatin1Char(' '));
@@ -289,11 +313,53 @@ public:
         } else if (c == "expect") {
             need(3);
             expect(args);
+        } else if (c == "sweep") {
+            sweep(args);
+        } else if (c == "runs") {
+            need(2);
+            auto* r = w_.runsPanel();
+            if (args[0] == "select") {
+                std::vector<int> indices;
+                for (const QString& id : args.mid(1)) indices.push_back(runIndex(id));
+                r->selectRuns(indices);
+            } else if (args[0] == "tab") {
+                const QString title = args.mid(1).join(QLatin1Char(' '));
+                bool found = false;
+                for (auto* tabs : r->findChildren<QTabWidget*>())
+                    for (int i = 0; i < tabs->count() && !found; ++i)
+                        if (tabs->tabText(i).remove(QLatin1Char('&')) == title) {
+                            tabs->setCurrentIndex(i);
+                            found = true;
+                        }
+                if (!found) fail(QStringLiteral("the Runs dock has no tab titled '%1'").arg(title));
+            } else if (args[0] == "against") {
+                const int i = r->chartAxisChoice()->findData(args[1]);
+                if (i < 0) fail(QStringLiteral("runs against: 'time' or 'macs', not '%1'").arg(args[1]));
+                r->chartAxisChoice()->setCurrentIndex(i);
+            } else {
+                fail(QStringLiteral("runs: 'select', 'tab' or 'against', not '%1'").arg(args[0]));
+            }
+        } else if (c == "use-run") {
+            need(1);
+            if (!w_.useRunSettings(runIndex(args[0])))
+                fail(QStringLiteral("cannot use run %1's settings").arg(args[0]));
+        } else if (c == "compare-runs") {
+            need(2);
+            if (!w_.compareRuns(runIndex(args[0]), runIndex(args[1])))
+                fail(QStringLiteral("cannot compare the models of runs %1 and %2").arg(args[0], args[1]));
+        } else if (c == "compare") {
+            need(1);
+            if (!w_.compareWithFile(path(args[0]))) fail(QStringLiteral("cannot compare with %1").arg(args[0]));
+        } else if (c == "leave-compare") {
+            w_.diffOverlay()->leave();
+        } else if (c == "close") {
+            need(1);
+            topLevelTitled(args.join(QLatin1Char(' ')))->close();
         } else if (c == "shot") {
             need(1);
             settle(250);  // layouts, docks and queued replots
             const QString file = outputPath(args[0]);
-            QWidget* what = args.size() > 1 ? static_cast<QWidget*>(dockTitled(args.mid(1).join(QLatin1Char(' ')))) : &w_;
+            QWidget* what = args.size() > 1 ? windowOrDock(args.mid(1).join(QLatin1Char(' '))) : &w_;
             if (!what->grab().save(file)) fail(QStringLiteral("cannot write %1").arg(file));
         } else {
             fail(QStringLiteral("unknown command '%1'").arg(c));
@@ -321,6 +387,72 @@ private:
         for (auto* d : w_.findChildren<QDockWidget*>())
             if (d->windowTitle() == title) return d;
         fail(QStringLiteral("no dock titled '%1'").arg(title));
+    }
+
+    // A dialog of the window shown now (the Sweep dialog), by its title.
+    static QWidget* topLevelTitled(const QString& title) {
+        for (QWidget* t : QApplication::topLevelWidgets())
+            if (t->isVisible() && t->windowTitle() == title) return t;
+        fail(QStringLiteral("no window titled '%1' is open").arg(title));
+    }
+
+    QWidget* windowOrDock(const QString& title) {
+        for (auto* d : w_.findChildren<QDockWidget*>())
+            if (d->windowTitle() == title) return d;
+        return topLevelTitled(title);
+    }
+
+    // A run by the number the Runs dock shows ("Run 3": 3), as an index into the project's runs.
+    int runIndex(const QString& word) {
+        const auto& runs = w_.runsPanel()->runs();
+        const auto id = static_cast<std::int64_t>(number(word));
+        for (std::size_t i = 0; i < runs.size(); ++i)
+            if (runs[i].id > 0 ? runs[i].id == id : static_cast<std::int64_t>(i) + 1 == id) return static_cast<int>(i);
+        fail(QStringLiteral("no run %1 (the project has %2 runs)").arg(word).arg(runs.size()));
+    }
+
+    // sweep [epochs=N] [random=N] [seed=S] KEY=V1,V2 ...: Train ▸ Sweep…'s form filled in and started; waits
+    // for the sweep's end. Fails when it does not start or a run fails.
+    void sweep(const QStringList& args) {
+        SweepDialog* d = SweepDialog::showFor(&w_);
+        std::vector<std::pair<QString, QString>> rows;
+        int random = 0, seed = 0, epochs = -1;
+        for (const QString& kv : args) {
+            const auto [k, v] = keyValue(kv);
+            if (k == "epochs") epochs = static_cast<int>(number(v));
+            else if (k == "random") random = static_cast<int>(number(v));
+            else if (k == "seed") seed = static_cast<int>(number(v));
+            else rows.emplace_back(k, v);
+        }
+        if (rows.empty()) fail(QStringLiteral("sweep: no KEY=V1,V2 to vary"));
+        d->setRowCount(static_cast<int>(rows.size()));
+        for (std::size_t i = 0; i < rows.size(); ++i) d->setRow(static_cast<int>(i), rows[i].first, rows[i].second);
+        d->setRandom(random, seed);
+        if (epochs > 0) d->setEpochs(epochs);
+        SweepSession* s = w_.sweepSession();
+        QEventLoop loop;
+        int failedRuns = -1;
+        QString problem;
+        auto a = QObject::connect(s, &SweepSession::finished, &loop, [&](int, int failed, bool) {
+            failedRuns = failed;
+            loop.quit();
+        });
+        auto b = QObject::connect(s, &SweepSession::failed, &loop, [&](const QString& message) {
+            problem = message;
+            loop.quit();
+        });
+        if (!d->start()) {
+            QObject::disconnect(a);
+            QObject::disconnect(b);
+            fail(QStringLiteral("sweep: %1").arg(d->statusLabel()->text()));
+        }
+        QTimer::singleShot(600000, &loop, &QEventLoop::quit);
+        loop.exec();
+        QObject::disconnect(a);
+        QObject::disconnect(b);
+        if (!problem.isEmpty()) fail(QStringLiteral("sweep: %1").arg(problem));
+        if (failedRuns < 0) fail(QStringLiteral("sweep: it did not end in ten minutes"));
+        if (failedRuns > 0) fail(QStringLiteral("sweep: %1 run(s) failed").arg(failedRuns));
     }
 
     static void selectTab(QTabWidget* tabs, const QString& title) {

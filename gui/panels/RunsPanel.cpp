@@ -5,11 +5,14 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QFontMetricsF>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QIcon>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPixmap>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStandardItemModel>
@@ -84,6 +87,34 @@ QCustomPlot* makePlot() {
     plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     followPalette(plot);
     return plot;
+}
+
+
+// The runs chart's labels (text items at plot coordinates) moved apart when they would overlap: each
+// goes above its point, else below it, else a line further up or down, whichever is free first.
+// Runs after every layout, so it follows the plot's size.
+void spreadLabels(QCustomPlot* plot) {
+    std::vector<QRectF> placed;
+    for (int i = 0; i < plot->itemCount(); ++i) {
+        auto* t = qobject_cast<QCPItemText*>(plot->item(i));
+        if (!t || t->position->type() != QCPItemPosition::ptPlotCoords) continue;
+        const QPointF at = t->position->pixelPosition();
+        const QFontMetricsF fm(t->font());
+        const double w = fm.horizontalAdvance(t->text()) + 2, h = fm.height();
+        QRectF rect;
+        bool above = true;
+        int shift = 0;
+        for (int k = 0; k < 8; ++k) {
+            above = k % 2 == 0;
+            shift = static_cast<int>((k / 2) * h);
+            rect = above ? QRectF(at.x() + 6, at.y() - 4 - shift - h, w, h)
+                         : QRectF(at.x() + 6, at.y() + 4 + shift, w, h);
+            if (std::none_of(placed.begin(), placed.end(), [&](const QRectF& r) { return r.intersects(rect); })) break;
+        }
+        t->setPositionAlignment(Qt::AlignLeft | (above ? Qt::AlignBottom : Qt::AlignTop));
+        t->setPadding(above ? QMargins(6, 0, 0, 4 + shift) : QMargins(6, 4 + shift, 0, 0));
+        placed.push_back(rect);
+    }
 }
 
 }  // namespace
@@ -163,6 +194,7 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     chartBar->addStretch(1);
     chartLayout->addLayout(chartBar);
     chart_ = makePlot();
+    connect(chart_, &QCustomPlot::afterLayout, chart_, [this] { spreadLabels(chart_); });
     chartLayout->addWidget(chart_, 1);
     tabs->addTab(chartPage, tr("Runs Chart"));
     split->addWidget(tabs);
@@ -299,6 +331,10 @@ void RunsPanel::rebuildTable() {
         text(runLabel(static_cast<int>(i)), static_cast<qlonglong>(r.id > 0 ? r.id : static_cast<qint64>(i) + 1));
         row.front()->setData(static_cast<int>(i), kRunRole);
         row.front()->setForeground(runColour(static_cast<int>(i)));
+        // A swatch of the run's colour, the key to the plots, that stays visible when the row is selected.
+        QPixmap swatch(10, 10);
+        swatch.fill(runColour(static_cast<int>(i)));
+        row.front()->setIcon(QIcon(swatch));
         text(QString::fromStdString(r.status), QString::fromStdString(r.status));
         for (const auto& k : settingKeys_) {
             const QString v = settings[i].count(k) ? settings[i].at(k) : QString();
@@ -486,27 +522,48 @@ void RunsPanel::refreshChart() {
     for (const auto& r : runs_) accuracy = accuracy || finalMetrics(r).count("val_accuracy");
     const QString metric = accuracy ? QStringLiteral("val_accuracy") : QStringLiteral("val_loss");
     const auto sel = selectedRuns();
+    // Runs on the same point (same MACs and accuracy: a sweep's runs of one width) share one label,
+    // "Run 2, Run 5", in the first selected one's colour; the selected discs are drawn last, on top.
+    struct Point {
+        QStringList labels;
+        QColor colour;
+        bool selected = false;
+    };
+    std::map<std::pair<double, double>, Point> points;
     int shown = 0;
-    for (int i = 0; i < static_cast<int>(runs_.size()); ++i) {
-        const auto& r = runs_[static_cast<std::size_t>(i)];
-        const auto fm = finalMetrics(r);
-        const double x = macs ? runMacs(r) : trainingSeconds(r);
-        if (!fm.count(metric) || x < 0) continue;
-        const bool selected = std::find(sel.begin(), sel.end(), i) != sel.end();
-        QCPGraph* g = chart_->addGraph();
-        g->setLineStyle(QCPGraph::lsNone);
-        const QColor c = selected ? runColour(i) : palette().color(QPalette::Mid);
-        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, c, selected ? 10 : 7));
-        g->setName(runLabel(i));
-        g->setData({x}, {fm.at(metric)});
+    for (const bool drawSelected : {false, true}) {
+        for (int i = 0; i < static_cast<int>(runs_.size()); ++i) {
+            const auto& r = runs_[static_cast<std::size_t>(i)];
+            const auto fm = finalMetrics(r);
+            const double x = macs ? runMacs(r) : trainingSeconds(r);
+            if (!fm.count(metric) || x < 0) continue;
+            const bool selected = std::find(sel.begin(), sel.end(), i) != sel.end();
+            if (selected != drawSelected) continue;
+            QCPGraph* g = chart_->addGraph();
+            g->setLineStyle(QCPGraph::lsNone);
+            const QColor c = selected ? runColour(i) : palette().color(QPalette::Mid);
+            g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, c, selected ? 10 : 7));
+            g->setName(runLabel(i));
+            g->setData({x}, {fm.at(metric)});
+            Point& p = points[{x, fm.at(metric)}];
+            if (selected && !p.selected) {
+                p.labels.prepend(runLabel(i));
+                p.colour = c;
+                p.selected = true;
+            } else {
+                p.labels << runLabel(i);
+            }
+            ++shown;
+        }
+    }
+    for (const auto& [at, p] : points) {
         auto* label = new QCPItemText(chart_);
-        label->position->setCoords(x, fm.at(metric));
+        label->position->setCoords(at.first, at.second);
         label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
         label->setPadding(QMargins(6, 0, 0, 4));
-        label->setText(runLabel(i));
-        label->setColor(selected ? c : palette().color(QPalette::WindowText));
-        label->setFont(QFont(font().family(), 7));
-        ++shown;
+        label->setText(p.labels.join(QStringLiteral(", ")));
+        label->setColor(p.selected ? p.colour : palette().color(QPalette::WindowText));
+        label->setFont(QFont(font().family(), 8));
     }
     chart_->xAxis->setLabel(macs ? tr("MACs per sample") : tr("training time (s)"));
     chart_->yAxis->setLabel(accuracy ? tr("validation accuracy") : tr("validation loss"));

@@ -2,12 +2,13 @@
 // metrics and models written here, so every expected value is known): one row per run with its setting
 // values, numeric sorting, filtering, the plots following the selection, "Use This Run's Settings" as
 // one undo step, File ▸ Compare With… marking the right nodes (and following edits), and Compare Models
-// for two runs.
+// for two runs; the runs chart's labels share a point and do not overlap.
 #include <QComboBox>
 #include <QDockWidget>
 #include <QFrame>
 #include <QLineEdit>
 #include <QSortFilterProxyModel>
+#include <QTabWidget>
 #include <QStandardItemModel>
 #include <QStandardPaths>
 #include <QTableView>
@@ -326,6 +327,45 @@ private slots:
         QVERIFY(!win_->compareRuns(0, 2));
         QCOMPARE(win_->errors.size(), 1);
         QVERIFY2(win_->errors.front().contains("Run 3 has no stored model"), qPrintable(win_->errors.front()));
+    }
+
+    void runsChartLabelsDoNotOverlap() {
+        // Runs 1 and 2 on one point (width 16, accuracy 0.8, 1 s), run 3 almost on it (0.801), run 4 apart.
+        project::Project p = threeRuns();
+        p.runs = {makeRun({0.01, 16, "Adam", 0.80, {1.0}}), makeRun({0.02, 16, "Adam", 0.80, {1.0}}),
+                  makeRun({0.03, 16, "Adam", 0.801, {1.0}}), makeRun({0.04, 32, "Adam", 0.95, {3.0}})};
+        open(p);
+        RunsPanel* panel = win_->runsPanel();
+        auto* dock = qobject_cast<QDockWidget*>(panel->parentWidget());
+        dock->setFloating(true);
+        dock->resize(1200, 500);
+        dock->show();
+        for (auto* tabs : panel->findChildren<QTabWidget*>())
+            for (int i = 0; i < tabs->count(); ++i)
+                if (tabs->tabText(i) == "Runs Chart") tabs->setCurrentIndex(i);
+        panel->selectRuns({});
+        QCustomPlot* chart = panel->chartPlot();
+        QTRY_VERIFY(chart->isVisible() && chart->axisRect()->width() > 200);
+        chart->replot();
+        // One label per point: runs 1 and 2 share theirs.
+        QStringList texts;
+        std::vector<QRectF> rects;
+        for (int i = 0; i < chart->itemCount(); ++i) {
+            auto* t = qobject_cast<QCPItemText*>(chart->item(i));
+            if (!t) continue;
+            texts << t->text();
+            // The text itself: the item's box less its padding (the padding is what moves it).
+            const QMargins pad = t->padding();
+            rects.push_back(QRectF(t->topLeft->pixelPosition(), t->bottomRight->pixelPosition())
+                                .adjusted(pad.left(), pad.top(), -pad.right(), -pad.bottom()));
+        }
+        texts.sort();
+        QCOMPARE(texts, (QStringList{"Run 1, Run 2", "Run 3", "Run 4"}));
+        for (std::size_t a = 0; a < rects.size(); ++a)
+            for (std::size_t b = a + 1; b < rects.size(); ++b)
+                QVERIFY2(!rects[a].intersects(rects[b]), qPrintable(texts.join(" | ")));
+        // The table's Run cells carry a swatch of the run's colour (visible when the row is selected).
+        QVERIFY(!panel->model()->item(0, 0)->icon().isNull());
     }
 };
 
