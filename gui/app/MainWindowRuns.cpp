@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTimer>
 #include <QUndoCommand>
 #include <QUndoStack>
 #include <QVBoxLayout>
@@ -92,9 +93,15 @@ void MainWindow::createRunsDock() {
     diff_ = new DiffOverlay(scene_, view_, this);
 
     // The canvas, under a title that compare mode shows, in a splitter whose left side is the compared
-    // model (hidden until then).
+    // model (hidden until then); over both, compare mode's banner (summary and Leave Compare), so that
+    // it covers neither model.
     takeCentralWidget();
-    auto* split = new QSplitter(Qt::Horizontal, this);
+    auto* central = new QWidget(this);
+    auto* centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(0);
+    centralLayout->addWidget(diff_->banner());
+    auto* split = new QSplitter(Qt::Horizontal, central);
     split->setObjectName("CanvasSplitter");
     split->setChildrenCollapsible(false);
     compareSide_ = new CompareSideView(split);
@@ -109,7 +116,8 @@ void MainWindow::createRunsDock() {
     split->addWidget(pane);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
-    setCentralWidget(split);
+    centralLayout->addWidget(split, 1);
+    setCentralWidget(central);
     diff_->attachSideView(compareSide_, nowTitle);
     connect(runs_, &RunsPanel::useSettingsRequested, this, &MainWindow::useRunSettings);
     connect(runs_, &RunsPanel::compareRequested, this, &MainWindow::compareRuns);
@@ -242,11 +250,19 @@ bool MainWindow::compareRuns(int before, int after) {
 
 void MainWindow::balanceCompareSplit() {
     // Two fifths for the model before, the rest for the canvas, each fitted to its model.
-    if (auto* split = qobject_cast<QSplitter*>(centralWidget())) {
+    if (auto* split = centralWidget()->findChild<QSplitter*>("CanvasSplitter")) {
         const int w = split->width();
         split->setSizes({w * 2 / 5, w - w * 2 / 5});
     }
-    fitView();
+    // The canvas fitted to its nodes and the removed ones' ghosts, once the splitter has laid out.
+    auto fit = [this] {
+        const QRectF all = scene_->itemsBoundingRect().adjusted(-20, -20, 20, 20);
+        view_->fitInView(all, Qt::KeepAspectRatio);
+        if (view_->zoom() > 1.25) view_->setZoom(1.25);
+        view_->centerOn(all.center());
+    };
+    fit();
+    QTimer::singleShot(0, this, fit);
 }
 
 }  // namespace neura::gui

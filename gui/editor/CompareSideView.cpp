@@ -42,7 +42,8 @@ CompareSideView::CompareSideView(QWidget* parent) : QWidget(parent) {
     title_ = makeTitle(this);
     list_ = new QListWidget(this);
     list_->setObjectName("CompareChangesList");
-    list_->setMaximumHeight(120);
+    // Four lines or so: the model keeps most of the height; the tooltips and scrolling give the rest.
+    list_->setMaximumHeight(list_->fontMetrics().height() * 4 + 2 * list_->frameWidth() + 6);
     list_->setSelectionMode(QAbstractItemView::NoSelection);
     list_->setFocusPolicy(Qt::NoFocus);
     auto* layout = new QVBoxLayout(this);

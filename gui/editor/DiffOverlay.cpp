@@ -79,6 +79,9 @@ DiffOverlay::~DiffOverlay() = default;  // the items belong to the scene, the ba
 void DiffOverlay::attachSideView(CompareSideView* side, QLabel* nowTitle) {
     side_ = side;
     nowTitle_ = nowTitle;
+    // Over both views, the banner wraps rather than hide its Leave Compare button.
+    bannerLabel_->setWordWrap(true);
+    if (auto* row = qobject_cast<QHBoxLayout*>(banner_->layout())) row->setStretchFactor(bannerLabel_, 1);
     side_->hide();
     nowTitle_->hide();
     // A node selected in one view selects the node of the same name in the other.
@@ -219,8 +222,10 @@ void DiffOverlay::recompute() {
                    "nodes of the same names.</i>");
     bannerLabel_->setText(text);
     if (side_) side_->setDiff(diff_);
-    banner_->adjustSize();
-    banner_->move(8, 8);
+    if (banner_->parentWidget() == view_) {  // floating over the canvas, unless a layout holds it
+        banner_->adjustSize();
+        banner_->move(8, 8);
+    }
     banner_->show();
     banner_->raise();
 }
@@ -273,7 +278,9 @@ void DiffOverlay::redraw() {
     const graph::ModelGraph& shown = scene_->document()->graph();
     const QRectF content = scene_->contentRect();
     int unplaced = 0;
-    std::vector<QRectF> placed;
+    std::vector<QRectF> placed;  // the nodes, then the ghosts drawn so far
+    for (const auto& [id, n] : shown.nodes())
+        if (NodeItem* item = scene_->nodeItem(id)) placed.push_back(item->sceneBoundingRect().adjusted(-6, -6, 6, 6));
     for (const auto& n : diff_.removed) {
         std::vector<NodeItem*> neighbours;
         for (const auto& e : diff_.removed_edges) {
@@ -290,8 +297,15 @@ void DiffOverlay::redraw() {
         } else {
             at = QPointF(content.right() + 40, content.top() + unplaced++ * (h + 30));
         }
-        for (const QRectF& p : placed)  // ghosts of one place stack downwards
-            if (p.intersects(QRectF(at, QSizeF(w, h)))) at.setY(p.bottom() + 16);
+        // A ghost over a node or another ghost moves down below it, until it covers none.
+        for (bool moved = true; moved;) {
+            moved = false;
+            for (const QRectF& p : placed) {
+                if (!p.intersects(QRectF(at, QSizeF(w, h)))) continue;
+                at.setY(p.bottom() + 16);
+                moved = true;
+            }
+        }
         const QRectF box(at, QSizeF(w, h));
         placed.push_back(box);
         QPainterPath path;
