@@ -35,6 +35,7 @@ class InspectorPanel;
 class TextPanel;
 class ProjectFileController;
 class RunsPanel;
+class CompareSideView;
 class DiffOverlay;
 struct TrainingResult;
 
@@ -92,12 +93,15 @@ public:
     // ---- runs and model comparison (MainWindowRuns.cpp) ----
     RunsPanel* runsPanel() const { return runs_; }
     DiffOverlay* diffOverlay() const { return diff_; }
+    // Compare mode's "before" model, beside the canvas (hidden outside compare mode).
+    CompareSideView* compareSideView() const { return compareSide_; }
     // The Runs dock's "Use This Run's Settings": run `index`'s training setup and the NODE.ATTRIBUTE
     // settings its sweep varied become the project's, as one undo step. False (status message) when
     // refused (a run going, an unknown node) or when the project uses them already.
     bool useRunSettings(int index);
     // File ▸ Compare With…: the canvas shows how the open model differs from the one in `path`
-    // (DiffOverlay), following later edits. False when the file cannot be read (reported).
+    // (DiffOverlay), following later edits, with that model read-only beside it. False when the file
+    // cannot be read (reported).
     bool compareWithFile(const QString& path);
     // The Runs dock's "Compare Models": how run `after`'s model differs from run `before`'s, marked
     // on the canvas by node name. False (reported) when a run has no stored model.
@@ -256,6 +260,8 @@ private:
     RunsPanel* runs_ = nullptr;
     QDockWidget* runsDock_ = nullptr;
     DiffOverlay* diff_ = nullptr;
+    CompareSideView* compareSide_ = nullptr;
+    void balanceCompareSplit();  // the two views' widths when compare mode starts
 
     // project_'s dataset and training setup when the run started: what its weights belong with.
     std::string runDatasetJson_, runConfigJson_;

@@ -1,17 +1,23 @@
 // MainWindow's Runs dock and compare mode: the dock tabbed with the plots, "Use This Run's Settings" as
 // one undo step (the layer attributes through the document's commands, the training setup through a
-// command of its own), File ▸ Compare With… and the runs' "Compare Models" on the canvas (DiffOverlay).
+// command of its own), File ▸ Compare With… and the runs' "Compare Models" on the canvas (DiffOverlay), the
+// "before" model beside it (CompareSideView, in a splitter with the canvas).
 #include "app/MainWindow.h"
 
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QLabel>
+#include <QSplitter>
 #include <QStatusBar>
+#include <QTimer>
 #include <QUndoCommand>
 #include <QUndoStack>
+#include <QVBoxLayout>
 #include <functional>
 #include <optional>
 
 #include "document/GraphDocument.h"
+#include "editor/CompareSideView.h"
 #include "editor/DiffOverlay.h"
 #include "editor/GraphScene.h"
 #include "editor/GraphView.h"
@@ -85,6 +91,34 @@ void MainWindow::createRunsDock() {
     addPanel(runsDock_, Qt::BottomDockWidgetArea);
     tabifyDockWidget(plotsDock_, runsDock_);
     diff_ = new DiffOverlay(scene_, view_, this);
+
+    // The canvas, under a title that compare mode shows, in a splitter whose left side is the compared
+    // model (hidden until then); over both, compare mode's banner (summary and Leave Compare), so that
+    // it covers neither model.
+    takeCentralWidget();
+    auto* central = new QWidget(this);
+    auto* centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(0);
+    centralLayout->addWidget(diff_->banner());
+    auto* split = new QSplitter(Qt::Horizontal, central);
+    split->setObjectName("CanvasSplitter");
+    split->setChildrenCollapsible(false);
+    compareSide_ = new CompareSideView(split);
+    split->addWidget(compareSide_);
+    auto* pane = new QWidget(split);
+    auto* paneLayout = new QVBoxLayout(pane);
+    paneLayout->setContentsMargins(0, 0, 0, 0);
+    paneLayout->setSpacing(0);
+    QLabel* nowTitle = CompareSideView::makeTitle(pane);
+    paneLayout->addWidget(nowTitle);
+    paneLayout->addWidget(view_, 1);
+    split->addWidget(pane);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    centralLayout->addWidget(split, 1);
+    setCentralWidget(central);
+    diff_->attachSideView(compareSide_, nowTitle);
     connect(runs_, &RunsPanel::useSettingsRequested, this, &MainWindow::useRunSettings);
     connect(runs_, &RunsPanel::compareRequested, this, &MainWindow::compareRuns);
 }
@@ -172,14 +206,18 @@ bool MainWindow::useRunSettings(int index) {
 
 bool MainWindow::compareWithFile(const QString& path) {
     graph::ModelGraph other;
+    std::string layout;
     try {
         const project::Project p = project::load_project(path.toStdString());
         other = graph::from_json(p.model_json);
+        layout = p.layout_json;
     } catch (const std::exception& e) {
         reportError(tr("Cannot compare"), QString::fromUtf8(e.what()));
         return false;
     }
-    diff_->compareWithDocument(other, tr("Compared with %1").arg(QFileInfo(path).fileName()));
+    const QString name = QFileInfo(path).fileName();
+    diff_->compareWithDocument(other, tr("Compared with %1").arg(name), {name, tr("this project"), layout});
+    balanceCompareSplit();
     return true;
 }
 
@@ -205,8 +243,26 @@ bool MainWindow::compareRuns(int before, int after) {
             return false;
         }
     }
-    diff_->showDiff(models[0], models[1], tr("%1 → %2").arg(labels[0], labels[1]));
+    diff_->showDiff(models[0], models[1], tr("%1 → %2").arg(labels[0], labels[1]), {labels[0], labels[1], {}});
+    balanceCompareSplit();
     return true;
+}
+
+void MainWindow::balanceCompareSplit() {
+    // Two fifths for the model before, the rest for the canvas, each fitted to its model.
+    if (auto* split = centralWidget()->findChild<QSplitter*>("CanvasSplitter")) {
+        const int w = split->width();
+        split->setSizes({w * 2 / 5, w - w * 2 / 5});
+    }
+    // The canvas fitted to its nodes and the removed ones' ghosts, once the splitter has laid out.
+    auto fit = [this] {
+        const QRectF all = scene_->itemsBoundingRect().adjusted(-20, -20, 20, 20);
+        view_->fitInView(all, Qt::KeepAspectRatio);
+        if (view_->zoom() > 1.25) view_->setZoom(1.25);
+        view_->centerOn(all.center());
+    };
+    fit();
+    QTimer::singleShot(0, this, fit);
 }
 
 }  // namespace neura::gui

@@ -14,6 +14,7 @@
 #include <QPushButton>
 
 #include "document/GraphDocument.h"
+#include "editor/CompareSideView.h"
 #include "editor/GraphScene.h"
 #include "editor/GraphView.h"
 #include "editor/NodeItem.h"
@@ -75,21 +76,55 @@ DiffOverlay::DiffOverlay(GraphScene* scene, GraphView* view, QObject* parent)
 
 DiffOverlay::~DiffOverlay() = default;  // the items belong to the scene, the banner to the view
 
-void DiffOverlay::compareWithDocument(const graph::ModelGraph& before, const QString& title) {
+void DiffOverlay::attachSideView(CompareSideView* side, QLabel* nowTitle) {
+    side_ = side;
+    nowTitle_ = nowTitle;
+    // Over both views, the banner wraps rather than hide its Leave Compare button.
+    bannerLabel_->setWordWrap(true);
+    if (auto* row = qobject_cast<QHBoxLayout*>(banner_->layout())) row->setStretchFactor(bannerLabel_, 1);
+    side_->hide();
+    nowTitle_->hide();
+    // A node selected in one view selects the node of the same name in the other.
+    connect(scene_, &QGraphicsScene::selectionChanged, this, [this] {
+        if (!active_ || !side_ || syncing_) return;
+        QStringList names;
+        for (graph::NodeId id : scene_->selectedNodes())
+            if (const graph::Node* n = scene_->document()->graph().find_node(id))
+                names << QString::fromStdString(eval::node_key(*n));
+        syncing_ = true;
+        side_->highlight(names);
+        syncing_ = false;
+    });
+    connect(side_, &CompareSideView::nodeClicked, this, [this](const QString& name) {
+        if (!active_) return;
+        const graph::NodeId id = scene_->document()->graph().find_node(name.toStdString());
+        syncing_ = true;
+        scene_->selectNodes(id.valid() ? std::vector<graph::NodeId>{id} : std::vector<graph::NodeId>{});
+        syncing_ = false;
+        if (NodeItem* item = scene_->nodeItem(id)) view_->ensureVisible(item, 20, 20);
+    });
+}
+
+void DiffOverlay::compareWithDocument(const graph::ModelGraph& before, const QString& title, const Sides& sides) {
     before_ = before;
     title_ = title;
+    sides_ = sides;
     live_ = true;
     active_ = true;
+    showSides();
     recompute();
     redraw();
 }
 
-void DiffOverlay::showDiff(const graph::ModelGraph& before, const graph::ModelGraph& after, const QString& title) {
+void DiffOverlay::showDiff(const graph::ModelGraph& before, const graph::ModelGraph& after, const QString& title,
+                           const Sides& sides) {
     before_ = before;
     after_ = after;
     title_ = title;
+    sides_ = sides;
     live_ = false;
     active_ = true;
+    showSides();
     recompute();
     redraw();
 }
@@ -103,6 +138,8 @@ void DiffOverlay::leave() {
     ghosts_.clear();
     diff_ = {};
     banner_->hide();
+    if (side_) side_->clear();
+    if (nowTitle_) nowTitle_->hide();
     emit left();
 }
 
@@ -119,6 +156,23 @@ QString DiffOverlay::changeText(graph::NodeId id) const {
 QStringList DiffOverlay::ghostNames() const { return ghosts_; }
 
 QString DiffOverlay::bannerText() const { return bannerLabel_->text(); }
+
+QString DiffOverlay::nowTitle() const { return nowTitle_ && nowTitle_->isVisible() ? nowTitle_->text() : QString(); }
+
+void DiffOverlay::showSides() {
+    if (!side_) return;
+    const QString before = sides_.before.isEmpty() ? tr("the compared model") : sides_.before;
+    side_->showModel(before_, sides_.beforeLayoutJson, before);
+    QString now;
+    if (live_)
+        now = sides_.after.isEmpty() ? tr("this project") : sides_.after;
+    else if (eval::diff_models(after_, scene_->document()->graph()).identical())
+        now = sides_.after;
+    else  // the canvas is neither run's model: say whose marks it carries
+        now = tr("the open model, marked as %1's").arg(sides_.after);
+    nowTitle_->setText(tr("<b>Now:</b> %1").arg(now.toHtmlEscaped()));
+    nowTitle_->show();
+}
 
 void DiffOverlay::recompute() {
     diff_ = eval::diff_models(before_, live_ ? scene_->document()->graph() : after_);
@@ -167,8 +221,11 @@ void DiffOverlay::recompute() {
         text += tr("<br><i>The canvas shows the open model, which differs from the later one: marks go to "
                    "nodes of the same names.</i>");
     bannerLabel_->setText(text);
-    banner_->adjustSize();
-    banner_->move(8, 8);
+    if (side_) side_->setDiff(diff_);
+    if (banner_->parentWidget() == view_) {  // floating over the canvas, unless a layout holds it
+        banner_->adjustSize();
+        banner_->move(8, 8);
+    }
     banner_->show();
     banner_->raise();
 }
@@ -221,7 +278,9 @@ void DiffOverlay::redraw() {
     const graph::ModelGraph& shown = scene_->document()->graph();
     const QRectF content = scene_->contentRect();
     int unplaced = 0;
-    std::vector<QRectF> placed;
+    std::vector<QRectF> placed;  // the nodes, then the ghosts drawn so far
+    for (const auto& [id, n] : shown.nodes())
+        if (NodeItem* item = scene_->nodeItem(id)) placed.push_back(item->sceneBoundingRect().adjusted(-6, -6, 6, 6));
     for (const auto& n : diff_.removed) {
         std::vector<NodeItem*> neighbours;
         for (const auto& e : diff_.removed_edges) {
@@ -238,8 +297,15 @@ void DiffOverlay::redraw() {
         } else {
             at = QPointF(content.right() + 40, content.top() + unplaced++ * (h + 30));
         }
-        for (const QRectF& p : placed)  // ghosts of one place stack downwards
-            if (p.intersects(QRectF(at, QSizeF(w, h)))) at.setY(p.bottom() + 16);
+        // A ghost over a node or another ghost moves down below it, until it covers none.
+        for (bool moved = true; moved;) {
+            moved = false;
+            for (const QRectF& p : placed) {
+                if (!p.intersects(QRectF(at, QSizeF(w, h)))) continue;
+                at.setY(p.bottom() + 16);
+                moved = true;
+            }
+        }
         const QRectF box(at, QSizeF(w, h));
         placed.push_back(box);
         QPainterPath path;

@@ -6,7 +6,10 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QFrame>
+#include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QTabWidget>
 #include <QStandardItemModel>
@@ -20,8 +23,11 @@
 
 #include "QuietWindow.h"
 #include "document/GraphDocument.h"
+#include "editor/CompareSideView.h"
 #include "editor/DiffOverlay.h"
 #include "editor/GraphScene.h"
+#include "editor/GraphView.h"
+#include "editor/NodeItem.h"
 #include "neura/graph/ModelJson.h"
 #include "neura/train/Experiment.h"
 #include "neura/train/TrainConfig.h"
@@ -30,6 +36,7 @@
 
 using namespace neura;
 using namespace neura::graph;
+using gui::CompareSideView;
 using gui::DiffOverlay;
 using gui::RunsPanel;
 
@@ -116,6 +123,19 @@ QString cell(RunsPanel* panel, const QString& label, const QString& header) {
     for (int row = 0; row < panel->model()->rowCount(); ++row)
         if (panel->model()->item(row, 0)->text() == label) return panel->model()->item(row, column)->text();
     return "<no row>";
+}
+
+// The node names a compare side view shows, sorted.
+QStringList sortedNames(const CompareSideView* side) {
+    QStringList names = side->nodeNames();
+    names.sort();
+    return names;
+}
+
+// Where the node of this name is drawn in the side view's viewport.
+QPoint nodePoint(const CompareSideView* side, const std::string& name) {
+    const auto* item = side->scene()->nodeItem(side->document()->graph().find_node(name));
+    return item ? side->view()->mapFromScene(item->sceneBoundingRect().center() + QPointF(0, -10)) : QPoint(-1, -1);
 }
 
 // The run labels in the order the table shows them.
@@ -366,6 +386,127 @@ private slots:
                 QVERIFY2(!rects[a].intersects(rects[b]), qPrintable(texts.join(" | ")));
         // The table's Run cells carry a swatch of the run's colour (visible when the row is selected).
         QVERIFY(!panel->model()->item(0, 0)->icon().isNull());
+    }
+
+    void compareWithAFileShowsItBesideTheCanvas() {
+        open(threeRuns());
+        // The other project: fc1 32 wide, no relu1, a Dropout before fc2, with a layout of its own.
+        const ModelGraph otherModel = model(32, true, false);
+        const NodeId otherDrop = otherModel.find_node("drop");
+        project::Project other = threeRuns();
+        other.model_json = to_json(otherModel);
+        nlohmann::json nodes = nlohmann::json::object();
+        double x = 0;
+        for (const auto& [id, n] : otherModel.nodes()) {
+            nodes[std::to_string(id.value)] = {{"x", x}, {"y", id == otherDrop ? 300.0 : 0.0}};
+            x += 220;
+        }
+        other.layout_json = nlohmann::json{{"version", 1}, {"nodes", nodes}}.dump();
+        other.runs.clear();
+        const QString otherPath = save(*dir_, "other.neura", other);
+        CompareSideView* side = win_->compareSideView();
+        QVERIFY(!side->isVisible());
+        QUndoStack* undo = win_->document()->undoStack();
+        const int steps = undo->count();
+
+        QVERIFY(win_->compareWithFile(otherPath));
+        QCoreApplication::processEvents();  // the splitter lays out its new side
+        QVERIFY(side->isVisible());
+        QVERIFY(!side->view()->isInteractive());
+        QVERIFY(side->document()->isReadOnly());
+        // Beside the canvas, on its left, each wide enough to read.
+        const int sideX = side->mapTo(win_.get(), QPoint(0, 0)).x();
+        const int canvasX = win_->view()->mapTo(win_.get(), QPoint(0, 0)).x();
+        QVERIFY2(sideX + side->width() <= canvasX,
+                 qPrintable(QString("%1 + %2 vs %3").arg(sideX).arg(side->width()).arg(canvasX)));
+        QVERIFY(side->width() > 200 && win_->view()->width() > 200);
+        // The other model's nodes at the other project's places, the removed and changed ones marked.
+        QCOMPARE(sortedNames(side), (QStringList{"drop", "fc1", "fc2", "input", "loss"}));
+        QCOMPARE(side->document()->position(side->document()->graph().find_node("drop")), QPointF(440, 300));
+        QCOMPARE(side->markOf("drop"), CompareSideView::Mark::Removed);
+        QCOMPARE(side->markOf("fc1"), CompareSideView::Mark::Changed);
+        QCOMPARE(side->markOf("fc2"), CompareSideView::Mark::None);
+        QVERIFY2(side->title().contains("Before:") && side->title().contains("other.neura"), qPrintable(side->title()));
+        const QString now = win_->diffOverlay()->nowTitle();
+        QVERIFY2(now.contains("Now:") && now.contains("this project"), qPrintable(now));
+        // The canvas keeps its own marks.
+        const auto& g = win_->document()->graph();
+        QCOMPARE(win_->diffOverlay()->markOf(g.find_node("relu1")), DiffOverlay::Mark::Added);
+        QCOMPARE(win_->diffOverlay()->markOf(g.find_node("fc1")), DiffOverlay::Mark::Changed);
+        // The list: drop removed, relu1 added, fc1's width 32 → 16.
+        QStringList lines;
+        for (int i = 0; i < side->changesList()->count(); ++i) lines << side->changesList()->item(i)->text();
+        QVERIFY2(lines.filter("- drop").size() == 1 && lines.filter("+ relu1").size() == 1 &&
+                     lines.filter(QRegularExpression("~ fc1.*32 → 16")).size() == 1,
+                 qPrintable(lines.join(" | ")));
+
+        // A click on fc1 beside selects the canvas's fc1; the canvas's fc2 selects fc2 beside.
+        QTest::mouseClick(side->view()->viewport(), Qt::LeftButton, {}, nodePoint(side, "fc1"));
+        QCOMPARE(win_->scene()->selectedNodes(), std::vector<NodeId>{g.find_node("fc1")});
+        win_->scene()->selectNodes({g.find_node("fc2")});
+        QCOMPARE(side->scene()->selectedNodes(), std::vector<NodeId>{side->document()->graph().find_node("fc2")});
+
+        // Nothing edits it: a drag, the Delete key, a direct edit.
+        const NodeId sideFc1 = side->document()->graph().find_node("fc1");
+        const QPointF fc1At = side->document()->position(sideFc1);
+        const QPoint from = nodePoint(side, "fc1");
+        QTest::mousePress(side->view()->viewport(), Qt::LeftButton, {}, from);
+        QTest::mouseMove(side->view()->viewport(), from + QPoint(80, 60));
+        QTest::mouseRelease(side->view()->viewport(), Qt::LeftButton, {}, from + QPoint(80, 60));
+        QCOMPARE(side->document()->position(sideFc1), fc1At);
+        side->scene()->selectNodes({sideFc1});
+        side->view()->setFocus();
+        QTest::keyClick(side->view(), Qt::Key_Delete);
+        QTest::keyClick(side->view()->viewport(), Qt::Key_Delete);
+        QVERIFY(!side->document()->setAttribute(sideFc1, "out_features", AttributeValue{std::int64_t{8}}));
+        QCOMPARE(side->document()->graph().node_count(), std::size_t{5});
+        QCOMPARE(int_attribute(side->document()->graph().node(sideFc1).attributes, "out_features"), std::int64_t{32});
+        QCOMPARE(side->document()->undoStack()->count(), 0);
+        QCOMPARE(undo->count(), steps);
+        QCOMPARE(g.node_count(), std::size_t{5});
+
+        // An edit of the open model updates both sides: fc1 back to 32 is changed no more.
+        QVERIFY(win_->document()->setAttribute(g.find_node("fc1"), "out_features", AttributeValue{std::int64_t{32}}));
+        QCOMPARE(side->markOf("fc1"), CompareSideView::Mark::None);
+        QCOMPARE(side->markOf("drop"), CompareSideView::Mark::Removed);
+
+        // Leave Compare: the side view goes, the canvas fills the window again.
+        win_->diffOverlay()->banner()->findChild<QPushButton*>("LeaveCompareButton")->click();
+        QVERIFY(!side->isVisible());
+        QVERIFY(win_->diffOverlay()->nowTitle().isEmpty());
+        QCOMPARE(side->document()->graph().node_count(), std::size_t{0});
+        const QWidget* central = win_->centralWidget();
+        QTRY_COMPARE(win_->view()->mapTo(central, QPoint(0, 0)), QPoint(0, 0));
+        QCOMPARE(undo->count(), steps + 1);  // the one edit above
+    }
+
+    void compareModelsOfTwoRunsSideBySide() {
+        open(threeRuns());
+        CompareSideView* side = win_->compareSideView();
+        const int steps = win_->document()->undoStack()->count();
+        QVERIFY(win_->compareRuns(0, 1));  // run 1 (width 16) beside, run 2 (width 32) marked on the canvas
+        QVERIFY(side->isVisible());
+        QCOMPARE(sortedNames(side), (QStringList{"fc1", "fc2", "input", "loss", "relu1"}));
+        QCOMPARE(side->markOf("fc1"), CompareSideView::Mark::Changed);
+        QCOMPARE(side->markOf("relu1"), CompareSideView::Mark::None);
+        QVERIFY2(side->title().contains("Run 1"), qPrintable(side->title()));
+        // The canvas holds width 16, not run 2's model: its title says so.
+        QString now = win_->diffOverlay()->nowTitle();
+        QVERIFY2(now.contains("Run 2") && now.contains("open model"), qPrintable(now));
+        QTest::keyClick(side->view(), Qt::Key_Delete);
+        QCOMPARE(side->document()->graph().node_count(), std::size_t{5});
+        QCOMPARE(win_->document()->undoStack()->count(), steps);
+
+        QVERIFY(win_->compareRuns(1, 0));  // run 2 beside; the canvas is run 1's model
+        QVERIFY2(side->title().contains("Run 2"), qPrintable(side->title()));
+        QCOMPARE(int_attribute(side->document()->graph().node(side->document()->graph().find_node("fc1")).attributes,
+                               "out_features"), std::int64_t{32});
+        now = win_->diffOverlay()->nowTitle();
+        QVERIFY2(now.contains("Run 1") && !now.contains("open model"), qPrintable(now));
+        // Opening another project leaves compare mode and the side view.
+        QVERIFY(win_->openFile(save(*dir_, "again.neura", threeRuns())));
+        QVERIFY(!side->isVisible());
+        QVERIFY(win_->diffOverlay()->nowTitle().isEmpty());
     }
 };
 
