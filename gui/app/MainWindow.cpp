@@ -8,6 +8,7 @@
 #include <QDesktopServices>
 #include <QUrl>
 #include <QDockWidget>
+#include <QScrollArea>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QIcon>
@@ -156,19 +157,33 @@ static QDockWidget* makeDock(const QString& title, const QString& objectName, QW
     return dock;
 }
 
+// A dock whose panel needs more room than a laptop screen leaves it (the Inspector's rows of plots, the
+// Evaluation dock's matrix beside its samples, the Training dock's form) scrolls instead of growing the
+// window: the window's minimum is the sum of its docks' (1738 x 823 px with these three, more than a
+// 1366 x 768 screen; 841 x 580 with them scrolling).
+static QDockWidget* makeScrollingDock(const QString& title, const QString& objectName, QWidget* content,
+                                      QWidget* parent) {
+    auto* scroll = new QScrollArea;
+    scroll->setObjectName(objectName + "Scroll");
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(content);
+    return makeDock(title, objectName, scroll, parent);
+}
+
 void MainWindow::createTrainingDocks() {
     trainingPanel_ = new TrainingPanel(this);
     plots_ = new PlotsPanel(this);
     datasetPanel_ = new DatasetPanel(this);
     boundary_ = new DecisionBoundaryView(this);
     datasetDock_ = makeDock(tr("Dataset"), "DatasetDock", datasetPanel_, this);
-    trainingDock_ = makeDock(tr("Training"), "TrainingDock", trainingPanel_, this);
+    trainingDock_ = makeScrollingDock(tr("Training"), "TrainingDock", trainingPanel_, this);
     plotsDock_ = makeDock(tr("Plots"), "PlotsDock", plots_, this);
     boundaryDock_ = makeDock(tr("Decision Boundary"), "BoundaryDock", boundary_, this);
     // Evaluation of the trained model, tabbed with the decision boundary: in front for data that is
     // not 2-D features, where the boundary has nothing to draw.
     evaluation_ = new EvaluationPanel(this);
-    evaluationDock_ = makeDock(tr("Evaluation"), "EvaluationDock", evaluation_, this);
+    evaluationDock_ = makeScrollingDock(tr("Evaluation"), "EvaluationDock", evaluation_, this);
     evaluation_->setProjectSource([this] { return currentProject(); });
     connect(evaluation_, &EvaluationPanel::started, this, &MainWindow::workersChanged);
     connect(evaluation_, &EvaluationPanel::finished, this, &MainWindow::workersChanged);
@@ -184,7 +199,7 @@ void MainWindow::createTrainingDocks() {
     connect(gradcheck_, &GradcheckPanel::failed, this, &MainWindow::workersChanged);
     connect(gradcheck_, &GradcheckPanel::nodeResults, scene_, &GraphScene::setGradcheckVerdicts);
     inspector_ = new InspectorPanel(this);
-    inspectorDock_ = makeDock(tr("Inspector"), "InspectorDock", inspector_, this);
+    inspectorDock_ = makeScrollingDock(tr("Inspector"), "InspectorDock", inspector_, this);
     // Text generation with the project as the window holds it when Generate is pressed.
     text_ = new TextPanel(this);
     textDock_ = makeDock(tr("Text"), "TextDock", text_, this);

@@ -70,6 +70,17 @@ QCPRange range(QCustomPlot* plot, int rect, QCPAxis::AxisType type) {
 class TestStudioPolish : public QObject {
     Q_OBJECT
 private slots:
+    void theWindowFitsALaptopScreen() {
+        // Every dock open, as on first start: the window's minimum (the sum of its docks' minimums) fits a
+        // 1366 x 768 screen, less a task bar; the wide panels scroll instead.
+        neura::test::QuietWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        const QSize min = w.minimumSizeHint();
+        QVERIFY2(min.width() <= 1366 && min.height() <= 720,
+                 qPrintable(QString("minimum %1 x %2").arg(min.width()).arg(min.height())));
+    }
+
     void autoLayoutIsLegible();
     void plotsKeepTheUsersView();
     void divergedRunGetsItsOwnAxes();
