@@ -8,6 +8,8 @@
 #include <QDesktopServices>
 #include <QUrl>
 #include <QDockWidget>
+#include <QLayout>
+#include <QScreen>
 #include <QScrollArea>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -123,6 +125,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             view_->centerOn(item);
         }
     });
+    // A screen smaller than the window's minimum: the wide docks scroll (offscreen, 800 px, is no screen).
+    if (const QScreen* screen = QGuiApplication::primaryScreen(); screen && screen->availableGeometry().width() >= 1024)
+        fitDocksTo(screen->availableGeometry().size());
     readSettings();
     updateTitle();
     updateTotals();
@@ -157,10 +162,10 @@ static QDockWidget* makeDock(const QString& title, const QString& objectName, QW
     return dock;
 }
 
-// A dock whose panel needs more room than a laptop screen leaves it (the Inspector's rows of plots, the
-// Evaluation dock's matrix beside its samples, the Training dock's form) scrolls instead of growing the
-// window: the window's minimum is the sum of its docks' (1738 x 823 px with these three, more than a
-// 1366 x 768 screen; 841 x 580 with them scrolling).
+// A dock whose panel may need more room than a laptop screen leaves it (the Inspector's rows of plots, the
+// Evaluation dock's matrix beside its samples, the Training dock's form): its panel sits in a scroll area
+// that asks for the panel's whole minimum size, so on a big screen nothing scrolls; fitDocksTo() lets it
+// scroll when the window's minimum (the sum of its docks') would not fit the screen.
 static QDockWidget* makeScrollingDock(const QString& title, const QString& objectName, QWidget* content,
                                       QWidget* parent) {
     auto* scroll = new QScrollArea;
@@ -168,7 +173,28 @@ static QDockWidget* makeScrollingDock(const QString& title, const QString& objec
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setWidget(content);
+    scroll->setMinimumSize(content->minimumSizeHint());
     return makeDock(title, objectName, scroll, parent);
+}
+
+QSize MainWindow::fitDocksTo(const QSize& available) {
+    // The window's minimum as its layout sees it now (a widget's new minimum reaches it through posted
+    // layout requests).
+    const auto minimum = [this] {
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+        layout()->invalidate();
+        layout()->activate();
+        return minimumSizeHint();
+    };
+    // The widest and tallest first; each gives up its room only while the window still does not fit.
+    for (const char* name : {"InspectorDockScroll", "EvaluationDockScroll"})
+        if (minimum().width() > available.width())
+            if (auto* scroll = findChild<QScrollArea*>(QLatin1String(name)))
+                scroll->setMinimumWidth(std::min(scroll->minimumWidth(), 360));
+    if (minimum().height() > available.height())
+        if (auto* scroll = findChild<QScrollArea*>(QStringLiteral("TrainingDockScroll")))
+            scroll->setMinimumHeight(std::min(scroll->minimumHeight(), 240));
+    return minimum();
 }
 
 void MainWindow::createTrainingDocks() {

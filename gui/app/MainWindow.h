@@ -45,6 +45,11 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
+    // Lets the widest docks (Inspector, Evaluation) and the Training dock scroll while the window's minimum
+    // size exceeds `available` (a screen's free area); returns the minimum size then. The constructor calls
+    // it with the primary screen's.
+    QSize fitDocksTo(const QSize& available);
+
     GraphDocument* document() const { return doc_; }
     GraphScene* scene() const { return scene_; }
     GraphView* view() const { return view_; }

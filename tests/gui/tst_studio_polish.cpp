@@ -71,14 +71,21 @@ class TestStudioPolish : public QObject {
     Q_OBJECT
 private slots:
     void theWindowFitsALaptopScreen() {
-        // Every dock open, as on first start: the window's minimum (the sum of its docks' minimums) fits a
-        // 1366 x 768 screen, less a task bar; the wide panels scroll instead.
+        // Every dock open, as on first start. On a big screen nothing scrolls: the window asks for every panel's
+        // whole minimum (wider than a laptop's screen). Fitted to a 1366 x 768 screen less a task bar, its
+        // minimum fits: the Inspector, Evaluation and Training docks scroll instead.
         neura::test::QuietWindow w;
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
-        const QSize min = w.minimumSizeHint();
-        QVERIFY2(min.width() <= 1366 && min.height() <= 720,
-                 qPrintable(QString("minimum %1 x %2").arg(min.width()).arg(min.height())));
+        const QSize natural = w.minimumSizeHint();
+        QVERIFY2(natural.width() > 1366, qPrintable(QString("natural minimum width %1").arg(natural.width())));
+        const QSize fitted = w.fitDocksTo(QSize(1366, 720));
+        QVERIFY2(fitted.width() <= 1366 && fitted.height() <= 720,
+                 qPrintable(QString("fitted minimum %1 x %2").arg(fitted.width()).arg(fitted.height())));
+        QCOMPARE(w.minimumSizeHint(), fitted);
+        w.resize(1366, 720);
+        QTest::qWait(50);
+        QVERIFY(w.width() <= 1366 && w.height() <= 720);
     }
 
     void autoLayoutIsLegible();
