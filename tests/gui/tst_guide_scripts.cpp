@@ -18,6 +18,7 @@
 #include "document/GraphDocument.h"
 #include "editor/DiffOverlay.h"
 #include "gui/QuietWindow.h"
+#include "gui/ScriptSupport.h"
 #include "neura/core/JsonText.h"
 #include "neura/graph/LayerRegistry.h"
 #include "neura/train/TrainConfig.h"
@@ -31,19 +32,7 @@ namespace {
 
 using TestWindow = neura::test::QuietWindow;
 
-// Runs `text` as a script in `dir` (the current folder while it runs).
-bool runScript(MainWindow& w, const QTemporaryDir& dir, const QString& text, QString* error) {
-    const QString path = dir.filePath("steps.script");
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly)) return false;
-    f.write(text.toUtf8());
-    f.close();
-    const QString previous = QDir::currentPath();
-    QDir::setCurrent(dir.path());
-    const bool ok = ScreenshotScript::run(w, path, error);
-    QDir::setCurrent(previous);
-    return ok;
-}
+using neura::test::runScript;
 
 // spiral.neura in `dir`, as tools/make-screenshots.sh makes it.
 bool makeSpiral(const QTemporaryDir& dir) {

@@ -11,6 +11,7 @@
 
 #include "app/MainWindow.h"
 #include "gui/QuietWindow.h"
+#include "gui/ScriptSupport.h"
 #include "app/ScreenshotScript.h"
 #include "neura/ops/Ops.h"
 #include "neura/project/Project.h"
@@ -23,19 +24,7 @@ namespace {
 
 using TestWindow = neura::test::QuietWindow;
 
-// Runs `text` as a script in `dir` (the current folder while it runs).
-bool runScript(MainWindow& w, const QTemporaryDir& dir, const QString& text, QString* error) {
-    const QString path = dir.filePath("steps.script");
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly)) return false;
-    f.write(text.toUtf8());
-    f.close();
-    const QString previous = QDir::currentPath();
-    QDir::setCurrent(dir.path());
-    const bool ok = ScreenshotScript::run(w, path, error);
-    QDir::setCurrent(previous);
-    return ok;
-}
+using neura::test::runScript;
 
 // docs/tutorial/<file>'s text; empty when it cannot be read.
 QString tutorialScript(const char* file) {
