@@ -6,7 +6,7 @@
 #                            NEURA_FUZZ_SECONDS (default 60) from its committed seeds
 #   tools/sanitize.sh tsan   ThreadSanitizer: the threaded code's tests (the training thread and its
 #                            stop/pause/step token, the studio's training session and background jobs,
-#                            insight captures, the data loader's prefetch workers). Qt is not built with
+#                            insight captures, evaluations and sweeps, the data loader's prefetch workers). Qt is not built with
 #                            TSan, so worker results reach the GUI thread through gui/session/Mailbox (a
 #                            std::mutex queue TSan sees), never as queued-signal arguments.
 #   tools/sanitize.sh        both
@@ -66,14 +66,15 @@ for pass in "${passes[@]}"; do
       t0=$(date +%s)
       mkdir -p build-tsan
       cmake -S . -B build-tsan "${common[@]}" -DNEURA_TSAN=ON -DNEURA_BUILD_GUI=ON > build-tsan/configure.log
-      tests=(train_tst_trainer train_tst_insight data_tst_dataloader gui_tst_training gui_tst_insight gui_tst_studio
-             gui_tst_gradcheck_panel)
+      tests=(train_tst_trainer train_tst_insight train_tst_sweep data_tst_dataloader gui_tst_training gui_tst_insight
+             gui_tst_studio gui_tst_gradcheck_panel gui_tst_evaluation gui_tst_sweep_dialog)
       cmake --build build-tsan -j"$jobs" --target neura "${tests[@]}"
       t1=$(date +%s)
       echo "   built in $((t1 - t0)) s"
       export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
-      (cd build-tsan && ctest --output-on-failure -j"$jobs" \
-         -R '^(train\.trainer|train\.insight|data\.dataloader|gui\.training|gui\.insight|gui\.studio|gui\.gradcheck_panel)$')
+      # The CTest names of those targets: suite_tst_name → suite\.name
+      names=$(printf '%s\n' "${tests[@]}" | sed 's/_tst_/\\./' | paste -sd '|')
+      (cd build-tsan && ctest --output-on-failure -j"$jobs" -R "^($names)\$")
       echo "   ThreadSanitizer pass: $(( $(date +%s) - t0 )) s"
       ;;
     *) echo "usage: tools/sanitize.sh [asan] [tsan]" >&2; exit 2 ;;
