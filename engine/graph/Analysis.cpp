@@ -172,12 +172,6 @@ std::string check_attribute(const AttributeSpec& s, const AttributeValue& v) {
     return {};
 }
 
-// The declared bounds' message first; then the implicit bound of integer attributes.
-std::string attribute_problem(const AttributeSpec& s, const AttributeValue& v) {
-    std::string m = check_attribute(s, v);
-    return m.empty() ? check_attribute(bounded(s), v) : m;
-}
-
 std::string port_words(const LayerDescriptor& d, std::size_t port) {
     if (!d.variadic_inputs && d.inputs.size() == 1) return "its input";
     if (d.variadic_inputs) return concat("input ", port);
@@ -477,4 +471,11 @@ Analysis analyze(const ModelGraph& graph, const LayerRegistry& registry) {
 }
 
 }  // namespace detail
+
+// The declared bounds' message first; then the implicit bound of integer attributes.
+std::string attribute_problem(const AttributeSpec& s, const AttributeValue& v) {
+    std::string m = detail::check_attribute(s, v);
+    return m.empty() ? detail::check_attribute(detail::bounded(s), v) : m;
+}
+
 }  // namespace neura::graph

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <variant>
 
 #include "neura/core/Error.h"
 #include "neura/core/JsonText.h"
@@ -105,59 +106,35 @@ json config_value(const json& current, const std::string& key, const std::string
     return text;
 }
 
-// An attribute's value: "3", "0.5", "true", "mean", "[3,3]" or "3x3" for an int list.
+// An attribute's value: "3", "0.5", "true", "mean", "[3,3]" or "3x3" for an int list, checked against the
+// layer's schema as validate() checks the model's values (range, choices, list length).
 json attribute_value(const graph::AttributeSpec& spec, const std::string& key, const std::string& text) {
-    auto in_range = [&](double v) {
-        auto num = [](double d) {
-            if (d == std::floor(d) && std::abs(d) < 1e15) return std::to_string(static_cast<std::int64_t>(d));
-            return json(d).dump();
-        };
-        if ((spec.min && v < *spec.min) || (spec.max && v > *spec.max))
-            bad_value(key, text, "is out of range: the attribute takes " +
-                                     (spec.min && spec.max ? num(*spec.min) + " to " + num(*spec.max)
-                                      : spec.min           ? "at least " + num(*spec.min)
-                                                           : "at most " + num(*spec.max)));
-    };
+    graph::AttributeValue value;
     switch (spec.type) {
-        case graph::AttributeType::Int: {
-            const std::int64_t v = parse_int(key, text);
-            in_range(static_cast<double>(v));
-            return v;
-        }
-        case graph::AttributeType::Float: {
-            const double v = parse_double(key, text);
-            in_range(v);
-            return v;
-        }
-        case graph::AttributeType::Bool: return parse_bool(key, text);
-        case graph::AttributeType::Choice:
-            if (std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end())
-                bad_value(key, text, "is not one of " + join(spec.choices));
-            return text;
+        case graph::AttributeType::Int: value = parse_int(key, text); break;
+        case graph::AttributeType::Float: value = parse_double(key, text); break;
+        case graph::AttributeType::Bool: value = parse_bool(key, text); break;
+        case graph::AttributeType::Choice: value = text; break;
         case graph::AttributeType::IntList: {
             std::string body = text;
             if (body.size() >= 2 && body.front() == '[' && body.back() == ']') body = body.substr(1, body.size() - 2);
             std::replace(body.begin(), body.end(), 'x', ',');
-            json list = json::array();
+            std::vector<std::int64_t> list;
             std::size_t start = 0;
             while (start <= body.size()) {
                 const auto comma = std::min(body.find(',', start), body.size());
                 const std::string item = trim(body.substr(start, comma - start));
                 if (item.empty()) bad_value(key, text, "is not a list of integers such as [3,3] or 3x3");
-                const std::int64_t v = parse_int(key, item);
-                in_range(static_cast<double>(v));
-                list.push_back(v);
+                list.push_back(parse_int(key, item));
                 start = comma + 1;
             }
-            const std::size_t n = list.size();
-            if (n < spec.min_length || (spec.max_length > 0 && n > spec.max_length))
-                bad_value(key, text, "has " + std::to_string(n) + " values; the attribute takes " +
-                                         std::to_string(spec.min_length) +
-                                         (spec.max_length > 0 ? " to " + std::to_string(spec.max_length) : " or more"));
-            return list;
+            value = std::move(list);
+            break;
         }
     }
-    bad_value(key, text, "has an attribute type the sweep does not know");
+    if (const std::string why = graph::attribute_problem(spec, value); !why.empty())
+        throw Error("sweep: value '" + text + "' of " + key + ": " + why);
+    return std::visit([](const auto& v) { return json(v); }, value);
 }
 
 graph::AttributeValue to_attribute(graph::AttributeType type, const json& v) {

@@ -45,6 +45,10 @@ struct AttributeSpec {
     std::string help;
 };
 
+// The sentence validate() gives for a value that does not fit `spec` (its type, range, choices or list
+// length, or the 2^31 - 1 every integer attribute is held to), or "" when it fits.
+std::string attribute_problem(const AttributeSpec& spec, const AttributeValue& value);
+
 // A shape rule's answer: one shape per output port, or why there is none, in plain words with the
 // numbers involved ("Linear expects 64 input features, gets 128").
 struct ShapeResult {
