@@ -29,9 +29,14 @@ std::map<std::string, graph::NodeId> keyed_nodes(const ModelGraph& g) {
     return out;
 }
 
-std::set<EdgeEntry> keyed_edges(const ModelGraph& g) {
-    std::map<graph::NodeId, std::string> key;
-    for (const auto& [k, id] : keyed_nodes(g)) key[id] = k;
+// Node id → its key: keyed_nodes() inverted.
+std::map<graph::NodeId, std::string> keys_by_id(const std::map<std::string, graph::NodeId>& keyed) {
+    std::map<graph::NodeId, std::string> out;
+    for (const auto& [k, id] : keyed) out[id] = k;
+    return out;
+}
+
+std::set<EdgeEntry> keyed_edges(const ModelGraph& g, const std::map<graph::NodeId, std::string>& key) {
     std::set<EdgeEntry> out;
     for (const auto& [id, e] : g.edges()) {
         auto from = key.find(e.from.node), to = key.find(e.to.node);
@@ -66,11 +71,10 @@ ModelDiff diff_models(const ModelGraph& before, const ModelGraph& after, const g
     diff.new_macs = new_report.total_macs;
 
     const auto old_keys = keyed_nodes(before), new_keys = keyed_nodes(after);
-    std::map<graph::NodeId, std::string> new_key_of;
-    for (const auto& [k, id] : new_keys) new_key_of[id] = k;
+    const auto old_key_of = keys_by_id(old_keys), new_key_of = keys_by_id(new_keys);
     // Walk the new graph in id order: added and changed nodes come out in that order.
     for (const auto& [new_id, n] : after.nodes()) {
-        const std::string& key = new_key_of[new_id];
+        const std::string& key = new_key_of.at(new_id);
         auto it = old_keys.find(key);
         if (it == old_keys.end()) {
             diff.added.push_back({new_id, key, n.type});
@@ -92,14 +96,12 @@ ModelDiff diff_models(const ModelGraph& before, const ModelGraph& after, const g
         }
         if (c.type_changed() || !c.attributes.empty()) diff.changed.push_back(std::move(c));
     }
-    std::map<graph::NodeId, std::string> old_key_of;
-    for (const auto& [k, id] : old_keys) old_key_of[id] = k;
     for (const auto& [old_id, o] : before.nodes()) {
-        const std::string& key = old_key_of[old_id];
+        const std::string& key = old_key_of.at(old_id);
         if (!new_keys.count(key)) diff.removed.push_back({old_id, key, o.type});
     }
 
-    const auto old_edges = keyed_edges(before), new_edges = keyed_edges(after);
+    const auto old_edges = keyed_edges(before, old_key_of), new_edges = keyed_edges(after, new_key_of);
     for (const auto& e : new_edges)
         if (!old_edges.count(e)) diff.added_edges.push_back(e);
     for (const auto& e : old_edges)
